@@ -1,0 +1,327 @@
+//! `passport-local`: the whole of Passport on this machine, without Docker.
+//!
+//! - `serve`: starts DynamoDB Local, the SES emulator (with its mail viewer) and moto on
+//!   127.0.0.1, creates the tables and buckets of template.yaml, and serves every route of
+//!   every function at `http://127.0.0.1:3000` as API Gateway would, until Ctrl-C.
+//! - `invoke FUNCTION --event FILE`: runs one function on one event from `events/` and prints
+//!   its answer, as `sam local invoke -e` would.
+
+mod emulators;
+mod gateway;
+mod paths;
+mod procs;
+mod provision;
+mod runtime;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use emulators::Ports;
+use gateway::{Gateway, GatewayRoute};
+use paths::Paths;
+use passport_shared::template::{FunctionDef, Template};
+use procs::{free_port, Supervisor};
+use runtime::{FunctionRuntime, FunctionSpec, Outcome};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "passport-local", about = "Run Passport locally without Docker")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start the emulators and serve the API.
+    Serve {
+        /// API port (0 picks a free one).
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// SES emulator and mail viewer port (0 picks a free one).
+        #[arg(long, default_value_t = 8005)]
+        ses_port: u16,
+        /// DynamoDB Local port (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        dynamodb_port: u16,
+        /// moto (S3, SNS) port (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        moto_port: u16,
+        /// Most instances of one function running at once.
+        #[arg(long, default_value_t = 8)]
+        max_instances: usize,
+        /// Keep the emulators' and functions' output off the terminal.
+        #[arg(long)]
+        quiet: bool,
+        /// Stop when standard input closes (for a parent process such as the tests).
+        #[arg(long)]
+        stop_on_stdin_eof: bool,
+        /// Where to write the stack's endpoints (default .local/run/stack.json).
+        #[arg(long)]
+        stack_file: Option<PathBuf>,
+    },
+    /// Run one function on one event file and print its answer.
+    Invoke {
+        /// The function: its binary (`services`) or its logical id (`ServicesFunction`).
+        function: String,
+        /// An event file, e.g. events/guestbook.json.
+        #[arg(long, short = 'e')]
+        event: PathBuf,
+        /// Use the emulators of a running `serve` (its stack file) instead of starting new ones.
+        #[arg(long)]
+        attach: Option<PathBuf>,
+        /// Extra environment for the function, KEY=VALUE (repeatable).
+        #[arg(long = "env")]
+        env: Vec<String>,
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+/// Where a running stack's services are; written by `serve`, read by `invoke --attach` and
+/// by the tests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StackInfo {
+    api: String,
+    dynamodb: String,
+    ses: String,
+    moto: String,
+    pid: u32,
+}
+
+fn pick(port: u16) -> anyhow::Result<u16> {
+    if port == 0 {
+        free_port()
+    } else {
+        Ok(port)
+    }
+}
+
+/// The environment every function gets locally, on top of template.yaml's.
+fn local_env(f: &FunctionDef, ports: Ports) -> BTreeMap<String, String> {
+    let mut env = f.env.clone();
+    let url = |p: u16| format!("http://127.0.0.1:{p}");
+    for (k, v) in [
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_DEFAULT_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", url(ports.dynamodb)),
+        ("AWS_ENDPOINT_URL_SES", url(ports.ses)),
+        ("AWS_ENDPOINT_URL_S3", url(ports.moto)),
+        ("AWS_ENDPOINT_URL_SNS", url(ports.moto)),
+        ("PASSPORT_LOCAL", "1".to_owned()),
+        ("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned())),
+    ] {
+        env.insert(k.to_owned(), v);
+    }
+    env
+}
+
+fn port_of(url: &str) -> anyhow::Result<u16> {
+    url.rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .with_context(|| format!("no port in {url}"))
+}
+
+async fn sdk_for(ports: Ports) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "local"))
+        .endpoint_url(format!("http://127.0.0.1:{}", ports.dynamodb))
+        .load()
+        .await
+}
+
+async fn provision(template: &Template, ports: Ports) -> anyhow::Result<()> {
+    let sdk = sdk_for(ports).await;
+    provision::tables(&aws_sdk_dynamodb::Client::new(&sdk), template)
+        .await
+        .context("creating tables in DynamoDB Local")?;
+    let s3 = aws_sdk_s3::config::Builder::from(&sdk)
+        .endpoint_url(format!("http://127.0.0.1:{}", ports.moto))
+        .force_path_style(true)
+        .build();
+    provision::buckets(&aws_sdk_s3::Client::from_conf(s3), template)
+        .await
+        .context("creating buckets in moto")?;
+    Ok(())
+}
+
+async fn start_function(
+    paths: &Paths,
+    f: &FunctionDef,
+    ports: Ports,
+    extra_env: &[(String, String)],
+    max_instances: usize,
+    sup: &Supervisor,
+    quiet: bool,
+) -> anyhow::Result<FunctionRuntime> {
+    let mut env = local_env(f, ports);
+    env.extend(extra_env.iter().cloned());
+    let spec = FunctionSpec {
+        name: f.logical_id.clone(),
+        binary: paths.function_binary(&f.binary)?,
+        env,
+        timeout: Duration::from_secs(f.timeout_seconds.max(1)),
+        memory_mb: f.memory_mb,
+        max_instances,
+    };
+    FunctionRuntime::start(spec, sup.clone(), quiet).await
+}
+
+async fn wait_for_stop(stop_on_stdin_eof: bool) {
+    let stdin_closed = async {
+        if stop_on_stdin_eof {
+            use tokio::io::AsyncReadExt;
+            let mut stdin = tokio::io::stdin();
+            let mut buf = [0u8; 64];
+            while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated => {}
+        _ = stdin_closed => {}
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    port: u16,
+    ses_port: u16,
+    dynamodb_port: u16,
+    moto_port: u16,
+    max_instances: usize,
+    quiet: bool,
+    stop_on_stdin_eof: bool,
+    stack_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let paths = Paths::discover()?;
+    let template = Template::load(&paths.template())?;
+    let ports = Ports { dynamodb: pick(dynamodb_port)?, ses: pick(ses_port)?, moto: pick(moto_port)? };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    let api_port = listener.local_addr()?.port();
+
+    let sup = Supervisor::default();
+    let result = async {
+        emulators::start(&sup, &paths, ports, quiet).await?;
+        provision(&template, ports).await?;
+        let mut routes = Vec::new();
+        for f in &template.functions {
+            let runtime = start_function(&paths, f, ports, &[], max_instances, &sup, quiet).await?;
+            for r in &f.routes {
+                routes.push(GatewayRoute { method: r.method.clone(), path: r.path.clone(), function: runtime.clone() });
+            }
+        }
+        let route_count = routes.len();
+        let gateway = Gateway::new(routes, format!("127.0.0.1:{api_port}"));
+        tokio::spawn(async move {
+            if let Err(e) = gateway.serve(listener).await {
+                eprintln!("passport-local: API server stopped: {e:#}");
+            }
+        });
+
+        let info = StackInfo {
+            api: format!("http://127.0.0.1:{api_port}"),
+            dynamodb: format!("http://127.0.0.1:{}", ports.dynamodb),
+            ses: format!("http://127.0.0.1:{}", ports.ses),
+            moto: format!("http://127.0.0.1:{}", ports.moto),
+            pid: std::process::id(),
+        };
+        let stack_file = stack_file.unwrap_or_else(|| paths.root.join(".local/run/stack.json"));
+        if let Some(dir) = stack_file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&stack_file, serde_json::to_string_pretty(&info)?)?;
+        eprintln!(
+            "\nPassport is running ({} functions, {route_count} routes).\n  API:          {}\n  Mail viewer:  {}\n  DynamoDB:     {}\n  S3/SNS:       {}  (SMS: {}/moto-api/data.json)\nPress Ctrl-C to stop.\n",
+            template.functions.len(),
+            info.api,
+            info.ses,
+            info.dynamodb,
+            info.moto,
+            info.moto
+        );
+        println!("PASSPORT_STACK {}", serde_json::to_string(&info)?);
+        wait_for_stop(stop_on_stdin_eof).await;
+        let _ = std::fs::remove_file(&stack_file);
+        anyhow::Ok(())
+    }
+    .await;
+    eprintln!("passport-local: stopping");
+    sup.shutdown().await;
+    result
+}
+
+async fn invoke(function: String, event: PathBuf, attach: Option<PathBuf>, env: Vec<String>, quiet: bool) -> anyhow::Result<()> {
+    let paths = Paths::discover()?;
+    let template = Template::load(&paths.template())?;
+    let f = template
+        .functions
+        .iter()
+        .find(|f| f.binary == function || f.logical_id == function)
+        .with_context(|| format!("template.yaml has no function {function}"))?;
+    let event_bytes = std::fs::read(&event).with_context(|| format!("cannot read {}", event.display()))?;
+    serde_json::from_slice::<serde_json::Value>(&event_bytes).context("the event file is not JSON")?;
+    let extra: Vec<(String, String)> = env
+        .iter()
+        .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).context("--env takes KEY=VALUE"))
+        .collect::<anyhow::Result<_>>()?;
+
+    let sup = Supervisor::default();
+    let result = async {
+        let ports = match &attach {
+            Some(file) => {
+                let info: StackInfo = serde_json::from_slice(&std::fs::read(file)?)?;
+                Ports { dynamodb: port_of(&info.dynamodb)?, ses: port_of(&info.ses)?, moto: port_of(&info.moto)? }
+            }
+            None => {
+                let ports = Ports { dynamodb: free_port()?, ses: free_port()?, moto: free_port()? };
+                emulators::start(&sup, &paths, ports, true).await?;
+                provision(&template, ports).await?;
+                ports
+            }
+        };
+        let runtime = start_function(&paths, f, ports, &extra, 1, &sup, quiet).await?;
+        match runtime.invoke(bytes::Bytes::from(event_bytes)).await? {
+            Outcome::Response(body) => {
+                let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+                println!("{}", serde_json::to_string_pretty(&v)?);
+                Ok(())
+            }
+            Outcome::Error(body) => anyhow::bail!("the function failed: {}", String::from_utf8_lossy(&body)),
+            Outcome::Timeout => anyhow::bail!("the function timed out after {} s", f.timeout_seconds),
+        }
+    }
+    .await;
+    sup.shutdown().await;
+    result
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::Serve { port, ses_port, dynamodb_port, moto_port, max_instances, quiet, stop_on_stdin_eof, stack_file } => {
+            serve(port, ses_port, dynamodb_port, moto_port, max_instances, quiet, stop_on_stdin_eof, stack_file).await
+        }
+        Cmd::Invoke { function, event, attach, env, quiet } => invoke(function, event, attach, env, quiet).await,
+    }
+}

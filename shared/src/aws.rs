@@ -1,0 +1,37 @@
+//! AWS clients, built once per cold start.
+//!
+//! Endpoints come from the SDK's standard settings, so the local stack points a function at
+//! its emulators with `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SES`, ... and nothing
+//! here changes. Each client is behind a cargo feature of this crate: a function links only
+//! the clients it uses.
+
+pub use aws_config::SdkConfig;
+use aws_config::BehaviorVersion;
+
+/// The shared SDK configuration (region, credentials, endpoints) from the environment.
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+#[cfg(feature = "dynamodb")]
+pub fn dynamodb(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(sdk)
+}
+
+#[cfg(feature = "ses")]
+pub fn ses(sdk: &SdkConfig) -> aws_sdk_ses::Client {
+    aws_sdk_ses::Client::new(sdk)
+}
+
+#[cfg(feature = "sns")]
+pub fn sns(sdk: &SdkConfig) -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(sdk)
+}
+
+/// S3 with path-style addressing when an endpoint override is set (emulators serve one host).
+#[cfg(feature = "s3")]
+pub fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let path_style = sdk.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style).build();
+    aws_sdk_s3::Client::from_conf(config)
+}

@@ -1,0 +1,300 @@
+//! One domain error enum, mapped onto each dialect's table in [`crate::catalog`].
+//!
+//! A handler says *what* went wrong ([`ErrorKind`]); the dialect of the route decides the
+//! number and text the client sees, and the kind decides the HTTP status class.
+
+use crate::catalog::{self, Entry};
+use crate::dialect::Dialect;
+use http::StatusCode;
+use std::fmt;
+
+/// What went wrong, independent of the dialect that reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A failure of ours (storage, a bug); the cause is logged, never shown.
+    Internal,
+    /// No route at this path.
+    NotFound,
+    /// The path exists but not for this method.
+    MethodNotAllowed,
+    /// A parameter is missing or malformed and no more specific code exists.
+    InvalidParameter,
+
+    UsernameRequired,
+    UsernameTooShort,
+    UsernameTooLong,
+    UsernameInvalidChars,
+    PasswordRequired,
+    PasswordTooShort,
+    PasswordTooLong,
+    PasswordMismatch,
+    EmailRequired,
+    EmailInvalid,
+    PhoneRequired,
+    PhoneInvalid,
+    PhoneLength,
+    PhoneUnsupported,
+    IpInvalid,
+    IdCardInvalid,
+
+    /// Guestbook: the message body is empty.
+    MessageEmpty,
+    /// Guestbook: the mail to the site owner could not be sent (the entry is kept).
+    MessageDeliveryFailed,
+}
+
+/// How a kind is numbered in one dialect: the code, and which of its texts when the document
+/// gives that code more than one.
+#[derive(Debug, Clone, Copy)]
+struct Code(u32, Option<&'static str>);
+
+const fn c(code: u32) -> Code {
+    Code(code, None)
+}
+
+impl ErrorKind {
+    /// Every kind, for tests that walk the mapping.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Internal,
+        ErrorKind::NotFound,
+        ErrorKind::MethodNotAllowed,
+        ErrorKind::InvalidParameter,
+        ErrorKind::UsernameRequired,
+        ErrorKind::UsernameTooShort,
+        ErrorKind::UsernameTooLong,
+        ErrorKind::UsernameInvalidChars,
+        ErrorKind::PasswordRequired,
+        ErrorKind::PasswordTooShort,
+        ErrorKind::PasswordTooLong,
+        ErrorKind::PasswordMismatch,
+        ErrorKind::EmailRequired,
+        ErrorKind::EmailInvalid,
+        ErrorKind::PhoneRequired,
+        ErrorKind::PhoneInvalid,
+        ErrorKind::PhoneLength,
+        ErrorKind::PhoneUnsupported,
+        ErrorKind::IpInvalid,
+        ErrorKind::IdCardInvalid,
+        ErrorKind::MessageEmpty,
+        ErrorKind::MessageDeliveryFailed,
+    ];
+
+    /// The code of this kind in each dialect: `[v1, v2, rest, center]`.
+    fn codes(self) -> [Code; 4] {
+        use ErrorKind::*;
+        // v2 and center have no per-field validation codes: their "validation failed" code
+        // stands for all of them, and the envelope names the field.
+        const V2_INVALID: Code = c(100004);
+        const REST_INVALID: Code = c(601);
+        const CENTER_INVALID: Code = c(10005);
+        match self {
+            Internal => [c(100001), c(100001), c(500), c(10000)],
+            NotFound => [c(100011), c(404), c(400), c(10002)],
+            MethodNotAllowed => [c(200002), c(200001), c(400), c(10002)],
+            InvalidParameter => [c(200001), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            UsernameRequired => [c(200012), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            UsernameTooShort => [c(200013), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            UsernameTooLong => [c(200014), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            UsernameInvalidChars => [c(200015), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            PasswordRequired => [c(200017), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            PasswordTooShort => [c(200018), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            PasswordTooLong => [c(200001), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            PasswordMismatch => [c(200019), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            EmailRequired => [c(200020), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            EmailInvalid => [c(200021), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            PhoneRequired => [c(200022), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            PhoneInvalid => [c(200023), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            PhoneLength => [c(200024), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            PhoneUnsupported => [c(200025), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            IpInvalid => [c(200026), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            IdCardInvalid => [c(203007), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            MessageEmpty => [c(202102), V2_INVALID, c(602), CENTER_INVALID],
+            MessageDeliveryFailed => [c(202101), c(100005), c(500), c(10014)],
+        }
+    }
+
+    /// The catalog entry this kind is answered with in `dialect`.
+    pub fn entry(self, dialect: Dialect) -> &'static Entry {
+        let Code(code, text) = self.codes()[dialect.index()];
+        catalog::lookup(dialect, code, text)
+            .unwrap_or_else(|| panic!("{self:?} maps to {code} in {dialect:?}, which the catalog lacks"))
+    }
+
+    /// The HTTP status class of this kind.
+    pub fn status(self) -> StatusCode {
+        use ErrorKind::*;
+        match self {
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            NotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            MessageDeliveryFailed => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The request field this kind is about, named in the error envelope.
+    pub fn field(self) -> Option<&'static str> {
+        use ErrorKind::*;
+        match self {
+            UsernameRequired | UsernameTooShort | UsernameTooLong | UsernameInvalidChars => {
+                Some("username")
+            }
+            PasswordRequired | PasswordTooShort | PasswordTooLong => Some("password"),
+            PasswordMismatch => Some("confirm"),
+            EmailRequired | EmailInvalid => Some("email"),
+            PhoneRequired | PhoneInvalid | PhoneLength | PhoneUnsupported => Some("phone"),
+            IpInvalid => Some("ip"),
+            IdCardInvalid => Some("idcard"),
+            MessageEmpty => Some("message"),
+            _ => None,
+        }
+    }
+}
+
+/// An error on its way to the client: the kind, the field it concerns, values for the
+/// `%d`/`%s` of its text, and (for internal errors) a cause that goes to the log only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    pub field: Option<String>,
+    pub args: Vec<String>,
+    cause: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorKind) -> Self {
+        ApiError {
+            kind,
+            field: kind.field().map(str::to_owned),
+            args: Vec::new(),
+            cause: None,
+        }
+    }
+
+    /// A missing or malformed parameter without a more specific code.
+    pub fn invalid(field: &str) -> Self {
+        ApiError::new(ErrorKind::InvalidParameter).with_field(field)
+    }
+
+    /// A failure of ours. `cause` is logged with the request id; the client sees only the
+    /// dialect's internal-error code.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        ApiError {
+            cause: Some(cause.to_string()),
+            ..ApiError::new(ErrorKind::Internal)
+        }
+    }
+
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+
+    /// Values for the `%d` / `%s` placeholders of the text, in order.
+    pub fn with_args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: ToString,
+    {
+        self.args = args.into_iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// Keeps a cause for the log without changing what the client sees.
+    pub fn with_cause(mut self, cause: impl fmt::Display) -> Self {
+        self.cause = Some(cause.to_string());
+        self
+    }
+
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    /// The client-facing text in `dialect` and `lang`, with the placeholders filled in.
+    pub fn message(&self, dialect: Dialect, lang: crate::dialect::Lang) -> String {
+        let entry = self.kind.entry(dialect);
+        fill(lang.pick(entry), &self.args)
+    }
+}
+
+impl From<ErrorKind> for ApiError {
+    fn from(kind: ErrorKind) -> Self {
+        ApiError::new(kind)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.kind)?;
+        if let Some(field) = &self.field {
+            write!(f, " ({field})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Replaces each `%d` / `%s` in `template` with the next of `args`; a placeholder without a
+/// value is left out rather than shown raw.
+pub fn fill(template: &str, args: &[String]) -> String {
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut args = args.iter();
+    let mut rest = template;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if after.starts_with('d') || after.starts_with('s') {
+            if let Some(a) = args.next() {
+                out.push_str(a);
+            }
+            rest = &after[1..];
+        } else {
+            out.push('%');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Lang;
+
+    #[test]
+    fn every_kind_maps_to_a_catalog_entry_in_every_dialect() {
+        for kind in ErrorKind::ALL {
+            for dialect in Dialect::ALL {
+                let _ = kind.entry(*dialect);
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_reason_carries_the_number_of_its_dialect() {
+        assert_eq!(ErrorKind::EmailInvalid.entry(Dialect::V1).code, 200021);
+        assert_eq!(ErrorKind::EmailInvalid.entry(Dialect::V2).code, 100004);
+        assert_eq!(ErrorKind::EmailInvalid.entry(Dialect::Center).code, 10005);
+        assert_eq!(ErrorKind::EmailInvalid.entry(Dialect::Rest).code, 601);
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_order_and_dropped_when_missing() {
+        assert_eq!(
+            fill("Failed login greater than %d times, account locked for %d minutes", &["5".into(), "15".into()]),
+            "Failed login greater than 5 times, account locked for 15 minutes"
+        );
+        assert_eq!(fill("%s登录失败", &[]), "登录失败");
+        assert_eq!(fill("100% sure", &[]), "100% sure");
+    }
+
+    #[test]
+    fn internal_errors_keep_their_cause_out_of_the_message() {
+        let err = ApiError::internal("dynamodb: ResourceNotFoundException table passport");
+        let text = err.message(Dialect::V1, Lang::En);
+        assert_eq!(text, "Internal error");
+        assert!(err.cause().unwrap().contains("ResourceNotFound"));
+    }
+}

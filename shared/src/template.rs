@@ -1,0 +1,312 @@
+//! Reads what the local stack and the route-agreement tests need from template.yaml:
+//! functions (binary, environment, HTTP routes, schedules), tables and buckets.
+//!
+//! Only the intrinsic functions the template uses are resolved: `!Ref` to a parameter (its
+//! default), a table or bucket (the local physical name, which is the logical id), and
+//! `!GetAtt X.Arn` / `!Sub` are left out of local environments.
+
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub functions: Vec<FunctionDef>,
+    pub tables: Vec<TableDef>,
+    pub buckets: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionDef {
+    pub logical_id: String,
+    /// The cargo binary (Metadata.BuildProperties.Binary).
+    pub binary: String,
+    pub env: BTreeMap<String, String>,
+    pub routes: Vec<HttpRoute>,
+    pub timeout_seconds: u64,
+    pub memory_mb: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HttpRoute {
+    pub method: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub logical_id: String,
+    /// The local table name (the logical id).
+    pub name: String,
+    /// (attribute name, S | N | B)
+    pub attributes: Vec<(String, String)>,
+    /// (attribute name, HASH | RANGE)
+    pub key_schema: Vec<(String, String)>,
+    pub global_indexes: Vec<IndexDef>,
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexDef {
+    pub name: String,
+    pub key_schema: Vec<(String, String)>,
+    pub projection: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("template.yaml is not valid YAML: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    #[error("template.yaml: {0}")]
+    Shape(String),
+}
+
+impl Template {
+    pub fn load(path: &Path) -> Result<Template, TemplateError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TemplateError::Io(path.display().to_string(), e))?;
+        Template::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
+        let doc: Value = serde_yaml::from_str(text)?;
+        let resources = doc
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| TemplateError::Shape("no Resources".into()))?;
+        let parameters: BTreeMap<String, String> = doc
+            .get("Parameters")
+            .and_then(Value::as_mapping)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), scalar(v.get("Default")?)?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let globals = doc.get("Globals").and_then(|g| g.get("Function"));
+
+        let type_of = |v: &Value| v.get("Type").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let mut tables = Vec::new();
+        let mut buckets = Vec::new();
+        for (id, res) in resources {
+            let id = id.as_str().unwrap_or_default().to_owned();
+            match type_of(res).as_str() {
+                "AWS::DynamoDB::Table" => tables.push(table(&id, res)?),
+                "AWS::S3::Bucket" => buckets.push(id.to_ascii_lowercase()),
+                _ => {}
+            }
+        }
+        let resolve = |v: &Value| -> Option<String> {
+            if let Some(s) = scalar(v) {
+                return Some(s);
+            }
+            let Value::Tagged(tagged) = v else { return None };
+            if tagged.tag == "!Ref" {
+                let name = tagged.value.as_str()?;
+                if let Some(p) = parameters.get(name) {
+                    return Some(p.clone());
+                }
+                if tables.iter().any(|t| t.logical_id == name) {
+                    return Some(name.to_owned());
+                }
+                if buckets.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+                    return Some(name.to_ascii_lowercase());
+                }
+            }
+            None
+        };
+
+        let mut functions = Vec::new();
+        for (id, res) in resources {
+            if type_of(res) != "AWS::Serverless::Function" {
+                continue;
+            }
+            let id = id.as_str().unwrap_or_default().to_owned();
+            let props = res.get("Properties");
+            let binary = res
+                .get("Metadata")
+                .and_then(|m| m.get("BuildProperties"))
+                .and_then(|b| b.get("Binary"))
+                .and_then(Value::as_str)
+                .ok_or_else(|| TemplateError::Shape(format!("{id}: no Metadata.BuildProperties.Binary")))?
+                .to_owned();
+            let mut env = BTreeMap::new();
+            for source in [globals, props] {
+                let vars = source
+                    .and_then(|p| p.get("Environment"))
+                    .and_then(|e| e.get("Variables"))
+                    .and_then(Value::as_mapping);
+                for (k, v) in vars.into_iter().flatten() {
+                    if let (Some(k), Some(v)) = (k.as_str(), resolve(v)) {
+                        env.insert(k.to_owned(), v);
+                    }
+                }
+            }
+            let number = |name: &str, default: u64| {
+                props
+                    .and_then(|p| p.get(name))
+                    .or_else(|| globals.and_then(|g| g.get(name)))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(default)
+            };
+            let mut routes = Vec::new();
+            let events = props.and_then(|p| p.get("Events")).and_then(Value::as_mapping);
+            for (_, event) in events.into_iter().flatten() {
+                if type_of(event) != "HttpApi" {
+                    continue;
+                }
+                let p = event.get("Properties");
+                let get = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_owned);
+                match (get("Method"), get("Path")) {
+                    (Some(method), Some(path)) => routes.push(HttpRoute { method: method.to_ascii_uppercase(), path }),
+                    _ => return Err(TemplateError::Shape(format!("{id}: an HttpApi event without Method and Path"))),
+                }
+            }
+            functions.push(FunctionDef {
+                logical_id: id,
+                binary,
+                env,
+                routes,
+                timeout_seconds: number("Timeout", 3),
+                memory_mb: number("MemorySize", 128),
+            });
+        }
+        Ok(Template { functions, tables, buckets })
+    }
+
+    /// The function built from cargo binary `binary`.
+    pub fn function(&self, binary: &str) -> Option<&FunctionDef> {
+        self.functions.iter().find(|f| f.binary == binary)
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn table(id: &str, res: &Value) -> Result<TableDef, TemplateError> {
+    let props = res
+        .get("Properties")
+        .ok_or_else(|| TemplateError::Shape(format!("{id}: no Properties")))?;
+    let pairs = |v: Option<&Value>, a: &str, b: &str| -> Vec<(String, String)> {
+        v.and_then(Value::as_sequence)
+            .map(|seq| {
+                seq.iter()
+                    .filter_map(|e| Some((e.get(a)?.as_str()?.to_owned(), e.get(b)?.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let global_indexes = props
+        .get("GlobalSecondaryIndexes")
+        .and_then(Value::as_sequence)
+        .map(|seq| {
+            seq.iter()
+                .filter_map(|g| {
+                    Some(IndexDef {
+                        name: g.get("IndexName")?.as_str()?.to_owned(),
+                        key_schema: pairs(g.get("KeySchema"), "AttributeName", "KeyType"),
+                        projection: g
+                            .get("Projection")
+                            .and_then(|p| p.get("ProjectionType"))
+                            .and_then(Value::as_str)
+                            .unwrap_or("ALL")
+                            .to_owned(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let ttl = props.get("TimeToLiveSpecification");
+    Ok(TableDef {
+        logical_id: id.to_owned(),
+        name: id.to_owned(),
+        attributes: pairs(props.get("AttributeDefinitions"), "AttributeName", "AttributeType"),
+        key_schema: pairs(props.get("KeySchema"), "AttributeName", "KeyType"),
+        global_indexes,
+        ttl_attribute: ttl
+            .filter(|t| t.get("Enabled").and_then(Value::as_bool).unwrap_or(false))
+            .and_then(|t| t.get("AttributeName"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
+/// The repository's template.yaml, found from a crate directory inside the workspace.
+pub fn workspace_template(manifest_dir: &str) -> std::path::PathBuf {
+    let mut dir = Path::new(manifest_dir).to_path_buf();
+    loop {
+        let candidate = dir.join("template.yaml");
+        if candidate.exists() {
+            return candidate;
+        }
+        if !dir.pop() {
+            return Path::new(manifest_dir).join("template.yaml");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  OwnerEmail:
+    Type: String
+    Default: owner@example.com
+Globals:
+  Function:
+    Timeout: 10
+    Environment:
+      Variables:
+        TABLE_NAME: !Ref Table
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions:
+        - { AttributeName: pk, AttributeType: S }
+        - { AttributeName: sk, AttributeType: S }
+      KeySchema:
+        - { AttributeName: pk, KeyType: HASH }
+        - { AttributeName: sk, KeyType: RANGE }
+      TimeToLiveSpecification: { AttributeName: expires_at, Enabled: true }
+  Avatars:
+    Type: AWS::S3::Bucket
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties: { Binary: services }
+    Properties:
+      CodeUri: .
+      Environment:
+        Variables:
+          OWNER: !Ref OwnerEmail
+          ARN: !GetAtt Table.Arn
+      Events:
+        A: { Type: HttpApi, Properties: { Path: /apis/Services/guestbook, Method: post } }
+"#;
+
+    #[test]
+    fn functions_tables_and_buckets_are_read_with_refs_resolved() {
+        let t = Template::parse(SAMPLE).unwrap();
+        let f = t.function("services").unwrap();
+        assert_eq!(f.env["TABLE_NAME"], "Table");
+        assert_eq!(f.env["OWNER"], "owner@example.com");
+        assert!(!f.env.contains_key("ARN"));
+        assert_eq!(f.timeout_seconds, 10);
+        assert_eq!(f.routes, vec![HttpRoute { method: "POST".into(), path: "/apis/Services/guestbook".into() }]);
+        assert_eq!(t.tables[0].ttl_attribute.as_deref(), Some("expires_at"));
+        assert_eq!(t.tables[0].key_schema.len(), 2);
+        assert_eq!(t.buckets, vec!["avatars"]);
+    }
+}

@@ -1,0 +1,189 @@
+//! The end-to-end harness: a [`TestApp`] calls the API over HTTP as a client would, against
+//! the local stack (DynamoDB Local, the SES emulator, moto and every function behind the
+//! API Gateway-shaped server).
+//!
+//! The stack is started once per test binary by running `passport-local serve` on free ports;
+//! it stops by itself when this process exits (its standard input closes). Set
+//! `PASSPORT_STACK_FILE` to the stack file of a running `scripts/dev` to use that instead.
+//! Tests share the stack and isolate their data by making every name, address and number
+//! they use unique to the test.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+/// Where the running stack is.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Stack {
+    pub api: String,
+    pub dynamodb: String,
+    pub ses: String,
+    pub moto: String,
+    #[serde(skip)]
+    pub stack_file: PathBuf,
+}
+
+/// Keeps the stack's process and its standard input open for the life of the test binary.
+struct Running {
+    _child: Child,
+    _stdin: ChildStdin,
+}
+
+static STACK: OnceLock<Stack> = OnceLock::new();
+static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
+
+/// The directory cargo put this workspace's binaries in (the test binary is in its `deps/`).
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let deps = exe.parent().expect("deps dir");
+    deps.parent().expect("profile dir").to_path_buf()
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn start_stack() -> Stack {
+    if let Ok(file) = std::env::var("PASSPORT_STACK_FILE") {
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("PASSPORT_STACK_FILE {file}: {e}"));
+        let mut stack: Stack = serde_json::from_str(&text).expect("stack file is JSON");
+        stack.stack_file = PathBuf::from(file);
+        return stack;
+    }
+    let local = bin_dir().join("passport-local");
+    assert!(
+        local.exists(),
+        "{} is missing: run the tests with scripts/test, which builds the binaries first",
+        local.display()
+    );
+    let stack_file = std::env::temp_dir().join(format!("passport-stack-{}.json", std::process::id()));
+    let mut child = Command::new(&local)
+        .current_dir(repo_root())
+        .args(["serve", "--port", "0", "--ses-port", "0", "--quiet", "--stop-on-stdin-eof", "--stack-file"])
+        .arg(&stack_file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start passport-local");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stdin = child.stdin.take().expect("piped stdin");
+    let mut lines = BufReader::new(stdout).lines();
+    let stack = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(json) = line.strip_prefix("PASSPORT_STACK ") {
+                    let mut stack: Stack = serde_json::from_str(json).expect("stack line is JSON");
+                    stack.stack_file = stack_file.clone();
+                    break stack;
+                }
+            }
+            _ => panic!("passport-local exited before the stack was ready (see its output above)"),
+        }
+    };
+    // Drain the rest of its standard output so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    *RUNNING.lock().expect("lock") = Some(Running { _child: child, _stdin: stdin });
+    stack
+}
+
+/// A client of the API for one test, with data names unique to it.
+pub struct TestApp {
+    pub stack: &'static Stack,
+    pub http: reqwest::Client,
+    /// A short id unique to this test, for names, addresses and numbers.
+    pub run: String,
+}
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        let stack = STACK.get_or_init(start_stack);
+        TestApp {
+            stack,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+            run: uuid::Uuid::new_v4().simple().to_string()[..10].to_owned(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.stack.api, path)
+    }
+
+    /// An email address nobody else in the run uses.
+    pub fn email(&self, tag: &str) -> String {
+        format!("{tag}.{}@example.com", self.run)
+    }
+
+    /// An 11-digit mobile number in an allocated range, unique to the test.
+    pub fn phone(&self) -> String {
+        let n = u64::from_str_radix(&self.run[..8], 16).unwrap_or(0) % 100_000_000;
+        format!("138{n:08}")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(self.url(path)).form(form).send().await.expect("request sent")
+    }
+
+    pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "test"))
+            .endpoint_url(&self.stack.dynamodb)
+            .load()
+            .await;
+        aws_sdk_dynamodb::Client::new(&sdk)
+    }
+
+    /// Every mail in the SES emulator's store that `pred` accepts.
+    pub async fn mails(&self, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let store: Value = self
+            .http
+            .get(format!("{}/store", self.stack.ses))
+            .send()
+            .await
+            .expect("SES store reachable")
+            .json()
+            .await
+            .expect("SES store is JSON");
+        store["emails"].as_array().cloned().unwrap_or_default().into_iter().filter(|m| pred(m)).collect()
+    }
+
+    /// Runs one function on one event, as `passport-local invoke --attach` does, with extra
+    /// environment; returns the function's payload 2.0 answer.
+    pub fn invoke(&self, function: &str, event: &Value, env: &[(&str, &str)]) -> Value {
+        let event_file = std::env::temp_dir().join(format!("passport-event-{}.json", self.run));
+        std::fs::write(&event_file, event.to_string()).expect("write event");
+        let mut cmd = Command::new(bin_dir().join("passport-local"));
+        cmd.current_dir(repo_root())
+            .args(["invoke", function, "--quiet", "--event"])
+            .arg(&event_file)
+            .arg("--attach")
+            .arg(&self.stack.stack_file);
+        for (k, v) in env {
+            cmd.arg("--env").arg(format!("{k}={v}"));
+        }
+        let out = cmd.output().expect("run passport-local invoke");
+        let _ = std::fs::remove_file(&event_file);
+        assert!(out.status.success(), "invoke failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("invoke prints JSON")
+    }
+}
+
+impl Default for TestApp {
+    fn default() -> Self {
+        TestApp::new()
+    }
+}
+
+/// The body of a response as JSON.
+pub async fn json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, value)
+}
