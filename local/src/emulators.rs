@@ -17,7 +17,12 @@ pub struct Ports {
     pub moto: u16,
 }
 
-pub async fn start(sup: &Supervisor, paths: &Paths, ports: Ports, quiet: bool) -> anyhow::Result<()> {
+pub async fn start(
+    sup: &Supervisor,
+    paths: &Paths,
+    ports: Ports,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let ddb_dir = paths.dynamodb_local_dir()?;
     let lib = ddb_dir.join("DynamoDBLocal_lib");
     let classpath = format!(
@@ -32,7 +37,13 @@ pub async fn start(sup: &Supervisor, paths: &Paths, ports: Ports, quiet: bool) -
         .arg("-cp")
         .arg(classpath)
         .arg("LoopbackDynamoDB")
-        .args(["-inMemory", "-sharedDb", "-disableTelemetry", "-port", &ports.dynamodb.to_string()]);
+        .args([
+            "-inMemory",
+            "-sharedDb",
+            "-disableTelemetry",
+            "-port",
+            &ports.dynamodb.to_string(),
+        ]);
     sup.spawn("DynamoDB Local", java, quiet).await?;
 
     let mut ses = Command::new("node");

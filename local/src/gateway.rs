@@ -30,12 +30,19 @@ const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
 impl Gateway {
     pub fn new(routes: Vec<GatewayRoute>, domain: String) -> Gateway {
-        Gateway { routes: Arc::new(routes), domain }
+        Gateway {
+            routes: Arc::new(routes),
+            domain,
+        }
     }
 
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         let app = axum::Router::new().fallback(handle).with_state(self);
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -90,7 +97,8 @@ fn decode(segment: &str) -> String {
 fn message(status: StatusCode, text: &str) -> Response<Body> {
     let mut r = Response::new(Body::from(json!({ "message": text }).to_string()));
     *r.status_mut() = status;
-    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
     r
 }
 
@@ -106,12 +114,25 @@ async fn handle(
     let Ok(body) = axum::body::to_bytes(body, MAX_PAYLOAD).await else {
         return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
     };
-    let event = event_for(&gw.domain, route, path_params, &parts.method, &parts.uri, &parts.headers, peer, &body);
+    let event = event_for(
+        &gw.domain,
+        route,
+        path_params,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        peer,
+        &body,
+    );
     match route.function.invoke(Bytes::from(event.to_string())).await {
         Ok(Outcome::Response(bytes)) => response_from(&bytes)
             .unwrap_or_else(|| message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")),
         Ok(Outcome::Error(detail)) => {
-            eprintln!("passport-local: {} failed: {}", route.function.name(), String::from_utf8_lossy(&detail));
+            eprintln!(
+                "passport-local: {} failed: {}",
+                route.function.name(),
+                String::from_utf8_lossy(&detail)
+            );
             message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
         }
         Ok(Outcome::Timeout) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
@@ -253,17 +274,34 @@ pub fn response_from(bytes: &[u8]) -> Option<Response<Body>> {
     }
     if let Some(map) = v.get("multiValueHeaders").and_then(Value::as_object) {
         for (k, vals) in map {
-            for s in vals.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for s in vals
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 put(k, s);
             }
         }
     }
-    for cookie in v.get("cookies").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+    for cookie in v
+        .get("cookies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         put("set-cookie", cookie);
     }
     let body = v.get("body").and_then(Value::as_str).unwrap_or("");
-    let body = if v.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false) {
-        base64::engine::general_purpose::STANDARD.decode(body).ok()?
+    let body = if v
+        .get("isBase64Encoded")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .ok()?
     } else {
         body.as_bytes().to_vec()
     };

@@ -17,8 +17,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use emulators::Ports;
 use gateway::{Gateway, GatewayRoute};
-use paths::Paths;
 use passport_shared::template::{FunctionDef, Template};
+use paths::Paths;
 use procs::{free_port, Supervisor};
 use runtime::{FunctionRuntime, FunctionSpec, Outcome};
 use serde::{Deserialize, Serialize};
@@ -114,7 +114,10 @@ fn local_env(f: &FunctionDef, ports: Ports) -> BTreeMap<String, String> {
         ("AWS_ENDPOINT_URL_S3", url(ports.moto)),
         ("AWS_ENDPOINT_URL_SNS", url(ports.moto)),
         ("PASSPORT_LOCAL", "1".to_owned()),
-        ("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned())),
+        (
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()),
+        ),
     ] {
         env.insert(k.to_owned(), v);
     }
@@ -131,7 +134,9 @@ fn port_of(url: &str) -> anyhow::Result<u16> {
 async fn sdk_for(ports: Ports) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "local"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "local",
+        ))
         .endpoint_url(format!("http://127.0.0.1:{}", ports.dynamodb))
         .load()
         .await
@@ -214,7 +219,11 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
     let template = Template::load(&paths.template())?;
-    let ports = Ports { dynamodb: pick(dynamodb_port)?, ses: pick(ses_port)?, moto: pick(moto_port)? };
+    let ports = Ports {
+        dynamodb: pick(dynamodb_port)?,
+        ses: pick(ses_port)?,
+        moto: pick(moto_port)?,
+    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
@@ -271,7 +280,13 @@ async fn serve(
     result
 }
 
-async fn invoke(function: String, event: PathBuf, attach: Option<PathBuf>, env: Vec<String>, quiet: bool) -> anyhow::Result<()> {
+async fn invoke(
+    function: String,
+    event: PathBuf,
+    attach: Option<PathBuf>,
+    env: Vec<String>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
     let template = Template::load(&paths.template())?;
     let f = template
@@ -279,11 +294,17 @@ async fn invoke(function: String, event: PathBuf, attach: Option<PathBuf>, env: 
         .iter()
         .find(|f| f.binary == function || f.logical_id == function)
         .with_context(|| format!("template.yaml has no function {function}"))?;
-    let event_bytes = std::fs::read(&event).with_context(|| format!("cannot read {}", event.display()))?;
-    serde_json::from_slice::<serde_json::Value>(&event_bytes).context("the event file is not JSON")?;
+    let event_bytes =
+        std::fs::read(&event).with_context(|| format!("cannot read {}", event.display()))?;
+    serde_json::from_slice::<serde_json::Value>(&event_bytes)
+        .context("the event file is not JSON")?;
     let extra: Vec<(String, String)> = env
         .iter()
-        .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).context("--env takes KEY=VALUE"))
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .context("--env takes KEY=VALUE")
+        })
         .collect::<anyhow::Result<_>>()?;
 
     let sup = Supervisor::default();
@@ -291,10 +312,18 @@ async fn invoke(function: String, event: PathBuf, attach: Option<PathBuf>, env: 
         let ports = match &attach {
             Some(file) => {
                 let info: StackInfo = serde_json::from_slice(&std::fs::read(file)?)?;
-                Ports { dynamodb: port_of(&info.dynamodb)?, ses: port_of(&info.ses)?, moto: port_of(&info.moto)? }
+                Ports {
+                    dynamodb: port_of(&info.dynamodb)?,
+                    ses: port_of(&info.ses)?,
+                    moto: port_of(&info.moto)?,
+                }
             }
             None => {
-                let ports = Ports { dynamodb: free_port()?, ses: free_port()?, moto: free_port()? };
+                let ports = Ports {
+                    dynamodb: free_port()?,
+                    ses: free_port()?,
+                    moto: free_port()?,
+                };
                 emulators::start(&sup, &paths, ports, true).await?;
                 provision(&template, ports).await?;
                 ports
@@ -303,12 +332,17 @@ async fn invoke(function: String, event: PathBuf, attach: Option<PathBuf>, env: 
         let runtime = start_function(&paths, f, ports, &extra, 1, &sup, quiet).await?;
         match runtime.invoke(bytes::Bytes::from(event_bytes)).await? {
             Outcome::Response(body) => {
-                let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+                let v: serde_json::Value =
+                    serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
                 println!("{}", serde_json::to_string_pretty(&v)?);
                 Ok(())
             }
-            Outcome::Error(body) => anyhow::bail!("the function failed: {}", String::from_utf8_lossy(&body)),
-            Outcome::Timeout => anyhow::bail!("the function timed out after {} s", f.timeout_seconds),
+            Outcome::Error(body) => {
+                anyhow::bail!("the function failed: {}", String::from_utf8_lossy(&body))
+            }
+            Outcome::Timeout => {
+                anyhow::bail!("the function timed out after {} s", f.timeout_seconds)
+            }
         }
     }
     .await;
@@ -317,11 +351,45 @@ async fn invoke(function: String, event: PathBuf, attach: Option<PathBuf>, env: 
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Cmd::Serve { port, ses_port, dynamodb_port, moto_port, max_instances, quiet, stop_on_stdin_eof, stack_file } => {
-            serve(port, ses_port, dynamodb_port, moto_port, max_instances, quiet, stop_on_stdin_eof, stack_file).await
+async fn main() {
+    let result = match Cli::parse().command {
+        Cmd::Serve {
+            port,
+            ses_port,
+            dynamodb_port,
+            moto_port,
+            max_instances,
+            quiet,
+            stop_on_stdin_eof,
+            stack_file,
+        } => {
+            serve(
+                port,
+                ses_port,
+                dynamodb_port,
+                moto_port,
+                max_instances,
+                quiet,
+                stop_on_stdin_eof,
+                stack_file,
+            )
+            .await
         }
-        Cmd::Invoke { function, event, attach, env, quiet } => invoke(function, event, attach, env, quiet).await,
+        Cmd::Invoke {
+            function,
+            event,
+            attach,
+            env,
+            quiet,
+        } => invoke(function, event, attach, env, quiet).await,
+    };
+    // Everything started here is stopped by now. Exit at once rather than let the runtime
+    // wait for a blocking read of standard input that may never return.
+    match result {
+        Ok(()) => std::process::exit(0),
+        Err(e) => {
+            eprintln!("passport-local: {e:#}");
+            std::process::exit(1)
+        }
     }
 }

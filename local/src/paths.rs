@@ -15,8 +15,16 @@ impl Paths {
     /// executable, that holds template.yaml. Function binaries sit beside this executable.
     pub fn discover() -> anyhow::Result<Paths> {
         let exe = std::env::current_exe().context("cannot locate passport-local")?;
-        let bin_dir = exe.parent().context("executable has no directory")?.to_path_buf();
-        let from = |start: &Path| start.ancestors().find(|d| d.join("template.yaml").exists()).map(Path::to_path_buf);
+        let bin_dir = exe
+            .parent()
+            .context("executable has no directory")?
+            .to_path_buf();
+        let from = |start: &Path| {
+            start
+                .ancestors()
+                .find(|d| d.join("template.yaml").exists())
+                .map(Path::to_path_buf)
+        };
         let root = std::env::current_dir()
             .ok()
             .and_then(|cwd| from(&cwd))
@@ -35,7 +43,10 @@ impl Paths {
 
     fn installed(&self, path: PathBuf) -> anyhow::Result<PathBuf> {
         if !path.exists() {
-            bail!("{} is missing: run scripts/install-local-stack first", path.display());
+            bail!(
+                "{} is missing: run scripts/install-local-stack first",
+                path.display()
+            );
         }
         Ok(path)
     }
@@ -45,7 +56,10 @@ impl Paths {
         let dir = std::fs::read_dir(&lib)?
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("dynamodb_local_")))
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("dynamodb_local_"))
+            })
             .with_context(|| format!("no dynamodb_local_* in {}", lib.display()))?;
         Ok(dir)
     }
@@ -55,7 +69,10 @@ impl Paths {
     }
 
     pub fn ses_cli(&self) -> anyhow::Result<PathBuf> {
-        self.installed(self.local().join("node/node_modules/aws-ses-v2-local/dist/cli.js"))
+        self.installed(
+            self.local()
+                .join("node/node_modules/aws-ses-v2-local/dist/cli.js"),
+        )
     }
 
     pub fn moto_server(&self) -> anyhow::Result<PathBuf> {
@@ -65,7 +82,10 @@ impl Paths {
     pub fn function_binary(&self, binary: &str) -> anyhow::Result<PathBuf> {
         let path = self.bin_dir.join(binary);
         if !path.exists() {
-            bail!("{} is missing: build it with `cargo build --bins`", path.display());
+            bail!(
+                "{} is missing: build it with `cargo build --bins`",
+                path.display()
+            );
         }
         Ok(path)
     }

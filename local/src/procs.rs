@@ -59,7 +59,10 @@ impl Supervisor {
             }
         }
         for (name, child) in children.iter_mut() {
-            if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), child.wait())
+                .await
+                .is_err()
+            {
                 eprintln!("passport-local: {name} did not stop on SIGTERM; killing it");
                 let _ = child.kill().await;
             }
@@ -78,7 +81,10 @@ pub fn free_port() -> anyhow::Result<u16> {
 pub async fn wait_for_port(name: &str, port: u16, within: Duration) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return Ok(());
         }
         if tokio::time::Instant::now() > deadline {

@@ -20,7 +20,12 @@ fn key_schema(pairs: &[(String, String)]) -> anyhow::Result<Vec<KeySchemaElement
 }
 
 pub async fn tables(client: &aws_sdk_dynamodb::Client, template: &Template) -> anyhow::Result<()> {
-    let existing = client.list_tables().send().await?.table_names.unwrap_or_default();
+    let existing = client
+        .list_tables()
+        .send()
+        .await?
+        .table_names
+        .unwrap_or_default();
     for table in &template.tables {
         if existing.contains(&table.name) {
             continue;
@@ -43,7 +48,11 @@ pub async fn tables(client: &aws_sdk_dynamodb::Client, template: &Template) -> a
                 GlobalSecondaryIndex::builder()
                     .index_name(&index.name)
                     .set_key_schema(Some(key_schema(&index.key_schema)?))
-                    .projection(Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::from(index.projection.as_str()))
+                            .build(),
+                    )
                     .build()?,
             );
         }
@@ -52,7 +61,12 @@ pub async fn tables(client: &aws_sdk_dynamodb::Client, template: &Template) -> a
             client
                 .update_time_to_live()
                 .table_name(&table.name)
-                .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(attribute).enabled(true).build()?)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(attribute)
+                        .enabled(true)
+                        .build()?,
+                )
                 .send()
                 .await?;
         }

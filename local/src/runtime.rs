@@ -62,7 +62,11 @@ pub struct FunctionRuntime(Arc<Inner>);
 
 impl FunctionRuntime {
     /// Serves the Runtime API for `spec` on a free loopback port; instances start on demand.
-    pub async fn start(spec: FunctionSpec, supervisor: Supervisor, quiet: bool) -> anyhow::Result<FunctionRuntime> {
+    pub async fn start(
+        spec: FunctionSpec,
+        supervisor: Supervisor,
+        quiet: bool,
+    ) -> anyhow::Result<FunctionRuntime> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
         let (queue_tx, queue_rx) = mpsc::unbounded_channel();
@@ -79,7 +83,10 @@ impl FunctionRuntime {
         }));
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(respond))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(respond),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(fail))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(runtime.clone());
@@ -101,7 +108,10 @@ impl FunctionRuntime {
         self.scale_for_one_more().await?;
         self.0
             .queue_tx
-            .send(Invocation { id: id.clone(), event })
+            .send(Invocation {
+                id: id.clone(),
+                event,
+            })
             .map_err(|_| anyhow::anyhow!("the runtime of {} has stopped", self.name()))?;
         match tokio::time::timeout(self.0.spec.timeout, rx).await {
             Ok(Ok(outcome)) => Ok(outcome),
@@ -131,20 +141,35 @@ impl FunctionRuntime {
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(&spec.env)
-            .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{}", self.0.port))
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("127.0.0.1:{}", self.0.port),
+            )
             .env("AWS_LAMBDA_FUNCTION_NAME", &spec.name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string())
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", spec.name))
+            .env(
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                spec.memory_mb.to_string(),
+            )
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", spec.name),
+            )
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local");
-        let pid = self.0.supervisor.spawn(&spec.name, cmd, self.0.quiet).await?;
+        let pid = self
+            .0
+            .supervisor
+            .spawn(&spec.name, cmd, self.0.quiet)
+            .await?;
         instances.push(pid);
         Ok(())
     }
 }
 
 fn deadline_ms(timeout: Duration) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     (now + timeout).as_millis().to_string()
 }
 
@@ -165,9 +190,15 @@ async fn next(State(rt): State<FunctionRuntime>) -> (StatusCode, HeaderMap, Byte
     put("lambda-runtime-deadline-ms", deadline_ms(rt.0.spec.timeout));
     put(
         "lambda-runtime-invoked-function-arn",
-        format!("arn:aws:lambda:us-east-1:123456789012:function:{}", rt.0.spec.name),
+        format!(
+            "arn:aws:lambda:us-east-1:123456789012:function:{}",
+            rt.0.spec.name
+        ),
     );
-    put("lambda-runtime-trace-id", format!("Root=1-{}", invocation.id));
+    put(
+        "lambda-runtime-trace-id",
+        format!("Root=1-{}", invocation.id),
+    );
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     (StatusCode::OK, headers, invocation.event)
 }
@@ -182,15 +213,27 @@ async fn complete(rt: &FunctionRuntime, id: &str, outcome: Outcome) -> StatusCod
     }
 }
 
-async fn respond(State(rt): State<FunctionRuntime>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+async fn respond(
+    State(rt): State<FunctionRuntime>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
     complete(&rt, &id, Outcome::Response(body)).await
 }
 
-async fn fail(State(rt): State<FunctionRuntime>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+async fn fail(
+    State(rt): State<FunctionRuntime>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
     complete(&rt, &id, Outcome::Error(body)).await
 }
 
 async fn init_error(State(rt): State<FunctionRuntime>, body: Bytes) -> StatusCode {
-    eprintln!("passport-local: {} failed to initialise: {}", rt.0.spec.name, String::from_utf8_lossy(&body));
+    eprintln!(
+        "passport-local: {} failed to initialise: {}",
+        rt.0.spec.name,
+        String::from_utf8_lossy(&body)
+    );
     StatusCode::ACCEPTED
 }

@@ -5,8 +5,8 @@
 //! here changes. Each client is behind a cargo feature of this crate: a function links only
 //! the clients it uses.
 
-pub use aws_config::SdkConfig;
 use aws_config::BehaviorVersion;
+pub use aws_config::SdkConfig;
 
 /// The shared SDK configuration (region, credentials, endpoints) from the environment.
 pub async fn sdk_config() -> SdkConfig {
@@ -31,7 +31,10 @@ pub fn sns(sdk: &SdkConfig) -> aws_sdk_sns::Client {
 /// S3 with path-style addressing when an endpoint override is set (emulators serve one host).
 #[cfg(feature = "s3")]
 pub fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    let path_style = sdk.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-    let config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style).build();
+    let path_style =
+        sdk.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(path_style)
+        .build();
     aws_sdk_s3::Client::from_conf(config)
 }

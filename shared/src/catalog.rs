@@ -38,7 +38,11 @@ pub static V1: &[Entry] = &[
     e(100010, "Unknown error", "未知错误"),
     e(100011, "Invalid method", "方法错误"),
     e(200001, "Invalid parameter", "参数错误(服务)"),
-    e(200002, "Submission method should be POST", "提交方式应为POST"),
+    e(
+        200002,
+        "Submission method should be POST",
+        "提交方式应为POST",
+    ),
     e(200003, "Non Ajax request", "非AJAX请求"),
     e(200004, "Invalid captcha", "验证码错误"),
     e(200005, "Captcha timeout", "验证码超时"),
@@ -49,8 +53,16 @@ pub static V1: &[Entry] = &[
     e(200010, "Token is required", "数据令牌不可为空"),
     e(200011, "Permission denied", "没有权限"),
     e(200012, "Username is required", "用户名不能为空"),
-    e(200013, "Username should be more than 2 characters", "用户名不得小于2个字符"),
-    e(200014, "Username should be less than 50 characters", "用户名不得大于50个字符"),
+    e(
+        200013,
+        "Username should be more than 2 characters",
+        "用户名不得小于2个字符",
+    ),
+    e(
+        200014,
+        "Username should be less than 50 characters",
+        "用户名不得大于50个字符",
+    ),
     e(
         200015,
         "Username can only be Chinese characters, letters, numbers, underscores and dashes",
@@ -64,10 +76,18 @@ pub static V1: &[Entry] = &[
     e(200021, "Invalid email", "邮箱格式不正确"),
     e(200022, "Phone number is required", "电话号码不能为空"),
     e(200023, "Invalid phone number", "电话号码格式错误"),
-    e(200024, "Phone number must be 11 digits", "电话号码必须是11位"),
+    e(
+        200024,
+        "Phone number must be 11 digits",
+        "电话号码必须是11位",
+    ),
     e(200025, "The phone number is not supported", "不支持该号段"),
     e(200026, "Invalid ip", "IP地址错误"),
-    e(201101, "Authorization code cannot be empty", "授权码不能为空"),
+    e(
+        201101,
+        "Authorization code cannot be empty",
+        "授权码不能为空",
+    ),
     e(201102, "Invalid authorization code", "授权码验证失败"),
     e(201103, "Invalid client_id", "client_id 无效"),
     e(
@@ -75,11 +95,19 @@ pub static V1: &[Entry] = &[
         "redirect_uri and client_id are not matched or client not activated",
         "redirect_uri和client_id不匹配或客户端未激活",
     ),
-    e(201105, "redirect_uri and client_id are required", "redirect_uri和client_id不能为空"),
+    e(
+        201105,
+        "redirect_uri and client_id are required",
+        "redirect_uri和client_id不能为空",
+    ),
     e(201106, "Invalid response_type", "response_type参数无效"),
     e(201201, "Invalid access token", "非法token"),
     e(201202, "Access token is required", "数据令牌不可为空"),
-    e(201203, "Access token expires or does not exist", "数据令牌过期或不存在"),
+    e(
+        201203,
+        "Access token expires or does not exist",
+        "数据令牌过期或不存在",
+    ),
     e(201204, "API requests out of rate limit", "接口请求超限"),
     e(
         201205,
@@ -88,24 +116,48 @@ pub static V1: &[Entry] = &[
     ),
     e(201206, "Api permission denied", "无权访问该接口"),
     e(201207, "Delete token failed", "删除token失败"),
-    e(201208, "client_id client_secret are not matched", "client_id client_secret不匹配"),
+    e(
+        201208,
+        "client_id client_secret are not matched",
+        "client_id client_secret不匹配",
+    ),
     e(201209, "Invalid refresh_token", "refresh_token无效"),
     e(201210, "client_id is required", "client_id不能为空"),
     e(201211, "client_secret is required", "client_secret不能为空"),
-    e(201212, "Access username and password are required", "username和password不能为空"),
+    e(
+        201212,
+        "Access username and password are required",
+        "username和password不能为空",
+    ),
     e(201213, "client_id not exist", "client_id不存在"),
-    e(201214, "client_id and username are not matched", "client_id和username不匹配"),
+    e(
+        201214,
+        "client_id and username are not matched",
+        "client_id和username不匹配",
+    ),
     e(202101, "Message delivery failed", "消息发送失败"),
     e(202102, "Messages content cannot be empty", "消息不能为空"),
     e(203001, "The username already registered", "用户已存在"),
     e(203002, "The email already exists", "该邮箱已经被使用"),
-    e(203003, "Email and username do not match", "邮箱和用户名不匹配"),
+    e(
+        203003,
+        "Email and username do not match",
+        "邮箱和用户名不匹配",
+    ),
     e(203004, "Password mismatch", "用户名与密码不匹配"),
     e(203005, "Account does not exist", "账户不存在"),
-    e(203006, "The new password cannot be the same as the old", "新密码不可与旧密码相同"),
+    e(
+        203006,
+        "The new password cannot be the same as the old",
+        "新密码不可与旧密码相同",
+    ),
     e(203007, "Invalid identity card", "身份证号码错误"),
     e(203101, "Invalid verification code", "验证码无效"),
-    e(203102, "Failed to send registration verification code", "注册验证码发送失败"),
+    e(
+        203102,
+        "Failed to send registration verification code",
+        "注册验证码发送失败",
+    ),
     e(203201, "Username does not exist", "用户名不存在"),
     e(
         203202,
@@ -145,14 +197,26 @@ pub static V2: &[Entry] = &[
     e(200001, "POST method required", "请使用POST方法"),
     e(200002, "Invalid captcha", "验证码错误"),
     e(200002, "Captcha verification failed", "验证码验证失败"),
-    e(201101, "redirect_uri and client_id are required", "redirect_uri和client_id不能为空"),
+    e(
+        201101,
+        "redirect_uri and client_id are required",
+        "redirect_uri和client_id不能为空",
+    ),
     e(201102, "Invalid response_type", "response_type参数无效"),
     e(201103, "Invalid clientid", "client_id无效"),
-    e(201104, "redirect_uri and client_id are not matched", "redirect_uri和client_id不匹配"),
+    e(
+        201104,
+        "redirect_uri and client_id are not matched",
+        "redirect_uri和client_id不匹配",
+    ),
     e(201105, "Authorization code required", "授权码不能为空"),
     e(201201, "Invalid access_token", "非法token"),
     e(201202, "access_token is required", "数据令牌不可为空"),
-    e(201203, "access_token expires or does not exist", "数据令牌过期或不存在"),
+    e(
+        201203,
+        "access_token expires or does not exist",
+        "数据令牌过期或不存在",
+    ),
     e(201204, "API requests out of rate limit", "接口请求超限"),
     e(
         201205,
@@ -161,13 +225,25 @@ pub static V2: &[Entry] = &[
     ),
     e(201206, "Api permission denied", "无权访问该接口"),
     e(201207, "Cache access_token failed", "缓存token失败"),
-    e(201208, "client_id client_secret are not matched", "client_id client_secret不匹配"),
+    e(
+        201208,
+        "client_id client_secret are not matched",
+        "client_id client_secret不匹配",
+    ),
     e(201209, "Invalid refresh_token", "refresh_token无效"),
     e(201210, "client_id is required", "client_id不能为空"),
     e(201211, "client_secret is required", "client_secret不能为空"),
-    e(201212, "Access username and password are required", "username和password不能为空"),
+    e(
+        201212,
+        "Access username and password are required",
+        "username和password不能为空",
+    ),
     e(201213, "Invalid client_id", "client_id无效"),
-    e(201214, "client_id and username are not matched", "client_id和username不匹配"),
+    e(
+        201214,
+        "client_id and username are not matched",
+        "client_id和username不匹配",
+    ),
     e(201215, "Invalid authorization code", "授权码无效"),
     e(201216, "Invalid grant_type", "grant_type参数无效"),
     e(201301, "Failed to delete access_token", "删除token失败"),
@@ -176,9 +252,17 @@ pub static V2: &[Entry] = &[
     e(202002, "The username already exists", "用户名已存在"),
     e(202002, "The username already registered", "用户名已被注册"),
     e(202003, "The email already exists", "该邮箱已经被使用"),
-    e(202004, "The phone number already exists", "该手机号已经被使用"),
+    e(
+        202004,
+        "The phone number already exists",
+        "该手机号已经被使用",
+    ),
     e(202005, "The Nick name already exists", "该昵称已经被使用"),
-    e(202006, "Verification code validation failed", "验证码验证失败"),
+    e(
+        202006,
+        "Verification code validation failed",
+        "验证码验证失败",
+    ),
     e(202006, "Medium code validation failed", "验证码验证失败"),
     e(
         202007,
@@ -186,14 +270,26 @@ pub static V2: &[Entry] = &[
         "验证码发送间隔为%d秒",
     ),
     e(202101, "Not logged in yet", "尚未登录"),
-    e(202102, "Username and password are required", "用户名和密码不能为空"),
+    e(
+        202102,
+        "Username and password are required",
+        "用户名和密码不能为空",
+    ),
     e(202103, "Incorrect password", "密码错误"),
     e(202201, "Failed to send verification code", "验证码发送失败"),
     e(202202, "Failed to register", "注册失败"),
     e(202301, "Fail to upload avatar", "头像上传失败"),
     e(202302, "Fail to unbind SNS account", "解除社交账号绑定失败"),
-    e(202303, "Failed to update user information", "更新用户信息失败"),
-    e(202304, "The old and new passwords are the same", "新旧密码相同"),
+    e(
+        202303,
+        "Failed to update user information",
+        "更新用户信息失败",
+    ),
+    e(
+        202304,
+        "The old and new passwords are the same",
+        "新旧密码相同",
+    ),
     e(203101, "No to-do events", "没有待办事项"),
     e(203201, "Fail to add a event", "添加事项失败"),
     e(203301, "Event id not specified", "未指定事项id"),
@@ -215,21 +311,41 @@ pub static REST: &[Entry] = &[
     e(602, "Empty content", "内容为空"),
     e(100002, "client_id is not allowed", "client_id 访问非法"),
     e(100008, "client_id does not exist", "该client_id 不存在"),
-    e(100009, "Invalid HTTP Basic authentication", "HTTP协议头认证非法"),
+    e(
+        100009,
+        "Invalid HTTP Basic authentication",
+        "HTTP协议头认证非法",
+    ),
     e(
         100014,
         "Access token has expired (tokens live for 3 months)",
         "访问token已过期,过期时间一般为3个月",
     ),
-    e(100018, "The authorization code has no access to this resource", "该授权码无权限访问"),
+    e(
+        100018,
+        "The authorization code has no access to this resource",
+        "该授权码无权限访问",
+    ),
     e(
         100019,
         "The authorization code does not exist, please authorize again",
         "授权码不存在,请重新授权",
     ),
-    e(100020, "The authorization code has expired, please authorize again", "授权码已经过期,请重启授权"),
-    e(100021, "The authorization code is held by another client", "授权客户端非法持有授权码"),
-    e(100023, "The authorization code is held by another user", "授权用户非法持有授权码"),
+    e(
+        100020,
+        "The authorization code has expired, please authorize again",
+        "授权码已经过期,请重启授权",
+    ),
+    e(
+        100021,
+        "The authorization code is held by another client",
+        "授权客户端非法持有授权码",
+    ),
+    e(
+        100023,
+        "The authorization code is held by another user",
+        "授权用户非法持有授权码",
+    ),
 ];
 
 /// Document 004 (`/api/auth`, `/api/personal`, ...). Chinese only there; the English is ours.
@@ -238,7 +354,11 @@ pub static CENTER: &[Entry] = &[
     e(10000, "General error", "通用错误码"),
     e(10001, "Data not found", "数据未查到"),
     e(10002, "The path does not exist", "访问的路径不存在"),
-    e(10003, "The user has no permission for this", "该用户没有访问或操作权限"),
+    e(
+        10003,
+        "The user has no permission for this",
+        "该用户没有访问或操作权限",
+    ),
     e(
         10004,
         "Invalid token: wrong, expired, or the user was deleted",
@@ -250,8 +370,16 @@ pub static CENTER: &[Entry] = &[
     e(10008, "Invalid verification code", "无效的验证码"),
     e(10009, "The user is already registered", "用户已注册"),
     e(10010, "Codes are being sent too often", "短信发送太频繁"),
-    e(10011, "The SMS service account is in arrears", "短信服务欠费"),
-    e(10012, "The SMS service returned an error", "短信服务其他错误信息"),
+    e(
+        10011,
+        "The SMS service account is in arrears",
+        "短信服务欠费",
+    ),
+    e(
+        10012,
+        "The SMS service returned an error",
+        "短信服务其他错误信息",
+    ),
     e(
         10013,
         "The SMS service is unavailable, the service may have changed or a parameter is wrong",
@@ -312,7 +440,9 @@ mod tests {
         let row = Regex::new(r"^(\d+) (.+)$").unwrap();
         let mut seen = 0;
         for line in seed("000").lines().map(str::trim) {
-            let Some(c) = row.captures(line) else { continue };
+            let Some(c) = row.captures(line) else {
+                continue;
+            };
             let code: u32 = c[1].parse().unwrap();
             let rest = &c[2];
             assert!(
@@ -327,7 +457,8 @@ mod tests {
     #[test]
     fn every_v2_code_of_documents_001_and_002_is_in_the_catalog_with_its_text() {
         let plain = Regex::new(r"^(\d+) (.+?) (?:system|api)\.[A-Za-z.]+$").unwrap();
-        let table_row = Regex::new(r"^\| (\d+) \| (.+?) \| (?:system|api)\.[A-Za-z.]+ *\|").unwrap();
+        let table_row =
+            Regex::new(r"^\| (\d+) \| (.+?) \| (?:system|api)\.[A-Za-z.]+ *\|").unwrap();
         let mut seen = 0;
         for (doc, re) in [("001", &plain), ("002", &table_row)] {
             for line in seed(doc).lines().map(str::trim) {
@@ -349,7 +480,9 @@ mod tests {
         let row = Regex::new(r"^(\d+) \| (.+?) \|$").unwrap();
         let mut seen = 0;
         for line in seed("003").lines().map(str::trim) {
-            let Some(c) = row.captures(line) else { continue };
+            let Some(c) = row.captures(line) else {
+                continue;
+            };
             let code: u32 = c[1].parse().unwrap();
             let text = c[2].trim();
             assert!(
@@ -358,7 +491,10 @@ mod tests {
             );
             seen += 1;
         }
-        assert_eq!(seen, 17, "document 003 lists 9 error codes and 8 general codes");
+        assert_eq!(
+            seen, 17,
+            "document 003 lists 9 error codes and 8 general codes"
+        );
     }
 
     #[test]
@@ -366,7 +502,9 @@ mod tests {
         let row = Regex::new(r"^\| (\d+) \| (.+?) \|$").unwrap();
         let mut seen = 0;
         for line in seed("004").lines().map(str::trim) {
-            let Some(c) = row.captures(line) else { continue };
+            let Some(c) = row.captures(line) else {
+                continue;
+            };
             let code: u32 = c[1].parse().unwrap();
             let text = c[2].trim();
             assert!(

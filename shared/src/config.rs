@@ -34,16 +34,25 @@ impl Config {
 
     /// The same, from any lookup (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let required = |k: &'static str| get(k).filter(|v| !v.is_empty()).ok_or(ConfigError::Missing(k));
-        let local = get("PASSPORT_LOCAL").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+        let required = |k: &'static str| {
+            get(k)
+                .filter(|v| !v.is_empty())
+                .ok_or(ConfigError::Missing(k))
+        };
+        let local =
+            get("PASSPORT_LOCAL").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
         // Lambda sets LAMBDA_TASK_ROOT for every runtime; the local stack never does.
-        if local && (get("LAMBDA_TASK_ROOT").is_some() || get("AWS_LAMBDA_INITIALIZATION_TYPE").is_some()) {
+        if local
+            && (get("LAMBDA_TASK_ROOT").is_some()
+                || get("AWS_LAMBDA_INITIALIZATION_TYPE").is_some())
+        {
             return Err(ConfigError::LocalUnderLambda);
         }
         Ok(Config {
             table_name: required("TABLE_NAME")?,
             mail_from: get("MAIL_FROM").unwrap_or_else(|| "no-reply@passport.local".to_owned()),
-            guestbook_owner_email: get("GUESTBOOK_OWNER_EMAIL").unwrap_or_else(|| "owner@passport.local".to_owned()),
+            guestbook_owner_email: get("GUESTBOOK_OWNER_EMAIL")
+                .unwrap_or_else(|| "owner@passport.local".to_owned()),
             avatar_bucket: get("AVATAR_BUCKET").filter(|v| !v.is_empty()),
             local,
         })
@@ -56,13 +65,19 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn table_name_is_required() {
-        assert!(matches!(Config::from_lookup(lookup(&[])), Err(ConfigError::Missing("TABLE_NAME"))));
+        assert!(matches!(
+            Config::from_lookup(lookup(&[])),
+            Err(ConfigError::Missing("TABLE_NAME"))
+        ));
         let c = Config::from_lookup(lookup(&[("TABLE_NAME", "t")])).unwrap();
         assert_eq!(c.table_name, "t");
         assert!(!c.local);
@@ -70,9 +85,20 @@ mod tests {
 
     #[test]
     fn local_settings_are_refused_under_lambda() {
-        let env = lookup(&[("TABLE_NAME", "t"), ("PASSPORT_LOCAL", "1"), ("LAMBDA_TASK_ROOT", "/var/task")]);
-        assert!(matches!(Config::from_lookup(env), Err(ConfigError::LocalUnderLambda)));
-        let env = lookup(&[("TABLE_NAME", "t"), ("PASSPORT_LOCAL", "1"), ("AWS_LAMBDA_FUNCTION_NAME", "fn")]);
+        let env = lookup(&[
+            ("TABLE_NAME", "t"),
+            ("PASSPORT_LOCAL", "1"),
+            ("LAMBDA_TASK_ROOT", "/var/task"),
+        ]);
+        assert!(matches!(
+            Config::from_lookup(env),
+            Err(ConfigError::LocalUnderLambda)
+        ));
+        let env = lookup(&[
+            ("TABLE_NAME", "t"),
+            ("PASSPORT_LOCAL", "1"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "fn"),
+        ]);
         assert!(Config::from_lookup(env).unwrap().local);
     }
 }

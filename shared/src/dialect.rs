@@ -99,7 +99,10 @@ mod tests {
     fn paths_are_sorted_into_their_dialects() {
         assert_eq!(Dialect::of_path("/apis/Services/guestbook"), Dialect::V1);
         assert_eq!(Dialect::of_path("/apis/services/location"), Dialect::V1);
-        assert_eq!(Dialect::of_path("/apis/rest/userService/getUserInfo/xml"), Dialect::Rest);
+        assert_eq!(
+            Dialect::of_path("/apis/rest/userService/getUserInfo/xml"),
+            Dialect::Rest
+        );
         assert_eq!(Dialect::of_path("/api/User/login"), Dialect::V2);
         assert_eq!(Dialect::of_path("/api/auth/register"), Dialect::Center);
         assert_eq!(Dialect::of_path("/api/feedback_category"), Dialect::Center);
@@ -109,7 +112,10 @@ mod tests {
     #[test]
     fn language_comes_from_the_parameter_before_the_header() {
         assert_eq!(Lang::negotiate(Some("zh"), None), Lang::Zh);
-        assert_eq!(Lang::negotiate(Some("en"), Some("zh-CN,zh;q=0.9")), Lang::En);
+        assert_eq!(
+            Lang::negotiate(Some("en"), Some("zh-CN,zh;q=0.9")),
+            Lang::En
+        );
         assert_eq!(Lang::negotiate(None, Some("zh-CN,zh;q=0.9")), Lang::Zh);
         assert_eq!(Lang::negotiate(None, Some("en-US")), Lang::En);
         assert_eq!(Lang::negotiate(None, None), Lang::En);

@@ -116,8 +116,9 @@ impl ErrorKind {
     /// The catalog entry this kind is answered with in `dialect`.
     pub fn entry(self, dialect: Dialect) -> &'static Entry {
         let Code(code, text) = self.codes()[dialect.index()];
-        catalog::lookup(dialect, code, text)
-            .unwrap_or_else(|| panic!("{self:?} maps to {code} in {dialect:?}, which the catalog lacks"))
+        catalog::lookup(dialect, code, text).unwrap_or_else(|| {
+            panic!("{self:?} maps to {code} in {dialect:?}, which the catalog lacks")
+        })
     }
 
     /// The HTTP status class of this kind.
@@ -283,7 +284,10 @@ mod tests {
     #[test]
     fn placeholders_are_filled_in_order_and_dropped_when_missing() {
         assert_eq!(
-            fill("Failed login greater than %d times, account locked for %d minutes", &["5".into(), "15".into()]),
+            fill(
+                "Failed login greater than %d times, account locked for %d minutes",
+                &["5".into(), "15".into()]
+            ),
             "Failed login greater than 5 times, account locked for 15 minutes"
         );
         assert_eq!(fill("%s登录失败", &[]), "登录失败");

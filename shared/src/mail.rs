@@ -31,7 +31,10 @@ pub struct SesMailer {
 #[cfg(feature = "ses")]
 impl SesMailer {
     pub fn new(client: aws_sdk_ses::Client, from: impl Into<String>) -> Self {
-        SesMailer { client, from: from.into() }
+        SesMailer {
+            client,
+            from: from.into(),
+        }
     }
 }
 

@@ -59,7 +59,9 @@ impl Params {
             "multipart/form-data" => {
                 let boundary = content_type
                     .and_then(|ct| multer::parse_boundary(ct).ok())
-                    .ok_or_else(|| ApiError::invalid("body").with_cause("multipart without boundary"))?;
+                    .ok_or_else(|| {
+                        ApiError::invalid("body").with_cause("multipart without boundary")
+                    })?;
                 params.merge_multipart(body, boundary).await?;
             }
             // A form is what most clients of the v1 and v2 documents send; a body with no
@@ -71,7 +73,8 @@ impl Params {
 
     fn merge_urlencoded(&mut self, raw: &[u8]) {
         for (k, v) in form_urlencoded::parse(raw) {
-            self.values.insert(k.into_owned(), Value::String(v.into_owned()));
+            self.values
+                .insert(k.into_owned(), Value::String(v.into_owned()));
         }
     }
 
@@ -90,14 +93,24 @@ impl Params {
         let chunk: Result<Bytes, std::io::Error> = Ok(Bytes::copy_from_slice(body));
         let stream = futures_util::stream::once(async move { chunk });
         let mut form = multer::Multipart::new(stream, boundary);
-        let bad = |e: multer::Error| ApiError::invalid("body").with_cause(format!("multipart: {e}"));
+        let bad =
+            |e: multer::Error| ApiError::invalid("body").with_cause(format!("multipart: {e}"));
         while let Some(field) = form.next_field().await.map_err(bad)? {
-            let Some(name) = field.name().map(str::to_owned) else { continue };
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
             let filename = field.file_name().map(str::to_owned);
             let content_type = field.content_type().map(|m| m.to_string());
             let bytes = field.bytes().await.map_err(bad)?;
             if filename.is_some() {
-                self.files.insert(name, FilePart { filename, content_type, bytes });
+                self.files.insert(
+                    name,
+                    FilePart {
+                        filename,
+                        content_type,
+                        bytes,
+                    },
+                );
             } else {
                 let text = String::from_utf8(bytes.to_vec())
                     .map_err(|_| ApiError::invalid(&name).with_cause("form field is not UTF-8"))?;
@@ -137,7 +150,9 @@ impl Params {
 
     /// A boolean in any of the forms clients send: true/false, yes/no, 1/0, on/off.
     pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
-        let Some(raw) = self.text(name) else { return Ok(None) };
+        let Some(raw) = self.text(name) else {
+            return Ok(None);
+        };
         match raw.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" | "y" => Ok(Some(true)),
             "0" | "false" | "no" | "off" | "n" => Ok(Some(false)),
@@ -186,7 +201,12 @@ mod tests {
 
     #[test]
     fn json_bodies_keep_numbers_readable_as_text() {
-        let p = block_on(Params::parse(None, Some("application/json; charset=utf-8"), br#"{"phone":13800138000,"remember":true,"ids":[1,2]}"#)).unwrap();
+        let p = block_on(Params::parse(
+            None,
+            Some("application/json; charset=utf-8"),
+            br#"{"phone":13800138000,"remember":true,"ids":[1,2]}"#,
+        ))
+        .unwrap();
         assert_eq!(p.get("phone").as_deref(), Some("13800138000"));
         assert_eq!(p.flag("remember").unwrap(), Some(true));
         assert!(p.get("ids").is_none());
@@ -205,10 +225,17 @@ mod tests {
     #[test]
     fn multipart_forms_give_fields_and_files() {
         let mut body = Vec::new();
-        body.extend_from_slice("--XyZ\r\nContent-Disposition: form-data; name=\"nickname\"\r\n\r\n小明\r\n".as_bytes());
+        body.extend_from_slice(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"nickname\"\r\n\r\n小明\r\n".as_bytes(),
+        );
         body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n");
         body.extend_from_slice(b"--XyZ--\r\n");
-        let p = block_on(Params::parse(None, Some("multipart/form-data; boundary=XyZ"), &body)).unwrap();
+        let p = block_on(Params::parse(
+            None,
+            Some("multipart/form-data; boundary=XyZ"),
+            &body,
+        ))
+        .unwrap();
         assert_eq!(p.get("nickname").as_deref(), Some("小明"));
         let file = p.file("avatar").unwrap();
         assert_eq!(file.filename.as_deref(), Some("a.png"));

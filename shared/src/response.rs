@@ -40,7 +40,9 @@ impl Reply {
         match serde_json::to_value(value).map_err(ApiError::internal)? {
             Value::Object(map) => Ok(Reply::Data(map)),
             Value::Null => Ok(Reply::ok()),
-            other => Err(ApiError::internal(format!("reply is not an object: {other}"))),
+            other => Err(ApiError::internal(format!(
+                "reply is not an object: {other}"
+            ))),
         }
     }
 }
@@ -121,7 +123,9 @@ fn success_body(meta: &Meta, fields: Payload) -> Value {
             Value::Object(out)
         }
         Dialect::Rest => json!({"data": fields, "code": 200, "message": message("ok", "成功")}),
-        Dialect::Center => json!({"code": 0, "message": message("success", "成功"), "data": fields}),
+        Dialect::Center => {
+            json!({"code": 0, "message": message("success", "成功"), "data": fields})
+        }
     }
 }
 
@@ -174,7 +178,10 @@ pub fn respond(status: StatusCode, content_type: &'static str, body: String) -> 
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -216,7 +223,13 @@ fn write_xml_element(out: &mut String, name: &str, value: &Value) {
 fn xml_name(key: &str) -> String {
     let mut name: String = key
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         name.insert(0, '_');
@@ -275,10 +288,17 @@ mod tests {
 
     #[test]
     fn v1_jsonp_is_always_200_and_wraps_the_error() {
-        let m = meta(Dialect::V1, "apis/Services/guestbook", Format::Jsonp("jsonpReturn".into()));
+        let m = meta(
+            Dialect::V1,
+            "apis/Services/guestbook",
+            Format::Jsonp("jsonpReturn".into()),
+        );
         let r = render(&m, Err(ErrorKind::MessageEmpty.into()));
         assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["content-type"], "application/javascript; charset=utf-8");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/javascript; charset=utf-8"
+        );
         let body = body_of(&r);
         assert!(body.starts_with("jsonpReturn({\"code\":202102,"), "{body}");
         assert!(body.ends_with("});"));
@@ -307,7 +327,10 @@ mod tests {
     #[test]
     fn internal_errors_show_a_request_id_and_no_cause() {
         let m = meta(Dialect::Center, "api/auth/register", Format::Json);
-        let r = render(&m, Err(ApiError::internal("connection refused to 10.0.0.1")));
+        let r = render(
+            &m,
+            Err(ApiError::internal("connection refused to 10.0.0.1")),
+        );
         assert_eq!(r.status(), 500);
         let body = body_of(&r);
         assert!(body.contains("\"request_id\":\"req-1\""));
@@ -316,12 +339,19 @@ mod tests {
 
     #[test]
     fn rest_xml_carries_the_json_fields_escaped() {
-        let m = meta(Dialect::Rest, "apis/rest/userService/getUserInfo/xml", Format::Xml);
+        let m = meta(
+            Dialect::Rest,
+            "apis/rest/userService/getUserInfo/xml",
+            Format::Xml,
+        );
         let mut fields = Payload::new();
         fields.insert("username".into(), json!("li<&>\"40"));
         fields.insert("status".into(), Value::Null);
         let r = render(&m, Ok(Reply::Data(fields)));
-        assert_eq!(r.headers()["content-type"], "application/xml; charset=utf-8");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/xml; charset=utf-8"
+        );
         assert_eq!(
             body_of(&r),
             r#"<?xml version="1.0" encoding="UTF-8"?><response><data><username>li&lt;&amp;&gt;&quot;40</username><status/></data><code>200</code><message>ok</message></response>"#

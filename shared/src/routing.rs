@@ -28,8 +28,18 @@ pub struct RouteSpec<E> {
 }
 
 impl<E> RouteSpec<E> {
-    pub const fn new(method: &'static str, path: &'static str, dialect: Dialect, endpoint: E) -> Self {
-        RouteSpec { method, path, dialect, endpoint }
+    pub const fn new(
+        method: &'static str,
+        path: &'static str,
+        dialect: Dialect,
+        endpoint: E,
+    ) -> Self {
+        RouteSpec {
+            method,
+            path,
+            dialect,
+            endpoint,
+        }
     }
 }
 
@@ -51,7 +61,8 @@ pub fn find<'a, E>(routes: &'a [RouteSpec<E>], method: &str, path: &str) -> Matc
     };
     let mut path_match = None;
     for route in routes {
-        if let Some(captures) = match_path(route.path, path, route.dialect.case_insensitive_paths()) {
+        if let Some(captures) = match_path(route.path, path, route.dialect.case_insensitive_paths())
+        {
             if route.method.eq_ignore_ascii_case(method) {
                 return Match::Found(route, captures);
             }
@@ -88,9 +99,10 @@ fn match_path(pattern: &str, path: &str, case_insensitive: bool) -> Option<Vec<(
 }
 
 fn percent_decode(segment: &str) -> Option<String> {
-    let decoded: Vec<u8> = form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned().into_bytes())?;
+    let decoded: Vec<u8> =
+        form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned().into_bytes())?;
     String::from_utf8(decoded).ok()
 }
 
@@ -119,7 +131,11 @@ impl ApiRequest {
 }
 
 /// Routes `request` through `routes` to `handler` and renders the outcome.
-pub async fn dispatch<E, F, Fut>(routes: &[RouteSpec<E>], request: Request, handler: F) -> Response<Body>
+pub async fn dispatch<E, F, Fut>(
+    routes: &[RouteSpec<E>],
+    request: Request,
+    handler: F,
+) -> Response<Body>
 where
     E: Copy,
     F: FnOnce(E, ApiRequest) -> Fut,
@@ -133,43 +149,45 @@ where
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
     async move {
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
         let accept_language = header("accept-language").map(str::to_owned);
         let content_type = header("content-type").map(str::to_owned);
-        let (spec, path_params, mut meta) = match find(routes, &method, &path) {
+        let (route, path_params, mut meta) = match find(routes, &method, &path) {
             Match::Found(spec, captures) => {
                 let meta = meta_for(spec.dialect, spec.path, &path, &request_id);
-                (Some(spec), captures, meta)
+                (Ok(spec), captures, meta)
             }
             Match::MethodNotAllowed(spec) => {
                 let meta = meta_for(spec.dialect, spec.path, &path, &request_id);
-                (None, Vec::new(), meta)
+                (Err(ErrorKind::MethodNotAllowed), Vec::new(), meta)
             }
             Match::NotFound => {
-                let dialect = Dialect::of_path(&path);
-                let meta = meta_for(dialect, &path, &path, &request_id);
-                (None, Vec::new(), meta)
+                let meta = meta_for(Dialect::of_path(&path), &path, &path, &request_id);
+                (Err(ErrorKind::NotFound), Vec::new(), meta)
             }
         };
-        let params = Params::parse(request.uri().query(), content_type.as_deref(), request.body().as_ref()).await;
+        let params = Params::parse(
+            request.uri().query(),
+            content_type.as_deref(),
+            request.body().as_ref(),
+        )
+        .await;
         if let Ok(p) = &params {
             meta.lang = Lang::negotiate(p.text("lang").as_deref(), accept_language.as_deref());
         }
-        let outcome = match (spec, params) {
-            (None, _) => {
-                let kind = if matches!(find(routes, &method, &path), Match::MethodNotAllowed(_)) {
-                    ErrorKind::MethodNotAllowed
-                } else {
-                    ErrorKind::NotFound
-                };
-                Err(ApiError::new(kind))
-            }
-            (Some(_), Err(e)) => Err(e),
-            (Some(spec), Ok(params)) => match choose_format(&meta, &params) {
+        let outcome = match (route, params) {
+            (Err(kind), _) => Err(ApiError::new(kind)),
+            (Ok(_), Err(e)) => Err(e),
+            (Ok(spec), Ok(params)) => match choose_format(&meta, &params) {
                 Err(e) => {
-                    meta.format = Format::Jsonp(response::DEFAULT_CALLBACK.to_owned());
+                    // JSONP was asked for with an unusable callback: answer it as JSONP
+                    // with the default name, so the script tag still gets a call.
+                    if e.field.as_deref() == Some("callback") {
+                        meta.format = Format::Jsonp(response::DEFAULT_CALLBACK.to_owned());
+                    }
                     Err(e)
                 }
                 Ok(format) => {
@@ -220,7 +238,11 @@ fn choose_format(meta: &Meta, params: &Params) -> Result<Format, ApiError> {
     if !matches!(meta.dialect, Dialect::V1 | Dialect::V2) {
         return Ok(meta.format.clone());
     }
-    match params.text("format").map(|f| f.to_ascii_lowercase()).as_deref() {
+    match params
+        .text("format")
+        .map(|f| f.to_ascii_lowercase())
+        .as_deref()
+    {
         None | Some("json") => Ok(Format::Json),
         Some("jsonp") => match params.text("callback") {
             None => Ok(Format::Jsonp(response::DEFAULT_CALLBACK.to_owned())),
@@ -251,28 +273,45 @@ mod tests {
     }
 
     const ROUTES: &[RouteSpec<E>] = &[
-        RouteSpec::new("POST", "/apis/Services/guestbook", Dialect::V1, E::Guestbook),
+        RouteSpec::new(
+            "POST",
+            "/apis/Services/guestbook",
+            Dialect::V1,
+            E::Guestbook,
+        ),
         RouteSpec::new("GET", "/api/faq", Dialect::Center, E::Faq),
         RouteSpec::new("GET", "/api/faq/{id}", Dialect::Center, E::FaqItem),
     ];
 
     #[test]
     fn v1_paths_match_in_any_case_and_others_exactly() {
-        assert!(matches!(find(ROUTES, "POST", "/apis/services/GUESTBOOK"), Match::Found(r, _) if r.endpoint == E::Guestbook));
+        assert!(
+            matches!(find(ROUTES, "POST", "/apis/services/GUESTBOOK"), Match::Found(r, _) if r.endpoint == E::Guestbook)
+        );
         assert!(matches!(find(ROUTES, "GET", "/api/FAQ"), Match::NotFound));
     }
 
     #[test]
     fn path_parameters_are_captured_and_decoded() {
-        let Match::Found(r, caps) = find(ROUTES, "GET", "/api/faq/a%20b") else { panic!() };
+        let Match::Found(r, caps) = find(ROUTES, "GET", "/api/faq/a%20b") else {
+            panic!()
+        };
         assert_eq!(r.endpoint, E::FaqItem);
         assert_eq!(caps, vec![("id".to_owned(), "a b".to_owned())]);
-        assert!(matches!(find(ROUTES, "GET", "/api/faq/"), Match::Found(r, _) if r.endpoint == E::Faq));
+        assert!(
+            matches!(find(ROUTES, "GET", "/api/faq/"), Match::Found(r, _) if r.endpoint == E::Faq)
+        );
     }
 
     #[test]
     fn a_known_path_with_another_method_is_405_not_404() {
-        assert!(matches!(find(ROUTES, "GET", "/apis/Services/guestbook"), Match::MethodNotAllowed(_)));
-        assert!(matches!(find(ROUTES, "GET", "/apis/Services/nothing"), Match::NotFound));
+        assert!(matches!(
+            find(ROUTES, "GET", "/apis/Services/guestbook"),
+            Match::MethodNotAllowed(_)
+        ));
+        assert!(matches!(
+            find(ROUTES, "GET", "/apis/Services/nothing"),
+            Match::NotFound
+        ));
     }
 }

@@ -65,7 +65,8 @@ pub enum TemplateError {
 
 impl Template {
     pub fn load(path: &Path) -> Result<Template, TemplateError> {
-        let text = std::fs::read_to_string(path).map_err(|e| TemplateError::Io(path.display().to_string(), e))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TemplateError::Io(path.display().to_string(), e))?;
         Template::parse(&text)
     }
 
@@ -86,7 +87,12 @@ impl Template {
             .unwrap_or_default();
         let globals = doc.get("Globals").and_then(|g| g.get("Function"));
 
-        let type_of = |v: &Value| v.get("Type").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let type_of = |v: &Value| {
+            v.get("Type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         let mut tables = Vec::new();
         let mut buckets = Vec::new();
         for (id, res) in resources {
@@ -101,7 +107,9 @@ impl Template {
             if let Some(s) = scalar(v) {
                 return Some(s);
             }
-            let Value::Tagged(tagged) = v else { return None };
+            let Value::Tagged(tagged) = v else {
+                return None;
+            };
             if tagged.tag == "!Ref" {
                 let name = tagged.value.as_str()?;
                 if let Some(p) = parameters.get(name) {
@@ -129,7 +137,9 @@ impl Template {
                 .and_then(|m| m.get("BuildProperties"))
                 .and_then(|b| b.get("Binary"))
                 .and_then(Value::as_str)
-                .ok_or_else(|| TemplateError::Shape(format!("{id}: no Metadata.BuildProperties.Binary")))?
+                .ok_or_else(|| {
+                    TemplateError::Shape(format!("{id}: no Metadata.BuildProperties.Binary"))
+                })?
                 .to_owned();
             let mut env = BTreeMap::new();
             for source in [globals, props] {
@@ -151,16 +161,29 @@ impl Template {
                     .unwrap_or(default)
             };
             let mut routes = Vec::new();
-            let events = props.and_then(|p| p.get("Events")).and_then(Value::as_mapping);
+            let events = props
+                .and_then(|p| p.get("Events"))
+                .and_then(Value::as_mapping);
             for (_, event) in events.into_iter().flatten() {
                 if type_of(event) != "HttpApi" {
                     continue;
                 }
                 let p = event.get("Properties");
-                let get = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_owned);
+                let get = |k: &str| {
+                    p.and_then(|p| p.get(k))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
                 match (get("Method"), get("Path")) {
-                    (Some(method), Some(path)) => routes.push(HttpRoute { method: method.to_ascii_uppercase(), path }),
-                    _ => return Err(TemplateError::Shape(format!("{id}: an HttpApi event without Method and Path"))),
+                    (Some(method), Some(path)) => routes.push(HttpRoute {
+                        method: method.to_ascii_uppercase(),
+                        path,
+                    }),
+                    _ => {
+                        return Err(TemplateError::Shape(format!(
+                            "{id}: an HttpApi event without Method and Path"
+                        )))
+                    }
                 }
             }
             functions.push(FunctionDef {
@@ -172,7 +195,11 @@ impl Template {
                 memory_mb: number("MemorySize", 128),
             });
         }
-        Ok(Template { functions, tables, buckets })
+        Ok(Template {
+            functions,
+            tables,
+            buckets,
+        })
     }
 
     /// The function built from cargo binary `binary`.
@@ -198,7 +225,12 @@ fn table(id: &str, res: &Value) -> Result<TableDef, TemplateError> {
         v.and_then(Value::as_sequence)
             .map(|seq| {
                 seq.iter()
-                    .filter_map(|e| Some((e.get(a)?.as_str()?.to_owned(), e.get(b)?.as_str()?.to_owned())))
+                    .filter_map(|e| {
+                        Some((
+                            e.get(a)?.as_str()?.to_owned(),
+                            e.get(b)?.as_str()?.to_owned(),
+                        ))
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -227,7 +259,11 @@ fn table(id: &str, res: &Value) -> Result<TableDef, TemplateError> {
     Ok(TableDef {
         logical_id: id.to_owned(),
         name: id.to_owned(),
-        attributes: pairs(props.get("AttributeDefinitions"), "AttributeName", "AttributeType"),
+        attributes: pairs(
+            props.get("AttributeDefinitions"),
+            "AttributeName",
+            "AttributeType",
+        ),
         key_schema: pairs(props.get("KeySchema"), "AttributeName", "KeyType"),
         global_indexes,
         ttl_attribute: ttl
@@ -304,7 +340,13 @@ Resources:
         assert_eq!(f.env["OWNER"], "owner@example.com");
         assert!(!f.env.contains_key("ARN"));
         assert_eq!(f.timeout_seconds, 10);
-        assert_eq!(f.routes, vec![HttpRoute { method: "POST".into(), path: "/apis/Services/guestbook".into() }]);
+        assert_eq!(
+            f.routes,
+            vec![HttpRoute {
+                method: "POST".into(),
+                path: "/apis/Services/guestbook".into()
+            }]
+        );
         assert_eq!(t.tables[0].ttl_attribute.as_deref(), Some("expires_at"));
         assert_eq!(t.tables[0].key_schema.len(), 2);
         assert_eq!(t.buckets, vec!["avatars"]);

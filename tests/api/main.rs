@@ -1,1 +1,4 @@
+//! End-to-end tests: one binary, the whole API through the local stack.
 
+mod gateway;
+mod guestbook;

@@ -42,12 +42,16 @@ pub fn bin_dir() -> PathBuf {
 }
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn start_stack() -> Stack {
     if let Ok(file) = std::env::var("PASSPORT_STACK_FILE") {
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("PASSPORT_STACK_FILE {file}: {e}"));
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("PASSPORT_STACK_FILE {file}: {e}"));
         let mut stack: Stack = serde_json::from_str(&text).expect("stack file is JSON");
         stack.stack_file = PathBuf::from(file);
         return stack;
@@ -58,10 +62,20 @@ fn start_stack() -> Stack {
         "{} is missing: run the tests with scripts/test, which builds the binaries first",
         local.display()
     );
-    let stack_file = std::env::temp_dir().join(format!("passport-stack-{}.json", std::process::id()));
+    let stack_file =
+        std::env::temp_dir().join(format!("passport-stack-{}.json", std::process::id()));
     let mut child = Command::new(&local)
         .current_dir(repo_root())
-        .args(["serve", "--port", "0", "--ses-port", "0", "--quiet", "--stop-on-stdin-eof", "--stack-file"])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--ses-port",
+            "0",
+            "--quiet",
+            "--stop-on-stdin-eof",
+            "--stack-file",
+        ])
         .arg(&stack_file)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -85,7 +99,10 @@ fn start_stack() -> Stack {
     };
     // Drain the rest of its standard output so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    *RUNNING.lock().expect("lock") = Some(Running { _child: child, _stdin: stdin });
+    *RUNNING.lock().expect("lock") = Some(Running {
+        _child: child,
+        _stdin: stdin,
+    });
     stack
 }
 
@@ -126,13 +143,20 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http.post(self.url(path)).form(form).send().await.expect("request sent")
+        self.http
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "test"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "test",
+            ))
             .endpoint_url(&self.stack.dynamodb)
             .load()
             .await;
@@ -150,7 +174,13 @@ impl TestApp {
             .json()
             .await
             .expect("SES store is JSON");
-        store["emails"].as_array().cloned().unwrap_or_default().into_iter().filter(|m| pred(m)).collect()
+        store["emails"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| pred(m))
+            .collect()
     }
 
     /// Runs one function on one event, as `passport-local invoke --attach` does, with extra
@@ -169,7 +199,11 @@ impl TestApp {
         }
         let out = cmd.output().expect("run passport-local invoke");
         let _ = std::fs::remove_file(&event_file);
-        assert!(out.status.success(), "invoke failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "invoke failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("invoke prints JSON")
     }
 }
@@ -184,6 +218,7 @@ impl Default for TestApp {
 pub async fn json(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
-    let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, value)
 }

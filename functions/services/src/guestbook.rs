@@ -28,7 +28,10 @@ pub struct GuestbookForm {
 fn bounded(params: &Params, field: &str, max_chars: usize) -> Result<Option<String>, ApiError> {
     match params.text(field) {
         Some(v) if v.chars().count() > max_chars => Err(ApiError::invalid(field)),
-        Some(v) if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') => {
+        Some(v)
+            if v.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') =>
+        {
             Err(ApiError::invalid(field))
         }
         other => Ok(other),
@@ -42,7 +45,13 @@ impl FromParams for GuestbookForm {
         let phone = Phone::parse(&p.get("phone").unwrap_or_default())?;
         let message = bounded(p, "message", MAX_MESSAGE_CHARS)?.ok_or(ErrorKind::MessageEmpty)?;
         let subject = bounded(p, "subject", MAX_SUBJECT_CHARS)?;
-        Ok(GuestbookForm { name, email, phone, message, subject })
+        Ok(GuestbookForm {
+            name,
+            email,
+            phone,
+            message,
+            subject,
+        })
     }
 }
 
@@ -123,18 +132,39 @@ mod tests {
     #[test]
     fn each_field_gets_its_documented_error() {
         let kind = |q: &str| form(q).unwrap_err().kind;
-        assert_eq!(kind("email=li%40example.com&phone=13800138000&message=hi"), ErrorKind::InvalidParameter);
-        assert_eq!(kind("name=Li&email=nope&phone=13800138000&message=hi"), ErrorKind::EmailInvalid);
-        assert_eq!(kind("name=Li&email=li%40example.com&phone=138&message=hi"), ErrorKind::PhoneLength);
-        assert_eq!(kind("name=Li&email=li%40example.com&phone=1380013800x&message=hi"), ErrorKind::PhoneInvalid);
-        assert_eq!(kind("name=Li&email=li%40example.com&phone=13800138000&message=%20"), ErrorKind::MessageEmpty);
-        assert_eq!(kind("name=Li&email=li%40example.com&phone=13800138000"), ErrorKind::MessageEmpty);
+        assert_eq!(
+            kind("email=li%40example.com&phone=13800138000&message=hi"),
+            ErrorKind::InvalidParameter
+        );
+        assert_eq!(
+            kind("name=Li&email=nope&phone=13800138000&message=hi"),
+            ErrorKind::EmailInvalid
+        );
+        assert_eq!(
+            kind("name=Li&email=li%40example.com&phone=138&message=hi"),
+            ErrorKind::PhoneLength
+        );
+        assert_eq!(
+            kind("name=Li&email=li%40example.com&phone=1380013800x&message=hi"),
+            ErrorKind::PhoneInvalid
+        );
+        assert_eq!(
+            kind("name=Li&email=li%40example.com&phone=13800138000&message=%20"),
+            ErrorKind::MessageEmpty
+        );
+        assert_eq!(
+            kind("name=Li&email=li%40example.com&phone=13800138000"),
+            ErrorKind::MessageEmpty
+        );
     }
 
     #[test]
     fn oversized_fields_are_refused() {
         let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
-        let err = form(&format!("name=Li&email=li%40example.com&phone=13800138000&message={long}")).unwrap_err();
+        let err = form(&format!(
+            "name=Li&email=li%40example.com&phone=13800138000&message={long}"
+        ))
+        .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("message"));
     }
 

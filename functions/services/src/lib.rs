@@ -55,7 +55,9 @@ mod tests {
     #[test]
     fn template_routes_and_the_router_agree() {
         let template = Template::load(&workspace_template(env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let function = template.function("services").expect("template.yaml declares the services function");
+        let function = template
+            .function("services")
+            .expect("template.yaml declares the services function");
         for route in &function.routes {
             assert!(
                 matches!(find(ROUTES, &route.method, &route.path), Match::Found(..)),
@@ -66,7 +68,10 @@ mod tests {
         }
         for spec in ROUTES {
             assert!(
-                function.routes.iter().any(|r| r.method == spec.method && r.path == spec.path),
+                function
+                    .routes
+                    .iter()
+                    .any(|r| r.method == spec.method && r.path == spec.path),
                 "services serves {} {}, which template.yaml does not route",
                 spec.method,
                 spec.path

@@ -21,9 +21,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| {
-                c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)
-            });
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -65,7 +65,11 @@ mod tests {
 
     #[test]
     fn ordinary_addresses_pass() {
-        for ok in ["a@b.co", "li.lei+tag@mail.example.com", "X_Y@sub-domain.example.org"] {
+        for ok in [
+            "a@b.co",
+            "li.lei+tag@mail.example.com",
+            "X_Y@sub-domain.example.org",
+        ] {
             assert_eq!(Email::parse(ok).unwrap().as_str(), ok);
         }
     }
@@ -73,14 +77,30 @@ mod tests {
     #[test]
     fn malformed_addresses_are_invalid_and_blank_is_required() {
         assert_eq!(Email::parse(" "), Err(ErrorKind::EmailRequired));
-        for bad in ["plain", "@b.co", "a@", "a@b", "a@b.c", "a b@c.com", "a@b..com", "a@-b.com",
-                    ".a@b.com", "a..b@c.com", "a@b.c0m", "a@b.com\r\nBcc: x@y.com", "<a@b.com>"] {
+        for bad in [
+            "plain",
+            "@b.co",
+            "a@",
+            "a@b",
+            "a@b.c",
+            "a b@c.com",
+            "a@b..com",
+            "a@-b.com",
+            ".a@b.com",
+            "a..b@c.com",
+            "a@b.c0m",
+            "a@b.com\r\nBcc: x@y.com",
+            "<a@b.com>",
+        ] {
             assert_eq!(Email::parse(bad), Err(ErrorKind::EmailInvalid), "{bad:?}");
         }
     }
 
     #[test]
     fn canonical_form_ignores_case() {
-        assert_eq!(Email::parse("Li@Example.COM").unwrap().canonical(), "li@example.com");
+        assert_eq!(
+            Email::parse("Li@Example.COM").unwrap().canonical(),
+            "li@example.com"
+        );
     }
 }

@@ -11,8 +11,8 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK: &[u8; 11] = b"10X98765432";
 /// First two digits: province-level divisions.
 const PROVINCES: &[u32] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 impl IdCard {
@@ -23,7 +23,8 @@ impl IdCard {
             return Err(ErrorKind::IdCardInvalid);
         }
         let digit = |i: usize| u32::from(b[i] - b'0');
-        let num = |from: usize, len: usize| (from..from + len).fold(0, |acc, i| acc * 10 + digit(i));
+        let num =
+            |from: usize, len: usize| (from..from + len).fold(0, |acc, i| acc * 10 + digit(i));
         if !PROVINCES.contains(&num(0, 2)) {
             return Err(ErrorKind::IdCardInvalid);
         }
@@ -60,7 +61,10 @@ mod tests {
         // The example number of GB 11643-1999, and one ending in X.
         assert!(IdCard::parse("11010519491231002X").is_ok());
         assert!(IdCard::parse("440524198001010013").is_ok());
-        assert!(IdCard::parse("11010519491231002x").is_ok(), "lower-case x is accepted");
+        assert!(
+            IdCard::parse("11010519491231002x").is_ok(),
+            "lower-case x is accepted"
+        );
     }
 
     #[test]
@@ -80,6 +84,9 @@ mod tests {
 
     #[test]
     fn masking_keeps_region_and_tail() {
-        assert_eq!(IdCard::parse("11010519491231002X").unwrap().masked(), "110105********002X");
+        assert_eq!(
+            IdCard::parse("11010519491231002X").unwrap().masked(),
+            "110105********002X"
+        );
     }
 }

@@ -9,8 +9,13 @@ impl IpAddress {
     pub fn parse(raw: &str) -> Result<IpAddress, ErrorKind> {
         let s = raw.trim();
         // Bracketed IPv6 as in URLs is accepted.
-        let s = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(s);
-        s.parse::<IpAddr>().map(IpAddress).map_err(|_| ErrorKind::IpInvalid)
+        let s = s
+            .strip_prefix('[')
+            .and_then(|x| x.strip_suffix(']'))
+            .unwrap_or(s);
+        s.parse::<IpAddr>()
+            .map(IpAddress)
+            .map_err(|_| ErrorKind::IpInvalid)
     }
 
     pub fn addr(&self) -> IpAddr {
@@ -64,14 +69,32 @@ mod tests {
         assert!(IpAddress::parse("8.8.8.8").is_ok());
         assert!(IpAddress::parse("2001:4860:4860::8888").is_ok());
         assert!(IpAddress::parse("[::1]").is_ok());
-        for bad in ["", "256.1.1.1", "1.2.3", "8.8.8.8.8", "example.com", "1.2.3.4/24"] {
+        for bad in [
+            "",
+            "256.1.1.1",
+            "1.2.3",
+            "8.8.8.8.8",
+            "example.com",
+            "1.2.3.4/24",
+        ] {
             assert_eq!(IpAddress::parse(bad), Err(ErrorKind::IpInvalid), "{bad}");
         }
     }
 
     #[test]
     fn private_and_reserved_addresses_are_not_public() {
-        for private in ["10.1.2.3", "192.168.1.1", "172.16.0.1", "127.0.0.1", "100.64.0.1", "169.254.1.1", "::1", "fd00::1", "fe80::1", "240.0.0.1"] {
+        for private in [
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.16.0.1",
+            "127.0.0.1",
+            "100.64.0.1",
+            "169.254.1.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "240.0.0.1",
+        ] {
             assert!(!IpAddress::parse(private).unwrap().is_public(), "{private}");
         }
         for public in ["8.8.8.8", "114.114.114.114", "2001:4860:4860::8888"] {

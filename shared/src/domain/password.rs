@@ -54,12 +54,18 @@ mod tests {
         assert_eq!(Password::parse("12345"), Err(ErrorKind::PasswordTooShort));
         assert!(Password::parse("123456").is_ok());
         assert!(Password::parse(" spaces count ").is_ok());
-        assert_eq!(Password::parse(&"x".repeat(129)), Err(ErrorKind::PasswordTooLong));
+        assert_eq!(
+            Password::parse(&"x".repeat(129)),
+            Err(ErrorKind::PasswordTooLong)
+        );
     }
 
     #[test]
     fn confirmation_must_match() {
-        assert_eq!(Password::parse_confirmed("secret1", "secret2"), Err(ErrorKind::PasswordMismatch));
+        assert_eq!(
+            Password::parse_confirmed("secret1", "secret2"),
+            Err(ErrorKind::PasswordMismatch)
+        );
         assert!(Password::parse_confirmed("secret1", "secret1").is_ok());
     }
 

@@ -28,7 +28,13 @@ impl Phone {
         let digits = compact
             .strip_prefix("+86")
             .or_else(|| compact.strip_prefix("0086"))
-            .or_else(|| if compact.len() == 13 { compact.strip_prefix("86") } else { None })
+            .or_else(|| {
+                if compact.len() == 13 {
+                    compact.strip_prefix("86")
+                } else {
+                    None
+                }
+            })
             .unwrap_or(&compact);
         if !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(ErrorKind::PhoneInvalid);
@@ -71,12 +77,18 @@ impl AreaPhone {
             .map(|a| a.trim().trim_start_matches('+').trim_start_matches("00"))
             .filter(|a| !a.is_empty())
             .unwrap_or(Self::DEFAULT_AREA);
-        if !(1..=4).contains(&area.len()) || !area.chars().all(|c| c.is_ascii_digit()) || area.starts_with('0') {
+        if !(1..=4).contains(&area.len())
+            || !area.chars().all(|c| c.is_ascii_digit())
+            || area.starts_with('0')
+        {
             return Err(ErrorKind::PhoneInvalid);
         }
         if area == Self::DEFAULT_AREA {
             let phone = Phone::parse(number)?;
-            return Ok(AreaPhone { area: area.to_owned(), number: phone.0 });
+            return Ok(AreaPhone {
+                area: area.to_owned(),
+                number: phone.0,
+            });
         }
         let number = number.trim();
         if number.is_empty() {
@@ -89,7 +101,10 @@ impl AreaPhone {
         if digits.len() < 4 || area.len() + digits.len() > 15 {
             return Err(ErrorKind::PhoneLength);
         }
-        Ok(AreaPhone { area: area.to_owned(), number: digits })
+        Ok(AreaPhone {
+            area: area.to_owned(),
+            number: digits,
+        })
     }
 
     pub fn area(&self) -> &str {
@@ -111,10 +126,19 @@ mod tests {
 
     #[test]
     fn mainland_mobiles_in_allocated_ranges_pass() {
-        for ok in ["13800138000", "18656660930", "+86 138 0013 8000", "8613800138000", "199-0000-0000"] {
+        for ok in [
+            "13800138000",
+            "18656660930",
+            "+86 138 0013 8000",
+            "8613800138000",
+            "199-0000-0000",
+        ] {
             assert!(Phone::parse(ok).is_ok(), "{ok}");
         }
-        assert_eq!(Phone::parse("+8613800138000").unwrap().e164(), "+8613800138000");
+        assert_eq!(
+            Phone::parse("+8613800138000").unwrap().e164(),
+            "+8613800138000"
+        );
     }
 
     #[test]
@@ -123,8 +147,14 @@ mod tests {
         assert_eq!(Phone::parse("1380013800a"), Err(ErrorKind::PhoneInvalid));
         assert_eq!(Phone::parse("1380013800"), Err(ErrorKind::PhoneLength));
         assert_eq!(Phone::parse("138001380001"), Err(ErrorKind::PhoneLength));
-        assert_eq!(Phone::parse("12000000000"), Err(ErrorKind::PhoneUnsupported));
-        assert_eq!(Phone::parse("15400000000"), Err(ErrorKind::PhoneUnsupported));
+        assert_eq!(
+            Phone::parse("12000000000"),
+            Err(ErrorKind::PhoneUnsupported)
+        );
+        assert_eq!(
+            Phone::parse("15400000000"),
+            Err(ErrorKind::PhoneUnsupported)
+        );
     }
 
     #[test]
@@ -133,9 +163,21 @@ mod tests {
         assert_eq!((cn.area(), cn.number()), ("86", "18656660930"));
         let hk = AreaPhone::parse(Some("+852"), "6366 4860").unwrap();
         assert_eq!(hk.e164(), "+85263664860");
-        assert_eq!(AreaPhone::parse(Some("86"), "12000000000"), Err(ErrorKind::PhoneUnsupported));
-        assert_eq!(AreaPhone::parse(Some("abc"), "63664860"), Err(ErrorKind::PhoneInvalid));
-        assert_eq!(AreaPhone::parse(Some("1"), "123"), Err(ErrorKind::PhoneLength));
-        assert_eq!(AreaPhone::parse(Some("1"), "1234567890123456"), Err(ErrorKind::PhoneLength));
+        assert_eq!(
+            AreaPhone::parse(Some("86"), "12000000000"),
+            Err(ErrorKind::PhoneUnsupported)
+        );
+        assert_eq!(
+            AreaPhone::parse(Some("abc"), "63664860"),
+            Err(ErrorKind::PhoneInvalid)
+        );
+        assert_eq!(
+            AreaPhone::parse(Some("1"), "123"),
+            Err(ErrorKind::PhoneLength)
+        );
+        assert_eq!(
+            AreaPhone::parse(Some("1"), "1234567890123456"),
+            Err(ErrorKind::PhoneLength)
+        );
     }
 }

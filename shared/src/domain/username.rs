@@ -21,7 +21,10 @@ impl Username {
         if count > Self::MAX_CHARS {
             return Err(ErrorKind::UsernameTooLong);
         }
-        if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || is_han(c)) {
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || is_han(c))
+        {
             return Err(ErrorKind::UsernameInvalidChars);
         }
         Ok(Username(s.to_owned()))
@@ -54,7 +57,14 @@ mod tests {
 
     #[test]
     fn accepts_han_letters_digits_underscore_and_dash() {
-        for ok in ["li", "李雷", "li_lei-2024", "张三abc", &"a".repeat(50), &"汉".repeat(50)] {
+        for ok in [
+            "li",
+            "李雷",
+            "li_lei-2024",
+            "张三abc",
+            &"a".repeat(50),
+            &"汉".repeat(50),
+        ] {
             assert!(Username::parse(ok).is_ok(), "{ok}");
         }
     }
@@ -64,14 +74,24 @@ mod tests {
         assert_eq!(Username::parse("  "), Err(ErrorKind::UsernameRequired));
         assert_eq!(Username::parse("a"), Err(ErrorKind::UsernameTooShort));
         assert_eq!(Username::parse("李"), Err(ErrorKind::UsernameTooShort));
-        assert_eq!(Username::parse(&"a".repeat(51)), Err(ErrorKind::UsernameTooLong));
+        assert_eq!(
+            Username::parse(&"a".repeat(51)),
+            Err(ErrorKind::UsernameTooLong)
+        );
         for bad in ["li lei", "li@lei", "ли", "a.b", "a\u{0}b", "emoji😀"] {
-            assert_eq!(Username::parse(bad), Err(ErrorKind::UsernameInvalidChars), "{bad}");
+            assert_eq!(
+                Username::parse(bad),
+                Err(ErrorKind::UsernameInvalidChars),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn case_does_not_make_a_new_name() {
-        assert_eq!(Username::parse("Alice").unwrap().canonical(), Username::parse("alice").unwrap().canonical());
+        assert_eq!(
+            Username::parse("Alice").unwrap().canonical(),
+            Username::parse("alice").unwrap().canonical()
+        );
     }
 }

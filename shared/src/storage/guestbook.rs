@@ -53,7 +53,10 @@ pub struct DynamoGuestbook {
 
 impl DynamoGuestbook {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        DynamoGuestbook { client, table: table.into() }
+        DynamoGuestbook {
+            client,
+            table: table.into(),
+        }
     }
 }
 
@@ -64,7 +67,10 @@ fn s(v: impl Into<String>) -> AttributeValue {
 #[async_trait]
 impl GuestbookStore for DynamoGuestbook {
     async fn insert(&self, entry: &GuestbookEntry) -> Result<(), StoreError> {
-        let created = entry.created_at.format(&Rfc3339).map_err(|e| StoreError(e.to_string()))?;
+        let created = entry
+            .created_at
+            .format(&Rfc3339)
+            .map_err(|e| StoreError(e.to_string()))?;
         let key = keys::guestbook_entry(&entry.id);
         let listing = keys::guestbook_listing(&created, &entry.id);
         let mut item = HashMap::from([

@@ -19,10 +19,16 @@ pub struct Key {
 
 /// A guestbook entry.
 pub fn guestbook_entry(id: &str) -> Key {
-    Key { pk: format!("GUESTBOOK#{id}"), sk: "ENTRY".to_owned() }
+    Key {
+        pk: format!("GUESTBOOK#{id}"),
+        sk: "ENTRY".to_owned(),
+    }
 }
 
 /// The listing of guestbook entries, newest last when read forward.
 pub fn guestbook_listing(created_at_rfc3339: &str, id: &str) -> Key {
-    Key { pk: "GUESTBOOK".to_owned(), sk: format!("{created_at_rfc3339}#{id}") }
+    Key {
+        pk: "GUESTBOOK".to_owned(),
+        sk: format!("{created_at_rfc3339}#{id}"),
+    }
 }
