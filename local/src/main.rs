@@ -61,6 +61,10 @@ enum Cmd {
         /// Where to write the stack's endpoints (default .local/run/stack.json).
         #[arg(long)]
         stack_file: Option<PathBuf>,
+        /// Show each captcha's answer in an `X-Captcha-Answer` header (for tests and curl
+        /// walk-throughs; a function under Lambda refuses this setting).
+        #[arg(long)]
+        expose_captcha: bool,
     },
     /// Run one function on one event file and print its answer.
     Invoke {
@@ -89,6 +93,39 @@ struct StackInfo {
     ses: String,
     moto: String,
     pid: u32,
+    /// The stack's token signing key (generated per run, local only).
+    jwt_key_file: PathBuf,
+    expose_captcha: bool,
+}
+
+/// What the local stack gives every function beyond its template environment.
+#[derive(Clone)]
+struct LocalSecrets {
+    jwt_private_key: String,
+    expose_captcha: bool,
+}
+
+impl LocalSecrets {
+    fn generate(expose_captcha: bool) -> LocalSecrets {
+        LocalSecrets {
+            jwt_private_key: passport_shared::token::SigningKeys::generate_pem(),
+            expose_captcha,
+        }
+    }
+
+    /// Writes the key readable by this user only.
+    fn write_key(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        file.write_all(self.jwt_private_key.as_bytes())?;
+        Ok(())
+    }
 }
 
 fn pick(port: u16) -> anyhow::Result<u16> {
@@ -100,8 +137,15 @@ fn pick(port: u16) -> anyhow::Result<u16> {
 }
 
 /// The environment every function gets locally, on top of template.yaml's.
-fn local_env(f: &FunctionDef, ports: Ports) -> BTreeMap<String, String> {
+fn local_env(f: &FunctionDef, ports: Ports, secrets: &LocalSecrets) -> BTreeMap<String, String> {
     let mut env = f.env.clone();
+    env.insert(
+        "JWT_PRIVATE_KEY".to_owned(),
+        secrets.jwt_private_key.clone(),
+    );
+    if secrets.expose_captcha {
+        env.insert("PASSPORT_EXPOSE_CAPTCHA".to_owned(), "1".to_owned());
+    }
     let url = |p: u16| format!("http://127.0.0.1:{p}");
     for (k, v) in [
         ("AWS_REGION", "us-east-1".to_owned()),
@@ -157,26 +201,35 @@ async fn provision(template: &Template, ports: Ports) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn start_function(
-    paths: &Paths,
-    f: &FunctionDef,
+/// What every function started by one command shares.
+struct Launcher<'a> {
+    paths: &'a Paths,
     ports: Ports,
-    extra_env: &[(String, String)],
-    max_instances: usize,
-    sup: &Supervisor,
+    secrets: &'a LocalSecrets,
+    sup: &'a Supervisor,
     quiet: bool,
-) -> anyhow::Result<FunctionRuntime> {
-    let mut env = local_env(f, ports);
-    env.extend(extra_env.iter().cloned());
-    let spec = FunctionSpec {
-        name: f.logical_id.clone(),
-        binary: paths.function_binary(&f.binary)?,
-        env,
-        timeout: Duration::from_secs(f.timeout_seconds.max(1)),
-        memory_mb: f.memory_mb,
-        max_instances,
-    };
-    FunctionRuntime::start(spec, sup.clone(), quiet).await
+}
+
+impl Launcher<'_> {
+    /// Serves `f`'s Runtime API; its instances start on demand, up to `max_instances`.
+    async fn start(
+        &self,
+        f: &FunctionDef,
+        extra_env: &[(String, String)],
+        max_instances: usize,
+    ) -> anyhow::Result<FunctionRuntime> {
+        let mut env = local_env(f, self.ports, self.secrets);
+        env.extend(extra_env.iter().cloned());
+        let spec = FunctionSpec {
+            name: f.logical_id.clone(),
+            binary: self.paths.function_binary(&f.binary)?,
+            env,
+            timeout: Duration::from_secs(f.timeout_seconds.max(1)),
+            memory_mb: f.memory_mb,
+            max_instances,
+        };
+        FunctionRuntime::start(spec, self.sup.clone(), self.quiet).await
+    }
 }
 
 async fn wait_for_stop(stop_on_stdin_eof: bool) {
@@ -216,8 +269,10 @@ async fn serve(
     quiet: bool,
     stop_on_stdin_eof: bool,
     stack_file: Option<PathBuf>,
+    expose_captcha: bool,
 ) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
+    let secrets = LocalSecrets::generate(expose_captcha);
     let template = Template::load(&paths.template())?;
     let ports = Ports {
         dynamodb: pick(dynamodb_port)?,
@@ -233,9 +288,10 @@ async fn serve(
     let result = async {
         emulators::start(&sup, &paths, ports, quiet).await?;
         provision(&template, ports).await?;
+        let launcher = Launcher { paths: &paths, ports, secrets: &secrets, sup: &sup, quiet };
         let mut routes = Vec::new();
         for f in &template.functions {
-            let runtime = start_function(&paths, f, ports, &[], max_instances, &sup, quiet).await?;
+            let runtime = launcher.start(f, &[], max_instances).await?;
             for r in &f.routes {
                 routes.push(GatewayRoute { method: r.method.clone(), path: r.path.clone(), function: runtime.clone() });
             }
@@ -248,17 +304,21 @@ async fn serve(
             }
         });
 
+        let stack_file = stack_file.unwrap_or_else(|| paths.root.join(".local/run/stack.json"));
+        if let Some(dir) = stack_file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let jwt_key_file = stack_file.with_extension("jwt.pem");
+        secrets.write_key(&jwt_key_file)?;
         let info = StackInfo {
             api: format!("http://127.0.0.1:{api_port}"),
             dynamodb: format!("http://127.0.0.1:{}", ports.dynamodb),
             ses: format!("http://127.0.0.1:{}", ports.ses),
             moto: format!("http://127.0.0.1:{}", ports.moto),
             pid: std::process::id(),
+            jwt_key_file: jwt_key_file.clone(),
+            expose_captcha,
         };
-        let stack_file = stack_file.unwrap_or_else(|| paths.root.join(".local/run/stack.json"));
-        if let Some(dir) = stack_file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
         std::fs::write(&stack_file, serde_json::to_string_pretty(&info)?)?;
         eprintln!(
             "\nPassport is running ({} functions, {route_count} routes).\n  API:          {}\n  Mail viewer:  {}\n  DynamoDB:     {}\n  S3/SNS:       {}  (SMS: {}/moto-api/data.json)\nPress Ctrl-C to stop.\n",
@@ -272,6 +332,7 @@ async fn serve(
         println!("PASSPORT_STACK {}", serde_json::to_string(&info)?);
         wait_for_stop(stop_on_stdin_eof).await;
         let _ = std::fs::remove_file(&stack_file);
+        let _ = std::fs::remove_file(&jwt_key_file);
         anyhow::Ok(())
     }
     .await;
@@ -309,14 +370,19 @@ async fn invoke(
 
     let sup = Supervisor::default();
     let result = async {
-        let ports = match &attach {
+        let (ports, secrets) = match &attach {
             Some(file) => {
                 let info: StackInfo = serde_json::from_slice(&std::fs::read(file)?)?;
-                Ports {
+                let secrets = LocalSecrets {
+                    jwt_private_key: std::fs::read_to_string(&info.jwt_key_file)?,
+                    expose_captcha: info.expose_captcha,
+                };
+                let ports = Ports {
                     dynamodb: port_of(&info.dynamodb)?,
                     ses: port_of(&info.ses)?,
                     moto: port_of(&info.moto)?,
-                }
+                };
+                (ports, secrets)
             }
             None => {
                 let ports = Ports {
@@ -326,10 +392,17 @@ async fn invoke(
                 };
                 emulators::start(&sup, &paths, ports, true).await?;
                 provision(&template, ports).await?;
-                ports
+                (ports, LocalSecrets::generate(false))
             }
         };
-        let runtime = start_function(&paths, f, ports, &extra, 1, &sup, quiet).await?;
+        let launcher = Launcher {
+            paths: &paths,
+            ports,
+            secrets: &secrets,
+            sup: &sup,
+            quiet,
+        };
+        let runtime = launcher.start(f, &extra, 1).await?;
         match runtime.invoke(bytes::Bytes::from(event_bytes)).await? {
             Outcome::Response(body) => {
                 let v: serde_json::Value =
@@ -362,6 +435,7 @@ async fn main() {
             quiet,
             stop_on_stdin_eof,
             stack_file,
+            expose_captcha,
         } => {
             serve(
                 port,
@@ -372,6 +446,7 @@ async fn main() {
                 quiet,
                 stop_on_stdin_eof,
                 stack_file,
+                expose_captcha,
             )
             .await
         }

@@ -17,6 +17,20 @@ pub struct Config {
     /// Whether the function runs under the local stack (`PASSPORT_LOCAL=1`). Local-only
     /// conveniences check it, and [`Config::from_env`] refuses it under Lambda.
     pub local: bool,
+    /// The Ed25519 signing key, PKCS#8 PEM (`JWT_PRIVATE_KEY`), for functions that issue or
+    /// check tokens.
+    pub jwt_private_key: Option<String>,
+    /// Seconds between two codes to one destination (`CODE_SEND_INTERVAL_SECONDS`, 60).
+    pub code_send_interval: i64,
+    /// Codes to one destination per hour (`CODE_HOURLY_CAP`, 10).
+    pub code_hourly_cap: i64,
+    /// Wrong passwords before an account locks (`LOGIN_MAX_FAILURES`, 5).
+    pub login_max_failures: u32,
+    /// Minutes a locked account stays locked (`LOGIN_LOCK_MINUTES`, 15).
+    pub login_lock_minutes: i64,
+    /// Local only: captcha answers are shown to the test harness in a response header
+    /// (`PASSPORT_EXPOSE_CAPTCHA=1`, refused unless `PASSPORT_LOCAL=1`).
+    pub expose_captcha: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +39,10 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("PASSPORT_LOCAL is set in a function running under AWS Lambda; local-only settings are refused there")]
     LocalUnderLambda,
+    #[error("PASSPORT_EXPOSE_CAPTCHA is a local-only setting and needs PASSPORT_LOCAL=1")]
+    ExposeWithoutLocal,
+    #[error("environment variable {0} must be a positive whole number")]
+    NotANumber(&'static str),
 }
 
 impl Config {
@@ -48,7 +66,28 @@ impl Config {
         {
             return Err(ConfigError::LocalUnderLambda);
         }
+        let number = |k: &'static str, default: i64| -> Result<i64, ConfigError> {
+            match get(k).filter(|v| !v.is_empty()) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or(ConfigError::NotANumber(k)),
+            }
+        };
+        let expose_captcha = get("PASSPORT_EXPOSE_CAPTCHA")
+            .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+        if expose_captcha && !local {
+            return Err(ConfigError::ExposeWithoutLocal);
+        }
         Ok(Config {
+            jwt_private_key: get("JWT_PRIVATE_KEY").filter(|v| !v.is_empty()),
+            code_send_interval: number("CODE_SEND_INTERVAL_SECONDS", 60)?,
+            code_hourly_cap: number("CODE_HOURLY_CAP", 10)?,
+            login_max_failures: number("LOGIN_MAX_FAILURES", 5)? as u32,
+            login_lock_minutes: number("LOGIN_LOCK_MINUTES", 15)?,
+            expose_captcha,
             table_name: required("TABLE_NAME")?,
             mail_from: get("MAIL_FROM").unwrap_or_else(|| "no-reply@passport.local".to_owned()),
             guestbook_owner_email: get("GUESTBOOK_OWNER_EMAIL")
@@ -81,6 +120,44 @@ mod tests {
         let c = Config::from_lookup(lookup(&[("TABLE_NAME", "t")])).unwrap();
         assert_eq!(c.table_name, "t");
         assert!(!c.local);
+    }
+
+    #[test]
+    fn captcha_exposure_needs_the_local_stack() {
+        let env = lookup(&[("TABLE_NAME", "t"), ("PASSPORT_EXPOSE_CAPTCHA", "1")]);
+        assert!(matches!(
+            Config::from_lookup(env),
+            Err(ConfigError::ExposeWithoutLocal)
+        ));
+        let env = lookup(&[
+            ("TABLE_NAME", "t"),
+            ("PASSPORT_EXPOSE_CAPTCHA", "1"),
+            ("PASSPORT_LOCAL", "1"),
+            ("LAMBDA_TASK_ROOT", "/var/task"),
+        ]);
+        assert!(matches!(
+            Config::from_lookup(env),
+            Err(ConfigError::LocalUnderLambda)
+        ));
+    }
+
+    #[test]
+    fn limits_have_defaults_and_refuse_junk() {
+        let c = Config::from_lookup(lookup(&[("TABLE_NAME", "t")])).unwrap();
+        assert_eq!(
+            (
+                c.code_send_interval,
+                c.code_hourly_cap,
+                c.login_max_failures,
+                c.login_lock_minutes
+            ),
+            (60, 10, 5, 15)
+        );
+        let env = lookup(&[("TABLE_NAME", "t"), ("LOGIN_MAX_FAILURES", "five")]);
+        assert!(matches!(
+            Config::from_lookup(env),
+            Err(ConfigError::NotANumber("LOGIN_MAX_FAILURES"))
+        ));
     }
 
     #[test]

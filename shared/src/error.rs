@@ -41,6 +41,48 @@ pub enum ErrorKind {
     MessageEmpty,
     /// Guestbook: the mail to the site owner could not be sent (the entry is kept).
     MessageDeliveryFailed,
+
+    /// No access token was presented.
+    TokenMissing,
+    /// The token is malformed or its signature is wrong.
+    TokenInvalid,
+    /// The token expired, was revoked, or its session ended.
+    TokenExpired,
+    /// A refresh token that is unknown, expired, used, or of an ended session.
+    RefreshTokenInvalid,
+    /// A route that needs a signed-in user was called without one.
+    NotLoggedIn,
+
+    CaptchaRequired,
+    CaptchaInvalid,
+    /// `captchaVerify` said no.
+    CaptchaVerificationFailed,
+
+    UsernameTaken,
+    /// The answer of `validateUniqueUsername`.
+    UsernameRegistered,
+    EmailTaken,
+    PhoneTaken,
+    /// Username (or account) and password are both required to sign in.
+    CredentialsRequired,
+    /// Wrong password, or no such account: one answer for both.
+    IncorrectPassword,
+    /// Too many failed sign-ins; `args` are the limit and the minutes.
+    AccountLocked,
+    /// The new password is the old one.
+    SamePassword,
+
+    /// A verification code that is wrong, expired, used, or tried too often.
+    CodeInvalid,
+    /// Codes to this destination are sent too often; `args` holds the seconds to wait.
+    CodeSendTooFrequent,
+    CodeMailFailed,
+    CodeSmsFailed,
+
+    /// Password reset: the account field is empty.
+    AccountRequired,
+    /// Password reset: the account field is shorter than 2 characters.
+    AccountTooShort,
 }
 
 /// How a kind is numbered in one dialect: the code, and which of its texts when the document
@@ -77,6 +119,28 @@ impl ErrorKind {
         ErrorKind::IdCardInvalid,
         ErrorKind::MessageEmpty,
         ErrorKind::MessageDeliveryFailed,
+        ErrorKind::TokenMissing,
+        ErrorKind::TokenInvalid,
+        ErrorKind::TokenExpired,
+        ErrorKind::RefreshTokenInvalid,
+        ErrorKind::NotLoggedIn,
+        ErrorKind::CaptchaRequired,
+        ErrorKind::CaptchaInvalid,
+        ErrorKind::CaptchaVerificationFailed,
+        ErrorKind::UsernameTaken,
+        ErrorKind::UsernameRegistered,
+        ErrorKind::EmailTaken,
+        ErrorKind::PhoneTaken,
+        ErrorKind::CredentialsRequired,
+        ErrorKind::IncorrectPassword,
+        ErrorKind::AccountLocked,
+        ErrorKind::SamePassword,
+        ErrorKind::CodeInvalid,
+        ErrorKind::CodeSendTooFrequent,
+        ErrorKind::CodeMailFailed,
+        ErrorKind::CodeSmsFailed,
+        ErrorKind::AccountRequired,
+        ErrorKind::AccountTooShort,
     ];
 
     /// The code of this kind in each dialect: `[v1, v2, rest, center]`.
@@ -110,6 +174,58 @@ impl ErrorKind {
             IdCardInvalid => [c(203007), V2_INVALID, REST_INVALID, CENTER_INVALID],
             MessageEmpty => [c(202102), V2_INVALID, c(602), CENTER_INVALID],
             MessageDeliveryFailed => [c(202101), c(100005), c(500), c(10014)],
+            TokenMissing => [c(200010), c(201202), c(401), c(10004)],
+            TokenInvalid => [c(200009), c(201201), c(401), c(10004)],
+            TokenExpired => [c(201203), c(201203), c(100014), c(10004)],
+            RefreshTokenInvalid => [c(201209), c(201209), c(401), c(10004)],
+            NotLoggedIn => [c(200010), c(202101), c(401), c(10004)],
+            CaptchaRequired => [
+                c(200006),
+                Code(200002, Some("Invalid captcha")),
+                REST_INVALID,
+                CENTER_INVALID,
+            ],
+            CaptchaInvalid => [
+                c(200004),
+                Code(200002, Some("Invalid captcha")),
+                REST_INVALID,
+                CENTER_INVALID,
+            ],
+            CaptchaVerificationFailed => [
+                c(200004),
+                Code(200002, Some("Captcha verification failed")),
+                REST_INVALID,
+                CENTER_INVALID,
+            ],
+            UsernameTaken => [
+                c(203001),
+                Code(202002, Some("The username already exists")),
+                c(400),
+                c(10009),
+            ],
+            UsernameRegistered => [
+                c(203001),
+                Code(202002, Some("The username already registered")),
+                c(400),
+                c(10009),
+            ],
+            EmailTaken => [c(203002), c(202003), c(400), c(10009)],
+            PhoneTaken => [c(100005), c(202004), c(400), c(10009)],
+            CredentialsRequired => [c(201212), c(202102), REST_INVALID, CENTER_INVALID],
+            IncorrectPassword => [c(203004), c(202103), c(401), c(10007)],
+            AccountLocked => [c(203202), c(203202), c(401), c(10000)],
+            SamePassword => [c(203006), c(202304), REST_INVALID, CENTER_INVALID],
+            CodeInvalid => [
+                c(203101),
+                Code(202006, Some("Verification code validation failed")),
+                REST_INVALID,
+                c(10008),
+            ],
+            CodeSendTooFrequent => [c(200008), c(202007), c(400), c(10010)],
+            CodeMailFailed => [c(203102), c(202201), c(500), c(10014)],
+            CodeSmsFailed => [c(203102), c(202201), c(500), c(10013)],
+            AccountRequired => [c(203301), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            AccountTooShort => [c(203302), V2_INVALID, REST_INVALID, CENTER_INVALID],
         }
     }
 
@@ -121,6 +237,18 @@ impl ErrorKind {
         })
     }
 
+    /// Where a dialect has only its catch-all code for this kind, the documented text of
+    /// another dialect that says what happened (so the client reads more than "General
+    /// error").
+    pub fn borrowed_text(self, dialect: Dialect) -> Option<&'static Entry> {
+        match (self, dialect) {
+            (ErrorKind::AccountLocked, Dialect::Center | Dialect::Rest) => {
+                catalog::lookup(Dialect::V1, 203202, None)
+            }
+            _ => None,
+        }
+    }
+
     /// The HTTP status class of this kind.
     pub fn status(self) -> StatusCode {
         use ErrorKind::*;
@@ -128,7 +256,13 @@ impl ErrorKind {
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            MessageDeliveryFailed => StatusCode::SERVICE_UNAVAILABLE,
+            MessageDeliveryFailed | CodeMailFailed | CodeSmsFailed => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            TokenMissing | TokenInvalid | TokenExpired | RefreshTokenInvalid | NotLoggedIn
+            | IncorrectPassword => StatusCode::UNAUTHORIZED,
+            UsernameTaken | UsernameRegistered | EmailTaken | PhoneTaken => StatusCode::CONFLICT,
+            AccountLocked | CodeSendTooFrequent => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -147,6 +281,14 @@ impl ErrorKind {
             IpInvalid => Some("ip"),
             IdCardInvalid => Some("idcard"),
             MessageEmpty => Some("message"),
+            TokenMissing | TokenInvalid | TokenExpired => Some("access_token"),
+            RefreshTokenInvalid => Some("refresh_token"),
+            CaptchaRequired | CaptchaInvalid | CaptchaVerificationFailed => Some("captcha"),
+            UsernameTaken | UsernameRegistered => Some("username"),
+            EmailTaken => Some("email"),
+            PhoneTaken => Some("phone"),
+            CodeInvalid => Some("code"),
+            AccountRequired | AccountTooShort => Some("account"),
             _ => None,
         }
     }
@@ -213,7 +355,10 @@ impl ApiError {
 
     /// The client-facing text in `dialect` and `lang`, with the placeholders filled in.
     pub fn message(&self, dialect: Dialect, lang: crate::dialect::Lang) -> String {
-        let entry = self.kind.entry(dialect);
+        let entry = self
+            .kind
+            .borrowed_text(dialect)
+            .unwrap_or_else(|| self.kind.entry(dialect));
         fill(lang.pick(entry), &self.args)
     }
 }

@@ -9,22 +9,35 @@
 //! - [`template`] (feature `template`): reading template.yaml.
 
 pub mod aws;
+#[cfg(feature = "tokens")]
+pub mod captcha;
 pub mod catalog;
 pub mod config;
+pub mod crypto;
 pub mod dialect;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "identity")]
+pub mod identity;
 pub mod logging;
 pub mod mail;
 pub mod params;
 pub mod response;
 pub mod routing;
+pub mod sms;
 pub mod storage;
 #[cfg(feature = "template")]
 pub mod template;
+#[cfg(feature = "tokens")]
+pub mod token;
 
 pub use dialect::{Dialect, Lang};
 pub use error::{ApiError, ErrorKind};
 pub use params::{FromParams, Params};
 pub use response::{Payload, Reply};
 pub use routing::{dispatch, ApiRequest, RouteSpec};
+
+/// The current time, in epoch seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

@@ -1,4 +1,8 @@
 //! End-to-end tests: one binary, the whole API through the local stack.
 
+mod account;
+mod captcha;
 mod gateway;
 mod guestbook;
+mod reset;
+mod users;

@@ -74,6 +74,7 @@ fn start_stack() -> Stack {
             "0",
             "--quiet",
             "--stop-on-stdin-eof",
+            "--expose-captcha",
             "--stack-file",
         ])
         .arg(&stack_file)
@@ -206,6 +207,110 @@ impl TestApp {
         );
         serde_json::from_slice(&out.stdout).expect("invoke prints JSON")
     }
+}
+
+/// A captcha as a client holds it: its key and (from the local-only header) its answer.
+#[derive(Debug, Clone)]
+pub struct Captcha {
+    pub key: String,
+    pub answer: String,
+}
+
+impl TestApp {
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A new captcha (scenario `default`).
+    pub async fn captcha(&self) -> Captcha {
+        let r = self
+            .http
+            .get(self.url("/api/Image/captcha"))
+            .send()
+            .await
+            .expect("captcha");
+        assert_eq!(r.status(), 200, "captcha image");
+        let header = |n: &str| r.headers()[n].to_str().unwrap().to_owned();
+        Captcha {
+            key: header("x-captcha-key"),
+            answer: header("x-captcha-answer"),
+        }
+    }
+
+    /// The code in the newest mail to `to`, waiting briefly for it to arrive.
+    pub async fn mailed_code(&self, to: &str) -> String {
+        for _ in 0..50 {
+            let mut mails = self.mails(|m| m["destination"]["to"][0] == to).await;
+            mails.sort_by_key(|m| m["at"].as_i64().unwrap_or(0));
+            if let Some(mail) = mails.last() {
+                let text = mail["body"]["text"].as_str().unwrap_or("");
+                if let Some(code) = six_digits(text) {
+                    return code;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no code mailed to {to}");
+    }
+
+    /// Every mail sent to `to`.
+    pub async fn mails_to(&self, to: &str) -> Vec<Value> {
+        self.mails(|m| m["destination"]["to"][0] == to).await
+    }
+
+    /// Registers a v2 account; returns its uid.
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> u64 {
+        let (status, body) = json(
+            self.post_form(
+                "/api/User/register",
+                &[
+                    ("username", username),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 200, "register {username}: {body}");
+        body["uid"].as_u64().expect("uid")
+    }
+
+    /// Signs in through the v2 login with a fresh captcha.
+    pub async fn login(&self, username: &str, password: &str) -> (u16, Value) {
+        let captcha = self.captcha().await;
+        json(
+            self.http
+                .post(self.url("/api/User/login"))
+                .header("x-captcha-key", &captcha.key)
+                .form(&[
+                    ("username", username),
+                    ("password", password),
+                    ("captcha", &captcha.answer),
+                ])
+                .send()
+                .await
+                .expect("login sent"),
+        )
+        .await
+    }
+}
+
+/// The first run of exactly six digits in `text`.
+pub fn six_digits(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(5)).find_map(|i| {
+        let run = &bytes[i..i + 6];
+        let before = i == 0 || !bytes[i - 1].is_ascii_digit();
+        let after = i + 6 == bytes.len() || !bytes[i + 6].is_ascii_digit();
+        (before && after && run.iter().all(u8::is_ascii_digit))
+            .then(|| String::from_utf8_lossy(run).into_owned())
+    })
 }
 
 impl Default for TestApp {

@@ -32,3 +32,80 @@ pub fn guestbook_listing(created_at_rfc3339: &str, id: &str) -> Key {
         sk: format!("{created_at_rfc3339}#{id}"),
     }
 }
+
+/// The counter that allocates uids.
+pub fn uid_counter() -> Key {
+    Key {
+        pk: "COUNTER#UID".to_owned(),
+        sk: "COUNTER".to_owned(),
+    }
+}
+
+/// An account.
+pub fn user(uid: u64) -> Key {
+    Key {
+        pk: format!("USER#{uid}"),
+        sk: "PROFILE".to_owned(),
+    }
+}
+
+/// Guard items: one per unique name, holding the uid that owns it. Names are compared
+/// case-insensitively.
+pub fn username_guard(username: &str) -> Key {
+    Key {
+        pk: format!("UNIQUE#USERNAME#{}", username.to_lowercase()),
+        sk: "GUARD".to_owned(),
+    }
+}
+
+pub fn email_guard(email: &str) -> Key {
+    Key {
+        pk: format!("UNIQUE#EMAIL#{}", email.to_ascii_lowercase()),
+        sk: "GUARD".to_owned(),
+    }
+}
+
+pub fn phone_guard(area: &str, number: &str) -> Key {
+    Key {
+        pk: format!("UNIQUE#PHONE#+{area}{number}"),
+        sk: "GUARD".to_owned(),
+    }
+}
+
+/// The current verification code of one purpose for one destination (an email address or
+/// an E.164 number), with its send counters.
+pub fn code(purpose: &str, destination: &str) -> Key {
+    Key {
+        pk: format!("CODE#{purpose}#{}", destination.to_ascii_lowercase()),
+        sk: "CODE".to_owned(),
+    }
+}
+
+/// A captcha answer: the SHA-256 of the client's captcha key, and the scenario.
+pub fn captcha(key_hash: &str, scenario: &str) -> Key {
+    Key {
+        pk: format!("CAPTCHA#{key_hash}"),
+        sk: format!("SCENE#{scenario}"),
+    }
+}
+
+/// An access token's record.
+pub fn access_token(jti: &str) -> Key {
+    Key {
+        pk: format!("TOKEN#{jti}"),
+        sk: "ACCESS".to_owned(),
+    }
+}
+
+/// A refresh token's record, by the SHA-256 of the token.
+pub fn refresh_token(hash: &str) -> Key {
+    Key {
+        pk: format!("REFRESH#{hash}"),
+        sk: "REFRESH".to_owned(),
+    }
+}
+
+/// The index partition listing every token record of a user (`gsi1pk`).
+pub fn sessions_of(uid: u64) -> String {
+    format!("SESSIONS#{uid}")
+}

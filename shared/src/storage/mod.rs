@@ -4,7 +4,15 @@
 pub mod keys;
 
 #[cfg(feature = "dynamodb")]
+pub mod captcha;
+#[cfg(feature = "dynamodb")]
+pub mod codes;
+#[cfg(feature = "dynamodb")]
 pub mod guestbook;
+#[cfg(feature = "tokens")]
+pub mod sessions;
+#[cfg(feature = "dynamodb")]
+pub mod users;
 
 /// A storage failure: always ours, never the client's, so it becomes an internal error.
 #[derive(Debug, thiserror::Error)]

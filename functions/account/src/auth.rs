@@ -1,0 +1,144 @@
+//! `/api/auth/*` (document 004): sign-up by code, sign-in, token refresh and sign-out.
+
+use passport_shared::domain::Password;
+use passport_shared::identity::{hash_password, sign_in, Destination, Identity, Purpose};
+use passport_shared::storage::sessions::{Grant, Issued};
+use passport_shared::storage::users::{CreateError, NewUser};
+use passport_shared::token::{presented, FIRST_PARTY_CLIENT};
+use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+/// The document's timestamp form: `2019-05-29 18:22:30` (UTC).
+pub const DATETIME: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+
+pub fn datetime(epoch: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(epoch)
+        .ok()
+        .and_then(|t| t.format(DATETIME).ok())
+        .unwrap_or_default()
+}
+
+fn destination(req: &ApiRequest) -> Result<Destination, ApiError> {
+    let account = req
+        .params
+        .text("account")
+        .ok_or_else(|| ApiError::invalid("account"))?;
+    Destination::parse(req.params.text("area").as_deref(), &account)
+        .map_err(|k| ApiError::new(k).with_field("account"))
+}
+
+/// The center's token answer.
+fn tokens(issued: &Issued) -> Result<Reply, ApiError> {
+    Reply::of(&serde_json::json!({
+        "access_token": issued.access_token,
+        "refresh_token": issued.refresh_token,
+        "expires_at": datetime(issued.expires_at),
+        "expires_in": issued.expires_in,
+    }))
+}
+
+fn grant(uid: u64) -> Grant {
+    Grant {
+        uid,
+        client_id: FIRST_PARTY_CLIENT.to_owned(),
+        scope: "all".to_owned(),
+        remember: false,
+    }
+}
+
+pub async fn send_code(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let to = destination(req)?;
+    id.code_service()
+        .send(Purpose::Register, &to, passport_shared::now())
+        .await?;
+    Ok(Reply::ok())
+}
+
+pub async fn check_code(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let to = destination(req)?;
+    let code = req.params.text("code").ok_or(ErrorKind::CodeInvalid)?;
+    id.code_service()
+        .check(Purpose::Register, &to, &code, false, passport_shared::now())
+        .await?;
+    Ok(Reply::ok())
+}
+
+pub async fn register(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let to = destination(req)?;
+    let code = req.params.text("code").ok_or(ErrorKind::CodeInvalid)?;
+    let password = Password::parse(&req.params.get("password").unwrap_or_default())?;
+    let now = passport_shared::now();
+    id.code_service()
+        .check(Purpose::Register, &to, &code, true, now)
+        .await?;
+    let (username, email, phone) = match &to {
+        Destination::Email(e) => (e.as_str().to_owned(), Some(e.as_str().to_owned()), None),
+        Destination::Phone(p) => (
+            p.number().to_owned(),
+            None,
+            Some((p.area().to_owned(), p.number().to_owned())),
+        ),
+    };
+    let new = NewUser {
+        username,
+        email_verified: email.is_some(),
+        phone_verified: phone.is_some(),
+        email,
+        phone,
+        password_hash: hash_password(&password).await?,
+    };
+    let user = id.users.create(&new, now).await.map_err(|e| match e {
+        CreateError::Taken(_) => ApiError::new(ErrorKind::UsernameTaken).with_field("account"),
+        CreateError::Store(e) => e.into(),
+    })?;
+    tokens(&id.sessions.issue(&grant(user.uid), now).await?)
+}
+
+pub async fn access_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let to = destination(req)?;
+    let password =
+        Password::parse(&req.params.get("password").unwrap_or_default()).map_err(|k| {
+            if k == ErrorKind::PasswordRequired {
+                ApiError::new(k)
+            } else {
+                ErrorKind::IncorrectPassword.into()
+            }
+        })?;
+    let now = passport_shared::now();
+    let user = sign_in(
+        &id.users,
+        id.login,
+        to.owner(&id.users).await?,
+        &password,
+        now,
+    )
+    .await?;
+    tokens(&id.sessions.issue(&grant(user.uid), now).await?)
+}
+
+pub async fn refresh_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let token = req
+        .params
+        .text("refresh_token")
+        .ok_or(ErrorKind::RefreshTokenInvalid)?;
+    tokens(&id.sessions.rotate(&token, passport_shared::now()).await?)
+}
+
+pub async fn destroy_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let auth = id
+        .sessions
+        .authenticate(presented(req).as_deref(), passport_shared::now())
+        .await?;
+    id.sessions.end(&auth).await?;
+    Ok(Reply::ok())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn datetimes_are_written_as_the_document_shows() {
+        assert_eq!(super::datetime(1_559_154_150), "2019-05-29 18:22:30");
+    }
+}

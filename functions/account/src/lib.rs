@@ -1,0 +1,120 @@
+//! The user center (document 004): `/api/auth/*` (codes, sign-up, tokens) and
+//! `/api/personal/info`. JSON in, `{"code":0,"message":"success","data":{...}}` out; tokens
+//! arrive as `Authorization: Token <t>` (or `Bearer`).
+
+mod auth;
+mod personal;
+
+use lambda_http::{Body, Request, Response};
+use passport_shared::identity::Identity;
+use passport_shared::{dispatch, Dialect, RouteSpec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    SendCode,
+    CheckCode,
+    Register,
+    AccessToken,
+    RefreshToken,
+    DestroyToken,
+    PersonalInfo,
+}
+
+pub const ROUTES: &[RouteSpec<Endpoint>] = &[
+    RouteSpec::new(
+        "POST",
+        "/api/auth/send_code",
+        Dialect::Center,
+        Endpoint::SendCode,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/auth/check_code",
+        Dialect::Center,
+        Endpoint::CheckCode,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/auth/register",
+        Dialect::Center,
+        Endpoint::Register,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/auth/access_token",
+        Dialect::Center,
+        Endpoint::AccessToken,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/auth/refresh_token",
+        Dialect::Center,
+        Endpoint::RefreshToken,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/auth/destroy_token",
+        Dialect::Center,
+        Endpoint::DestroyToken,
+    ),
+    RouteSpec::new(
+        "GET",
+        "/api/personal/info",
+        Dialect::Center,
+        Endpoint::PersonalInfo,
+    ),
+];
+
+pub struct App {
+    pub identity: Identity,
+}
+
+impl App {
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let id = &self.identity;
+        dispatch(ROUTES, request, |endpoint, req| async move {
+            match endpoint {
+                Endpoint::SendCode => auth::send_code(id, &req).await,
+                Endpoint::CheckCode => auth::check_code(id, &req).await,
+                Endpoint::Register => auth::register(id, &req).await,
+                Endpoint::AccessToken => auth::access_token(id, &req).await,
+                Endpoint::RefreshToken => auth::refresh_token(id, &req).await,
+                Endpoint::DestroyToken => auth::destroy_token(id, &req).await,
+                Endpoint::PersonalInfo => personal::info(id, &req).await,
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passport_shared::routing::{find, Match};
+    use passport_shared::template::{workspace_template, Template};
+
+    #[test]
+    fn template_routes_and_the_router_agree() {
+        let template = Template::load(&workspace_template(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let function = template
+            .function("account")
+            .expect("template.yaml declares the account function");
+        for route in &function.routes {
+            assert!(
+                matches!(find(ROUTES, &route.method, &route.path), Match::Found(..)),
+                "{route:?} is not served by account"
+            );
+        }
+        for spec in ROUTES {
+            assert!(
+                function
+                    .routes
+                    .iter()
+                    .any(|r| r.method == spec.method && r.path == spec.path),
+                "account serves {} {}, which template.yaml does not route",
+                spec.method,
+                spec.path
+            );
+        }
+    }
+}

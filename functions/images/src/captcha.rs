@@ -1,0 +1,95 @@
+//! `GET|POST /api/Image/captcha` (§2.5.1) and `/api/Image/captchaVerify` (§2.5.2).
+//!
+//! A captcha belongs to a *captcha key* (a random 256-bit value the client keeps: a cookie
+//! for browsers, the `X-Captcha-Key` header or `captcha_key` parameter for other clients) and
+//! a scenario (`id`). Its answer is stored as an HMAC for five minutes and checked once.
+
+use crate::render::{self, Kind};
+use crate::App;
+use http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Response};
+use passport_shared::captcha::{captcha_answer_hash, captcha_key, check_captcha, CAPTCHA_COOKIE};
+use passport_shared::crypto;
+use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+
+/// Seconds a captcha can be answered.
+pub const LIFETIME: i64 = 300;
+
+/// The scenario named by `id`: letters, digits, `_` and `-`, at most 32; `default` if none.
+fn scenario(req: &ApiRequest) -> Result<String, ApiError> {
+    match req.params.text("id") {
+        None => Ok("default".to_owned()),
+        Some(id)
+            if id.len() <= 32
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+        {
+            Ok(id)
+        }
+        Some(_) => Err(ApiError::invalid("id")),
+    }
+}
+
+/// A client's key is reused when it looks like one of ours; otherwise a new one is made.
+fn key_for(req: &ApiRequest) -> String {
+    captcha_key(req)
+        .filter(|k| {
+            k.len() == 43
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .unwrap_or_else(|| crypto::random_secret(32))
+}
+
+pub async fn image(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let kind =
+        Kind::parse(req.params.text("type").as_deref()).ok_or_else(|| ApiError::invalid("type"))?;
+    let scenario = scenario(req)?;
+    let key = key_for(req);
+    let answer = render::answer();
+    let now = passport_shared::now();
+    let hash = captcha_answer_hash(&app.keys, &scenario, &answer);
+    app.captchas
+        .put(&crypto::sha256_hex(&key), &scenario, &hash, now + LIFETIME)
+        .await?;
+    let bytes = render::encode(&answer, kind).map_err(ApiError::internal)?;
+
+    let mut response = Response::new(Body::Binary(bytes));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(kind.content_type()),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let secure = if app.secure_cookie { "; Secure" } else { "" };
+    let cookie = format!(
+        "{CAPTCHA_COOKIE}={key}; Path=/; Max-Age={LIFETIME}; HttpOnly; SameSite=Lax{secure}"
+    );
+    let value = |v: &str| HeaderValue::from_str(v).map_err(ApiError::internal);
+    headers.insert(header::SET_COOKIE, value(&cookie)?);
+    headers.insert("x-captcha-key", value(&key)?);
+    if app.expose_answers {
+        headers.insert("x-captcha-answer", value(&answer)?);
+    }
+    Ok(Reply::Raw(response))
+}
+
+pub async fn verify(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let scenario = scenario(req)?;
+    // flush (default yes): the captcha is used up by this check, right or wrong.
+    let flush = req.params.flag("flush")?.unwrap_or(true);
+    let now = passport_shared::now();
+    check_captcha(
+        &app.captchas,
+        &app.keys,
+        req,
+        &scenario,
+        flush,
+        ErrorKind::CaptchaVerificationFailed,
+        now,
+    )
+    .await?;
+    Ok(Reply::ok())
+}

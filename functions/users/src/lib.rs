@@ -1,0 +1,125 @@
+//! v2 `/api/User/*` (documents 001/002 §2.2): sign-up, sign-in, uniqueness checks and
+//! verification codes; v1 `/apis/Users/*` (document 000 §2033): the password reset.
+
+mod login;
+mod register;
+mod reset;
+mod unique;
+mod verify;
+
+use lambda_http::{Body, Request, Response};
+use passport_shared::identity::Identity;
+use passport_shared::{dispatch, Dialect, RouteSpec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Register,
+    Login,
+    ValidateUniqueUsername,
+    ValidateUniqueEmail,
+    SendCode,
+    ValidateCode,
+    ForgotPassword,
+    ResetPassword,
+}
+
+pub const ROUTES: &[RouteSpec<Endpoint>] = &[
+    RouteSpec::new(
+        "POST",
+        "/api/User/register",
+        Dialect::V2,
+        Endpoint::Register,
+    ),
+    RouteSpec::new("POST", "/api/User/login", Dialect::V2, Endpoint::Login),
+    RouteSpec::new(
+        "POST",
+        "/api/User/validateUniqueUsername",
+        Dialect::V2,
+        Endpoint::ValidateUniqueUsername,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/User/validateUniqueEmail",
+        Dialect::V2,
+        Endpoint::ValidateUniqueEmail,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/User/sendcode",
+        Dialect::V2,
+        Endpoint::SendCode,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/User/validateCommunicationCode",
+        Dialect::V2,
+        Endpoint::ValidateCode,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/apis/Users/forgotPassword",
+        Dialect::V1,
+        Endpoint::ForgotPassword,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/apis/Users/resetPassword",
+        Dialect::V1,
+        Endpoint::ResetPassword,
+    ),
+];
+
+pub struct App {
+    pub identity: Identity,
+}
+
+impl App {
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let id = &self.identity;
+        dispatch(ROUTES, request, |endpoint, req| async move {
+            match endpoint {
+                Endpoint::Register => register::handle(id, &req).await,
+                Endpoint::Login => login::handle(id, &req).await,
+                Endpoint::ValidateUniqueUsername => unique::username(id, &req).await,
+                Endpoint::ValidateUniqueEmail => unique::email(id, &req).await,
+                Endpoint::SendCode => verify::send(id, &req).await,
+                Endpoint::ValidateCode => verify::validate(id, &req).await,
+                Endpoint::ForgotPassword => reset::request(id, &req).await,
+                Endpoint::ResetPassword => reset::complete(id, &req).await,
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passport_shared::routing::{find, Match};
+    use passport_shared::template::{workspace_template, Template};
+
+    #[test]
+    fn template_routes_and_the_router_agree() {
+        let template = Template::load(&workspace_template(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let function = template
+            .function("users")
+            .expect("template.yaml declares the users function");
+        for route in &function.routes {
+            assert!(
+                matches!(find(ROUTES, &route.method, &route.path), Match::Found(..)),
+                "{route:?} is not served by users"
+            );
+        }
+        for spec in ROUTES {
+            assert!(
+                function
+                    .routes
+                    .iter()
+                    .any(|r| r.method == spec.method && r.path == spec.path),
+                "users serves {} {}, which template.yaml does not route",
+                spec.method,
+                spec.path
+            );
+        }
+    }
+}

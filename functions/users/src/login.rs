@@ -1,0 +1,57 @@
+//! `POST /api/User/login` (§2.2.1): username (or email), password, captcha, `remember`.
+
+use passport_shared::domain::{Email, Password};
+use passport_shared::identity::{check_captcha, sign_in, Identity};
+use passport_shared::storage::sessions::Grant;
+use passport_shared::token::FIRST_PARTY_CLIENT;
+use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+
+/// The captcha scenario of sign-in when the client names none.
+pub const DEFAULT_SCENARIO: &str = "default";
+
+pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let p = &req.params;
+    let (Some(login), Some(raw_password)) = (
+        p.text("username"),
+        p.get("password").filter(|s| !s.is_empty()),
+    ) else {
+        return Err(ErrorKind::CredentialsRequired.into());
+    };
+    let password =
+        Password::parse(&raw_password).map_err(|_| ApiError::new(ErrorKind::IncorrectPassword))?;
+    let remember = p.flag("remember")?.unwrap_or(false);
+    let now = passport_shared::now();
+    let scenario = p
+        .text("captcha_id")
+        .unwrap_or_else(|| DEFAULT_SCENARIO.to_owned());
+    check_captcha(
+        &id.captchas,
+        &id.keys,
+        req,
+        &scenario,
+        true,
+        ErrorKind::CaptchaInvalid,
+        now,
+    )
+    .await?;
+
+    let user = if login.contains('@') {
+        match Email::parse(&login) {
+            Ok(email) => id.users.find_by_email(email.as_str()).await?,
+            Err(_) => None,
+        }
+    } else {
+        id.users.find_by_username(&login).await?
+    };
+    let user = sign_in(&id.users, id.login, user, &password, now).await?;
+    let grant = Grant {
+        uid: user.uid,
+        client_id: FIRST_PARTY_CLIENT.to_owned(),
+        scope: "all".to_owned(),
+        remember,
+    };
+    let issued = id.sessions.issue(&grant, now).await?;
+    let mut reply = serde_json::to_value(&issued).map_err(ApiError::internal)?;
+    reply["username"] = serde_json::json!(user.username);
+    Reply::of(&reply)
+}

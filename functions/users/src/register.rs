@@ -1,0 +1,51 @@
+//! `POST /api/User/register` (§2.2.2): username, password and email; the account is
+//! created with its unique names guarded in one transaction.
+
+use passport_shared::domain::{Email, Password, Username};
+use passport_shared::identity::{hash_password, Identity};
+use passport_shared::storage::users::{CreateError, NewUser, Taken};
+use passport_shared::{ApiError, ApiRequest, ErrorKind, FromParams, Params, Reply};
+
+pub struct RegisterForm {
+    pub username: Username,
+    pub password: Password,
+    pub email: Email,
+}
+
+impl FromParams for RegisterForm {
+    fn from_params(p: &Params) -> Result<Self, ApiError> {
+        Ok(RegisterForm {
+            username: Username::parse(&p.get("username").unwrap_or_default())?,
+            password: Password::parse(&p.get("password").unwrap_or_default())?,
+            email: Email::parse(&p.get("email").unwrap_or_default())?,
+        })
+    }
+}
+
+/// Maps a taken name onto its documented error.
+pub fn taken(e: CreateError) -> ApiError {
+    match e {
+        CreateError::Taken(Taken::Username) => ErrorKind::UsernameTaken.into(),
+        CreateError::Taken(Taken::Email) => ErrorKind::EmailTaken.into(),
+        CreateError::Taken(Taken::Phone) => ErrorKind::PhoneTaken.into(),
+        CreateError::Store(e) => e.into(),
+    }
+}
+
+pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let form: RegisterForm = req.params.read()?;
+    let new = NewUser {
+        username: form.username.as_str().to_owned(),
+        email: Some(form.email.as_str().to_owned()),
+        phone: None,
+        email_verified: false,
+        phone_verified: false,
+        password_hash: hash_password(&form.password).await?,
+    };
+    let user = id
+        .users
+        .create(&new, passport_shared::now())
+        .await
+        .map_err(taken)?;
+    Reply::of(&serde_json::json!({ "uid": user.uid, "username": user.username }))
+}

@@ -1,0 +1,153 @@
+//! Secrets at rest and the comparisons that check them.
+//!
+//! - High-entropy secrets (refresh tokens, client secrets, captcha keys) are random, at
+//!   least 128 bits, and stored as SHA-256: enough for them, and microseconds to check.
+//! - Short codes (6 digits, captcha answers) are stored as an HMAC keyed with a server
+//!   secret, so a leaked table cannot be brute-forced without the key.
+//! - Passwords, which people choose, are hashed with argon2id (feature `passwords`).
+//! - Every check compares in constant time.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// A random secret of `bytes` bytes, URL-safe base64 without padding.
+pub fn random_secret(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// A random 6-digit code, uniformly drawn (leading zeros kept).
+pub fn six_digit_code() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+/// SHA-256 of `secret`, hex: how high-entropy secrets are stored and looked up.
+pub fn sha256_hex(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// HMAC-SHA-256 of `parts` (joined unambiguously) under `key`, hex: how short codes are
+/// stored.
+pub fn hmac_hex(key: &[u8], parts: &[&str]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    for part in parts {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part.as_bytes());
+    }
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Constant-time equality of two strings (length is not secret).
+pub fn same(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Password hashing with argon2id at the OWASP parameters (19 MiB, t=2, p=1).
+#[cfg(feature = "passwords")]
+pub mod password {
+    use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+    use argon2::{Algorithm, Argon2, Params, Version};
+
+    fn argon2() -> Argon2<'static> {
+        let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    /// The PHC string of `password` with a fresh salt.
+    pub fn hash(password: &str) -> String {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .expect("argon2 hashing cannot fail with valid parameters")
+            .to_string()
+    }
+
+    /// Whether `password` matches `phc`. A malformed hash never matches.
+    pub fn verify(password: &str, phc: &str) -> bool {
+        match PasswordHash::new(phc) {
+            Ok(parsed) => argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Spends the time of one verification, for answers about unknown accounts that must
+    /// take as long as a wrong password does.
+    pub fn verify_dummy(password: &str) {
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let phc = DUMMY.get_or_init(|| hash("passport-dummy-password"));
+        let _ = verify(password, phc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_url_safe() {
+        let a = random_secret(32);
+        let b = random_secret(32);
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+
+    #[test]
+    fn codes_have_six_digits() {
+        for _ in 0..200 {
+            let c = six_digit_code();
+            assert_eq!(c.len(), 6);
+            assert!(c.chars().all(|c| c.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn hmac_depends_on_key_and_on_how_parts_are_split() {
+        let k = b"server-key";
+        assert_eq!(hmac_hex(k, &["a", "123456"]), hmac_hex(k, &["a", "123456"]));
+        assert_ne!(
+            hmac_hex(k, &["a", "123456"]),
+            hmac_hex(b"other-key", &["a", "123456"])
+        );
+        assert_ne!(hmac_hex(k, &["a1", "23456"]), hmac_hex(k, &["a", "123456"]));
+    }
+
+    #[test]
+    fn sha256_is_the_known_digest() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn comparison_is_exact() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "abcd"));
+    }
+
+    #[cfg(feature = "passwords")]
+    #[test]
+    fn argon2id_hashes_verify_and_reject() {
+        let phc = password::hash("correct horse");
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(password::verify("correct horse", &phc));
+        assert!(!password::verify("wrong horse", &phc));
+        assert!(!password::verify("correct horse", "not a phc string"));
+    }
+}

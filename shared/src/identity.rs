@@ -1,0 +1,363 @@
+//! The sign-in flows shared by the v2 `users` routes, the center `account` routes and the
+//! password reset: where codes go, how they are sent and checked, captchas, and the password
+//! check with its lockout.
+
+pub use crate::captcha::{captcha_answer_hash, captcha_key, check_captcha, CAPTCHA_COOKIE};
+use crate::crypto;
+use crate::domain::{AreaPhone, Email, Password};
+use crate::error::{ApiError, ErrorKind};
+use crate::mail::{Mail, Mailer};
+use crate::sms::SmsSender;
+use crate::storage::captcha::Captchas;
+use crate::storage::codes::{Codes, SendRefused};
+use crate::storage::users::{Gate, User, Users};
+use crate::token::SigningKeys;
+
+/// Where a verification code goes: an email address or a phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Email(Email),
+    Phone(AreaPhone),
+}
+
+impl Destination {
+    /// An account as the clients send it: an address with `@`, or a phone number with an
+    /// optional area code.
+    pub fn parse(area: Option<&str>, account: &str) -> Result<Destination, ErrorKind> {
+        let account = account.trim();
+        if account.is_empty() {
+            return Err(ErrorKind::InvalidParameter);
+        }
+        if account.contains('@') {
+            Ok(Destination::Email(Email::parse(account)?))
+        } else {
+            Ok(Destination::Phone(AreaPhone::parse(area, account)?))
+        }
+    }
+
+    /// The canonical form codes are stored under.
+    pub fn canonical(&self) -> String {
+        match self {
+            Destination::Email(e) => e.canonical(),
+            Destination::Phone(p) => p.e164(),
+        }
+    }
+
+    /// The user holding this destination, if any.
+    pub async fn owner(&self, users: &Users) -> Result<Option<User>, ApiError> {
+        Ok(match self {
+            Destination::Email(e) => users.find_by_email(e.as_str()).await?,
+            Destination::Phone(p) => users.find_by_phone(p.area(), p.number()).await?,
+        })
+    }
+}
+
+/// What a code is for; a code of one purpose is never accepted for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Proving an address or number (v2 `sendcode` / `validateCommunicationCode`).
+    Verify,
+    /// Center sign-up (`send_code` / `check_code` / `register`).
+    Register,
+    /// Password reset.
+    Reset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Verify => "verify",
+            Purpose::Register => "register",
+            Purpose::Reset => "reset",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Purpose::Verify => "confirm this address",
+            Purpose::Register => "finish signing up",
+            Purpose::Reset => "reset your password",
+        }
+    }
+}
+
+/// Sends and checks verification codes.
+pub struct CodeService<'a> {
+    pub codes: &'a Codes,
+    pub keys: &'a SigningKeys,
+    pub mailer: &'a dyn Mailer,
+    pub sms: &'a dyn SmsSender,
+}
+
+impl CodeService<'_> {
+    fn hash(&self, purpose: Purpose, destination: &Destination, code: &str) -> String {
+        crypto::hmac_hex(
+            self.keys.code_key(),
+            &[purpose.as_str(), &destination.canonical(), code],
+        )
+    }
+
+    /// Makes a new code, stores its HMAC within the send limits, and delivers it.
+    pub async fn send(
+        &self,
+        purpose: Purpose,
+        destination: &Destination,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let code = crypto::six_digit_code();
+        let hash = self.hash(purpose, destination, &code);
+        if let Err(SendRefused::Interval(s) | SendRefused::HourlyCap(s)) = self
+            .codes
+            .store_for_send(purpose.as_str(), &destination.canonical(), &hash, now)
+            .await?
+        {
+            return Err(ApiError::new(ErrorKind::CodeSendTooFrequent).with_args([s.max(1)]));
+        }
+        let minutes = self.codes.policy.lifetime / 60;
+        let text = format!(
+            "Your Passport verification code is {code}. Use it within {minutes} minutes to {}. \
+             If you did not ask for it, ignore this message.",
+            purpose.describe()
+        );
+        match destination {
+            Destination::Email(email) => {
+                let mail = Mail {
+                    to: email.as_str().to_owned(),
+                    reply_to: None,
+                    subject: format!("Your verification code: {code}"),
+                    text,
+                };
+                self.mailer
+                    .send(&mail)
+                    .await
+                    .map_err(|e| ApiError::new(ErrorKind::CodeMailFailed).with_cause(e))?;
+            }
+            Destination::Phone(phone) => {
+                self.sms
+                    .send(&phone.e164(), &text)
+                    .await
+                    .map_err(|e| ApiError::new(ErrorKind::CodeSmsFailed).with_cause(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// For a destination that does not exist: the same limited write as [`Self::send`],
+    /// under a key no real destination has, so that the answer and its limits are the same
+    /// as for one that does; nothing is delivered.
+    pub async fn send_nowhere(
+        &self,
+        purpose: Purpose,
+        label: &str,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let unused = crypto::sha256_hex(&crypto::random_secret(16));
+        let key = format!("nobody:{}", label.to_lowercase());
+        match self
+            .codes
+            .store_for_send(purpose.as_str(), &key, &unused, now)
+            .await?
+        {
+            Ok(()) => Ok(()),
+            Err(SendRefused::Interval(s) | SendRefused::HourlyCap(s)) => {
+                Err(ApiError::new(ErrorKind::CodeSendTooFrequent).with_args([s.max(1)]))
+            }
+        }
+    }
+
+    /// Checks a code (counting the attempt); with `consume` a right code is used up.
+    pub async fn check(
+        &self,
+        purpose: Purpose,
+        destination: &Destination,
+        code: &str,
+        consume: bool,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let code = code.trim();
+        if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ErrorKind::CodeInvalid.into());
+        }
+        let hash = self.hash(purpose, destination, code);
+        if self
+            .codes
+            .check(
+                purpose.as_str(),
+                &destination.canonical(),
+                &hash,
+                consume,
+                now,
+            )
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ErrorKind::CodeInvalid.into())
+        }
+    }
+}
+
+/// How many wrong passwords lock an account, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPolicy {
+    pub max_failures: u32,
+    pub lock_minutes: i64,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            max_failures: 5,
+            lock_minutes: 15,
+        }
+    }
+}
+
+/// Checks `password` for `user` (or for no one: an unknown account costs the same time and
+/// gets the same answer as a wrong password). Counts the attempt first, conditionally, so no
+/// more than `max_failures` checks run while an account collects failures; the attempt that
+/// takes the last slot locks the account unless its password is right.
+pub async fn sign_in(
+    users: &Users,
+    policy: LoginPolicy,
+    user: Option<User>,
+    password: &Password,
+    now: i64,
+) -> Result<User, ApiError> {
+    let Some(user) = user else {
+        crypto::password::verify_dummy(password.expose());
+        return Err(ErrorKind::IncorrectPassword.into());
+    };
+    let locked = || {
+        ApiError::new(ErrorKind::AccountLocked).with_args([
+            policy.max_failures.to_string(),
+            policy.lock_minutes.to_string(),
+        ])
+    };
+    let failures = match users
+        .open_gate(user.uid, policy.max_failures, policy.lock_minutes * 60, now)
+        .await?
+    {
+        Gate::Open { failures } => failures,
+        Gate::Locked { .. } => return Err(locked()),
+    };
+    let right = {
+        let password = password.clone();
+        let phc = user.password_hash.clone();
+        tokio::task::spawn_blocking(move || crypto::password::verify(password.expose(), &phc))
+            .await
+            .map_err(ApiError::internal)?
+    };
+    if right {
+        users.clear_failures(user.uid).await?;
+        Ok(user)
+    } else if failures >= policy.max_failures {
+        // This failure took the last slot; the gate has already locked the account.
+        Err(locked())
+    } else {
+        Err(ErrorKind::IncorrectPassword.into())
+    }
+}
+
+/// Hashes a new password off the async threads (argon2id takes tens of milliseconds).
+pub async fn hash_password(password: &Password) -> Result<String, ApiError> {
+    let password = password.clone();
+    tokio::task::spawn_blocking(move || crypto::password::hash(password.expose()))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Everything the sign-in routes use, built once per cold start.
+#[cfg(all(feature = "ses", feature = "sns"))]
+pub struct Identity {
+    pub users: Users,
+    pub codes: Codes,
+    pub captchas: Captchas,
+    pub sessions: crate::storage::sessions::Sessions,
+    pub keys: std::sync::Arc<SigningKeys>,
+    pub mailer: Box<dyn Mailer>,
+    pub sms: Box<dyn SmsSender>,
+    pub login: LoginPolicy,
+}
+
+#[cfg(all(feature = "ses", feature = "sns"))]
+impl Identity {
+    pub fn from_aws(
+        config: &crate::config::Config,
+        sdk: &crate::aws::SdkConfig,
+    ) -> Result<Identity, crate::token::KeyError> {
+        use crate::storage::codes::CodePolicy;
+        use crate::storage::sessions::{Lifetimes, Sessions};
+        let keys = std::sync::Arc::new(SigningKeys::from_config(config)?);
+        let dynamodb = crate::aws::dynamodb(sdk);
+        let table = &config.table_name;
+        let policy = CodePolicy {
+            send_interval: config.code_send_interval,
+            hourly_cap: config.code_hourly_cap,
+            ..CodePolicy::default()
+        };
+        Ok(Identity {
+            users: Users::new(dynamodb.clone(), table),
+            codes: Codes::new(dynamodb.clone(), table, policy),
+            captchas: Captchas::new(dynamodb.clone(), table),
+            sessions: Sessions::new(dynamodb, table, keys.clone(), Lifetimes::default()),
+            keys,
+            mailer: Box::new(crate::mail::SesMailer::new(
+                crate::aws::ses(sdk),
+                &config.mail_from,
+            )),
+            sms: Box::new(crate::sms::SnsSms::new(crate::aws::sns(sdk))),
+            login: LoginPolicy {
+                max_failures: config.login_max_failures,
+                lock_minutes: config.login_lock_minutes,
+            },
+        })
+    }
+
+    pub fn code_service(&self) -> CodeService<'_> {
+        CodeService {
+            codes: &self.codes,
+            keys: &self.keys,
+            mailer: self.mailer.as_ref(),
+            sms: self.sms.as_ref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_are_addresses_or_numbers() {
+        assert!(matches!(
+            Destination::parse(None, "Li@Example.com"),
+            Ok(Destination::Email(_))
+        ));
+        assert!(matches!(
+            Destination::parse(Some("86"), "13800138000"),
+            Ok(Destination::Phone(_))
+        ));
+        assert_eq!(
+            Destination::parse(None, "li@"),
+            Err(ErrorKind::EmailInvalid)
+        );
+        assert_eq!(
+            Destination::parse(None, "12345"),
+            Err(ErrorKind::PhoneLength)
+        );
+        assert_eq!(
+            Destination::parse(None, " "),
+            Err(ErrorKind::InvalidParameter)
+        );
+    }
+
+    #[test]
+    fn canonical_destinations_ignore_case_and_format() {
+        let a = Destination::parse(None, "Li@Example.com").unwrap();
+        let b = Destination::parse(None, "li@example.COM").unwrap();
+        assert_eq!(a.canonical(), b.canonical());
+        let p = Destination::parse(Some("+86"), "138 0013 8000").unwrap();
+        assert_eq!(p.canonical(), "+8613800138000");
+    }
+}

@@ -1,0 +1,101 @@
+//! Captcha answers: stored as an HMAC with a short expiry (checked in code, TTL for
+//! clean-up), keyed by the SHA-256 of the client's captcha key and the scenario, single use.
+
+use super::{keys, sdk_error, StoreError};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use std::collections::HashMap;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub struct Captchas {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl Captchas {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Captchas {
+        Captchas {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Stores a new answer, replacing any earlier one for the same key and scenario.
+    pub async fn put(
+        &self,
+        key_hash: &str,
+        scenario: &str,
+        answer_hash: &str,
+        expires: i64,
+    ) -> Result<(), StoreError> {
+        let key = keys::captcha(key_hash, scenario);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(HashMap::from([
+                (keys::PK.to_owned(), s(key.pk)),
+                (keys::SK.to_owned(), s(key.sk)),
+                ("type".to_owned(), s("captcha")),
+                ("answer_hash".to_owned(), s(answer_hash)),
+                ("captcha_expires".to_owned(), n(expires)),
+                (keys::TTL.to_owned(), n(expires + 3600)),
+            ])))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Whether `answer_hash` is the stored answer. With `consume` the answer is deleted in the
+    /// same call whatever the outcome, so each captcha is checked once.
+    pub async fn check(
+        &self,
+        key_hash: &str,
+        scenario: &str,
+        answer_hash: &str,
+        consume: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let key = keys::captcha(key_hash, scenario);
+        let item = if consume {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key(keys::PK, s(key.pk))
+                .key(keys::SK, s(key.sk))
+                .return_values(ReturnValue::AllOld)
+                .send()
+                .await
+                .map_err(sdk_error)?
+                .attributes
+        } else {
+            self.client
+                .get_item()
+                .table_name(&self.table)
+                .key(keys::PK, s(key.pk))
+                .key(keys::SK, s(key.sk))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(sdk_error)?
+                .item
+        };
+        let Some(item) = item else { return Ok(false) };
+        let expires: i64 = item
+            .get("captcha_expires")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let stored = item
+            .get("answer_hash")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default();
+        Ok(expires > now && crate::crypto::same(&stored, answer_hash))
+    }
+}

@@ -1,0 +1,217 @@
+//! Verification codes: 6 digits, stored as an HMAC, expiring in code (not only by TTL),
+//! void after a number of wrong tries, single use. Sending is limited per destination by an
+//! interval and an hourly cap, both checked in the same conditional write that stores the new
+//! code, so parallel requests cannot overshoot.
+
+use super::{keys, sdk_error, StoreError};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use std::collections::HashMap;
+
+/// Limits of code sending and checking.
+#[derive(Debug, Clone, Copy)]
+pub struct CodePolicy {
+    /// Seconds between two sends to one destination.
+    pub send_interval: i64,
+    /// Sends to one destination per clock hour.
+    pub hourly_cap: i64,
+    /// Seconds a code stays valid.
+    pub lifetime: i64,
+    /// Checks of one code, right or wrong, before it is void.
+    pub max_attempts: i64,
+}
+
+impl Default for CodePolicy {
+    fn default() -> Self {
+        CodePolicy {
+            send_interval: 60,
+            hourly_cap: 10,
+            lifetime: 600,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// Why a code was not stored for sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendRefused {
+    /// Wait this many seconds.
+    Interval(i64),
+    /// The hourly cap is reached; the next hour starts in this many seconds.
+    HourlyCap(i64),
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+fn num(item: &HashMap<String, AttributeValue>, k: &str) -> Option<i64> {
+    item.get(k)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+pub struct Codes {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    pub policy: CodePolicy,
+}
+
+impl Codes {
+    pub fn new(
+        client: aws_sdk_dynamodb::Client,
+        table: impl Into<String>,
+        policy: CodePolicy,
+    ) -> Codes {
+        Codes {
+            client,
+            table: table.into(),
+            policy,
+        }
+    }
+
+    /// Stores `code_hash` as the destination's current code if the limits allow a send now.
+    /// Two conditional writes cover the two cases (same hour, or a new hour); the old item
+    /// returned by a failed condition says which applies and how long to wait.
+    pub async fn store_for_send(
+        &self,
+        purpose: &str,
+        destination: &str,
+        code_hash: &str,
+        now: i64,
+    ) -> Result<Result<(), SendRefused>, StoreError> {
+        let p = self.policy;
+        let hour = now / 3600;
+        let key = keys::code(purpose, destination);
+        let base = || {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key(keys::PK, s(&key.pk))
+                .key(keys::SK, s(&key.sk))
+                .expression_attribute_values(":h", s(code_hash))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":exp", n(now + p.lifetime))
+                .expression_attribute_values(":ttl", n(now + p.lifetime + 86_400))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":hour", n(hour))
+                .expression_attribute_values(":earliest", n(now - p.send_interval))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+        };
+        const SET: &str = "SET code_hash = :h, code_expires = :exp, attempts = :zero, last_sent = :now, expires_at = :ttl, send_hour = :hour";
+        // Same hour: count one more send, within the cap.
+        let same_hour = base()
+            .update_expression(format!("{SET}, hour_sends = hour_sends + :one"))
+            .condition_expression(
+                "send_hour = :hour AND last_sent <= :earliest AND hour_sends < :cap",
+            )
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(p.hourly_cap))
+            .send()
+            .await;
+        let old = match same_hour {
+            Ok(_) => return Ok(Ok(())),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                UpdateItemError::ConditionalCheckFailedException(f) => f.item().cloned(),
+                other => return Err(StoreError(format!("{other:?}"))),
+            },
+            Err(e) => return Err(sdk_error(e)),
+        };
+        if let Some(old) = &old {
+            let last = num(old, "last_sent").unwrap_or(0);
+            if last > now - p.send_interval {
+                return Ok(Err(SendRefused::Interval(last + p.send_interval - now)));
+            }
+            if num(old, "send_hour") == Some(hour) {
+                return Ok(Err(SendRefused::HourlyCap((hour + 1) * 3600 - now)));
+            }
+        }
+        // No item yet, or a new hour: start the hour's count.
+        let new_hour = base()
+            .update_expression(format!("{SET}, hour_sends = :one"))
+            .condition_expression(
+                "attribute_not_exists(pk) OR (send_hour <> :hour AND last_sent <= :earliest)",
+            )
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match new_hour {
+            Ok(_) => Ok(Ok(())),
+            // Someone else sent in between: that send counts as this one's interval.
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(Err(SendRefused::Interval(p.send_interval)))
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// Checks `code_hash` against the destination's code, counting the attempt. With
+    /// `consume`, a right code is used up (once, even under concurrency).
+    pub async fn check(
+        &self,
+        purpose: &str,
+        destination: &str,
+        code_hash: &str,
+        consume: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let key = keys::code(purpose, destination);
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .update_expression("SET attempts = attempts + :one")
+            .condition_expression(
+                "attribute_exists(code_hash) AND attempts < :max AND code_expires > :now",
+            )
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(self.policy.max_attempts))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        let item = match counted {
+            Ok(out) => out.attributes.unwrap_or_default(),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                return Ok(false)
+            }
+            Err(e) => return Err(sdk_error(e)),
+        };
+        let stored = item
+            .get("code_hash")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default();
+        if !crate::crypto::same(&stored, code_hash) {
+            return Ok(false);
+        }
+        if !consume {
+            return Ok(true);
+        }
+        let used = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .update_expression("REMOVE code_hash")
+            .condition_expression("code_hash = :h")
+            .expression_attribute_values(":h", s(code_hash))
+            .send()
+            .await;
+        match used {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+}
