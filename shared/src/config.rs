@@ -24,6 +24,8 @@ pub struct Config {
     pub code_send_interval: i64,
     /// Codes to one destination per hour (`CODE_HOURLY_CAP`, 10).
     pub code_hourly_cap: i64,
+    /// Seconds a code stays valid (`CODE_LIFETIME_SECONDS`, 600).
+    pub code_lifetime: i64,
     /// Wrong passwords before an account locks (`LOGIN_MAX_FAILURES`, 5).
     pub login_max_failures: u32,
     /// Minutes a locked account stays locked (`LOGIN_LOCK_MINUTES`, 15).
@@ -85,6 +87,7 @@ impl Config {
             jwt_private_key: get("JWT_PRIVATE_KEY").filter(|v| !v.is_empty()),
             code_send_interval: number("CODE_SEND_INTERVAL_SECONDS", 60)?,
             code_hourly_cap: number("CODE_HOURLY_CAP", 10)?,
+            code_lifetime: number("CODE_LIFETIME_SECONDS", 600)?,
             login_max_failures: number("LOGIN_MAX_FAILURES", 5)? as u32,
             login_lock_minutes: number("LOGIN_LOCK_MINUTES", 15)?,
             expose_captcha,

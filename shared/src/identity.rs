@@ -294,6 +294,7 @@ impl Identity {
         let policy = CodePolicy {
             send_interval: config.code_send_interval,
             hourly_cap: config.code_hourly_cap,
+            lifetime: config.code_lifetime,
             ..CodePolicy::default()
         };
         Ok(Identity {

@@ -538,3 +538,31 @@ async fn the_hourly_cap_holds_even_without_an_interval() {
     assert_eq!(body["error_code"], 202007);
     assert_eq!(app.mails_to(&email).await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_code_past_its_lifetime_is_refused_by_the_code_not_only_by_ttl() {
+    let app = TestApp::new();
+    let email = app.email("expire");
+    let mut event: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(passport_tests::repo_root().join("events/users-sendcode.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    event["body"] = json!(format!("medium={}", email.replace('@', "%40")));
+    // Sent by the real function with a one-second lifetime, then checked by the running one.
+    assert_eq!(
+        app.invoke("users", &event, &[("CODE_LIFETIME_SECONDS", "1")])["statusCode"],
+        200
+    );
+    let code = app.mailed_code(&email).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, body) = json(
+        app.post_form(
+            "/api/User/validateCommunicationCode",
+            &[("code", &code), ("medium", &email)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, body["error_code"].as_u64()), (400, Some(202006)));
+}
