@@ -288,6 +288,40 @@ pub fn workspace_template(manifest_dir: &str) -> std::path::PathBuf {
     }
 }
 
+/// Panics unless the template routes exactly what `routes` serves for the function built
+/// from `binary`: each function's tests call this, so the gateway and the routers cannot
+/// disagree.
+pub fn assert_routes_agree<E>(
+    manifest_dir: &str,
+    binary: &str,
+    routes: &[crate::routing::RouteSpec<E>],
+) {
+    use crate::routing::{find, Match};
+    let template = Template::load(&workspace_template(manifest_dir)).expect("template.yaml loads");
+    let function = template
+        .function(binary)
+        .unwrap_or_else(|| panic!("template.yaml declares no function with Binary {binary}"));
+    for route in &function.routes {
+        assert!(
+            matches!(find(routes, &route.method, &route.path), Match::Found(..)),
+            "template.yaml routes {} {} to {binary}, which does not serve it",
+            route.method,
+            route.path
+        );
+    }
+    for spec in routes {
+        assert!(
+            function
+                .routes
+                .iter()
+                .any(|r| r.method == spec.method && r.path == spec.path),
+            "{binary} serves {} {}, which template.yaml does not route",
+            spec.method,
+            spec.path
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

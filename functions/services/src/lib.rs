@@ -48,34 +48,12 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use passport_shared::routing::{find, Match};
-    use passport_shared::template::{workspace_template, Template};
-
     #[test]
     fn template_routes_and_the_router_agree() {
-        let template = Template::load(&workspace_template(env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let function = template
-            .function("services")
-            .expect("template.yaml declares the services function");
-        for route in &function.routes {
-            assert!(
-                matches!(find(ROUTES, &route.method, &route.path), Match::Found(..)),
-                "template.yaml routes {} {} to services, which does not serve it",
-                route.method,
-                route.path
-            );
-        }
-        for spec in ROUTES {
-            assert!(
-                function
-                    .routes
-                    .iter()
-                    .any(|r| r.method == spec.method && r.path == spec.path),
-                "services serves {} {}, which template.yaml does not route",
-                spec.method,
-                spec.path
-            );
-        }
+        passport_shared::template::assert_routes_agree(
+            env!("CARGO_MANIFEST_DIR"),
+            "services",
+            super::ROUTES,
+        );
     }
 }

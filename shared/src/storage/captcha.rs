@@ -1,16 +1,10 @@
 //! Captcha answers: stored as an HMAC with a short expiry (checked in code, TTL for
 //! clean-up), keyed by the SHA-256 of the client's captcha key and the scenario, single use.
 
+use super::attr::{get_n, get_s, n, s};
 use super::{keys, sdk_error, StoreError};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::ReturnValue;
 use std::collections::HashMap;
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
 
 pub struct Captchas {
     client: aws_sdk_dynamodb::Client,
@@ -86,16 +80,8 @@ impl Captchas {
                 .item
         };
         let Some(item) = item else { return Ok(false) };
-        let expires: i64 = item
-            .get("captcha_expires")
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let stored = item
-            .get("answer_hash")
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default();
+        let expires = get_n(&item, "captcha_expires").unwrap_or(0);
+        let stored = get_s(&item, "answer_hash").unwrap_or_default();
         Ok(expires > now && crate::crypto::same(&stored, answer_hash))
     }
 }

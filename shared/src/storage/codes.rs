@@ -3,11 +3,11 @@
 //! interval and an hourly cap, both checked in the same conditional write that stores the new
 //! code, so parallel requests cannot overshoot.
 
+use super::attr::{get_n, n, s};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
-use std::collections::HashMap;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 /// Limits of code sending and checking.
 #[derive(Debug, Clone, Copy)]
@@ -40,18 +40,6 @@ pub enum SendRefused {
     Interval(i64),
     /// The hourly cap is reached; the next hour starts in this many seconds.
     HourlyCap(i64),
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-fn num(item: &HashMap<String, AttributeValue>, k: &str) -> Option<i64> {
-    item.get(k)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
 }
 
 pub struct Codes {
@@ -123,11 +111,11 @@ impl Codes {
             Err(e) => return Err(sdk_error(e)),
         };
         if let Some(old) = &old {
-            let last = num(old, "last_sent").unwrap_or(0);
+            let last = get_n(old, "last_sent").unwrap_or(0);
             if last > now - p.send_interval {
                 return Ok(Err(SendRefused::Interval(last + p.send_interval - now)));
             }
-            if num(old, "send_hour") == Some(hour) {
+            if get_n(old, "send_hour") == Some(hour) {
                 return Ok(Err(SendRefused::HourlyCap((hour + 1) * 3600 - now)));
             }
         }

@@ -1,8 +1,8 @@
 //! Guestbook entries (document 000 §2021).
 
+use super::attr::s;
 use super::{keys, sdk_error, StoreError};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -58,10 +58,6 @@ impl DynamoGuestbook {
             table: table.into(),
         }
     }
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
 }
 
 #[async_trait]

@@ -4,6 +4,9 @@
 pub mod keys;
 
 #[cfg(feature = "dynamodb")]
+pub(crate) mod attr;
+
+#[cfg(feature = "dynamodb")]
 pub mod captcha;
 #[cfg(feature = "dynamodb")]
 pub mod codes;

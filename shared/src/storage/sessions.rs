@@ -8,6 +8,7 @@
 //! in the same family. Presenting a used refresh token again is a replay: the whole family
 //! ends.
 
+use super::attr::{get_n, get_s, n, s, Item};
 use super::{keys, sdk_error, StoreError};
 use crate::crypto;
 use crate::error::{ApiError, ErrorKind};
@@ -20,8 +21,6 @@ use aws_sdk_dynamodb::types::{
 };
 use std::collections::HashMap;
 use std::sync::Arc;
-
-type Item = HashMap<String, AttributeValue>;
 
 /// How long tokens live, in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -69,21 +68,6 @@ pub struct Issued {
 pub struct Authenticated {
     pub uid: u64,
     pub claims: Claims,
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-fn get_s(item: &Item, k: &str) -> Option<String> {
-    item.get(k).and_then(|v| v.as_s().ok()).cloned()
-}
-fn get_n(item: &Item, k: &str) -> Option<i64> {
-    item.get(k)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
 }
 
 pub struct Sessions {

@@ -2,6 +2,7 @@
 //! phone) written in the same transaction, each conditioned on not existing, so that
 //! uniqueness holds under any concurrency and no user is ever half-written.
 
+use super::attr::{get_b, get_n, get_s, n, s, Item};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -10,8 +11,6 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use std::collections::HashMap;
-
-type Item = HashMap<String, AttributeValue>;
 
 /// A stored account.
 #[derive(Debug, Clone)]
@@ -63,27 +62,6 @@ pub enum Gate {
     Open { failures: u32 },
     /// Locked until this epoch second.
     Locked { until: i64 },
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-fn get_s(item: &Item, k: &str) -> Option<String> {
-    item.get(k).and_then(|v| v.as_s().ok()).cloned()
-}
-fn get_n(item: &Item, k: &str) -> Option<i64> {
-    item.get(k)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-}
-fn get_b(item: &Item, k: &str) -> bool {
-    item.get(k)
-        .and_then(|v| v.as_bool().ok())
-        .copied()
-        .unwrap_or(false)
 }
 
 fn user_from(item: &Item) -> Option<User> {
