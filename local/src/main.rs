@@ -137,8 +137,27 @@ fn pick(port: u16) -> anyhow::Result<u16> {
 }
 
 /// The environment every function gets locally, on top of template.yaml's.
-fn local_env(f: &FunctionDef, ports: Ports, secrets: &LocalSecrets) -> BTreeMap<String, String> {
+fn local_env(
+    root: &std::path::Path,
+    f: &FunctionDef,
+    ports: Ports,
+    secrets: &LocalSecrets,
+) -> BTreeMap<String, String> {
     let mut env = f.env.clone();
+    // Lambda puts a function's layers at /opt; locally, paths there point into the layer's
+    // content folder.
+    for value in env.values_mut() {
+        if let Some(rest) = value.strip_prefix("/opt/") {
+            if let Some(found) = f
+                .layers
+                .iter()
+                .map(|dir| root.join(dir).join(rest))
+                .find(|p| p.exists())
+            {
+                *value = found.display().to_string();
+            }
+        }
+    }
     env.insert(
         "JWT_PRIVATE_KEY".to_owned(),
         secrets.jwt_private_key.clone(),
@@ -218,7 +237,7 @@ impl Launcher<'_> {
         extra_env: &[(String, String)],
         max_instances: usize,
     ) -> anyhow::Result<FunctionRuntime> {
-        let mut env = local_env(f, self.ports, self.secrets);
+        let mut env = local_env(&self.paths.root, f, self.ports, self.secrets);
         env.extend(extra_env.iter().cloned());
         let spec = FunctionSpec {
             name: f.logical_id.clone(),

@@ -30,6 +30,8 @@ pub struct Config {
     pub login_max_failures: u32,
     /// Minutes a locked account stays locked (`LOGIN_LOCK_MINUTES`, 15).
     pub login_lock_minutes: i64,
+    /// The IP location database (`IPDB_PATH`), for the functions that locate addresses.
+    pub ipdb_path: Option<String>,
     /// Local only: captcha answers are shown to the test harness in a response header
     /// (`PASSPORT_EXPOSE_CAPTCHA=1`, refused unless `PASSPORT_LOCAL=1`).
     pub expose_captcha: bool,
@@ -85,6 +87,7 @@ impl Config {
         }
         Ok(Config {
             jwt_private_key: get("JWT_PRIVATE_KEY").filter(|v| !v.is_empty()),
+            ipdb_path: get("IPDB_PATH").filter(|v| !v.is_empty()),
             code_send_interval: number("CODE_SEND_INTERVAL_SECONDS", 60)?,
             code_hourly_cap: number("CODE_HOURLY_CAP", 10)?,
             code_lifetime: number("CODE_LIFETIME_SECONDS", 600)?,

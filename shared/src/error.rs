@@ -83,6 +83,23 @@ pub enum ErrorKind {
     AccountRequired,
     /// Password reset: the account field is shorter than 2 characters.
     AccountTooShort,
+
+    /// A lookup found nothing (v1 "No data").
+    NoData,
+    /// Image cipher, scrambling: no image, or not base64.
+    ImageRequired,
+    /// Image cipher, scrambling: a `data:` URL of another type than png or jpeg.
+    ImageExtension,
+    /// Image cipher, scrambling: the bytes are not a png or jpeg picture.
+    ImageType,
+    /// Image cipher, restoring: no image, or not base64.
+    ReorderImageRequired,
+    /// Image cipher, restoring: a `data:` URL of another type than png.
+    ReorderImageExtension,
+    /// Image cipher, restoring: not a picture this platform scrambled.
+    ReorderImageType,
+    /// Image cipher, restoring: the password does not open the picture.
+    ImagePasswordWrong,
 }
 
 /// How a kind is numbered in one dialect: the code, and which of its texts when the document
@@ -141,6 +158,14 @@ impl ErrorKind {
         ErrorKind::CodeSmsFailed,
         ErrorKind::AccountRequired,
         ErrorKind::AccountTooShort,
+        ErrorKind::NoData,
+        ErrorKind::ImageRequired,
+        ErrorKind::ImageExtension,
+        ErrorKind::ImageType,
+        ErrorKind::ReorderImageRequired,
+        ErrorKind::ReorderImageExtension,
+        ErrorKind::ReorderImageType,
+        ErrorKind::ImagePasswordWrong,
     ];
 
     /// The code of this kind in each dialect: `[v1, v2, rest, center]`.
@@ -226,6 +251,25 @@ impl ErrorKind {
             CodeSmsFailed => [c(203102), c(202201), c(500), c(10013)],
             AccountRequired => [c(203301), V2_INVALID, REST_INVALID, CENTER_INVALID],
             AccountTooShort => [c(203302), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            NoData => [c(100004), c(404), c(602), c(10001)],
+            // v2's 2041xx are friendship codes: the image errors of v2 are validation errors.
+            ImageRequired => [c(204101), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            ImageExtension => [c(204102), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            ImageType => [c(204103), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            ReorderImageRequired => [c(204201), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            ReorderImageExtension => [c(204202), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            ReorderImageType => [
+                Code(204203, Some("Invalid image type")),
+                V2_INVALID,
+                REST_INVALID,
+                CENTER_INVALID,
+            ],
+            ImagePasswordWrong => [
+                Code(204203, Some("Password error")),
+                V2_INVALID,
+                REST_INVALID,
+                CENTER_INVALID,
+            ],
         }
     }
 
@@ -263,6 +307,7 @@ impl ErrorKind {
             | IncorrectPassword => StatusCode::UNAUTHORIZED,
             UsernameTaken | UsernameRegistered | EmailTaken | PhoneTaken => StatusCode::CONFLICT,
             AccountLocked | CodeSendTooFrequent => StatusCode::TOO_MANY_REQUESTS,
+            NoData => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -289,6 +334,13 @@ impl ErrorKind {
             PhoneTaken => Some("phone"),
             CodeInvalid => Some("code"),
             AccountRequired | AccountTooShort => Some("account"),
+            ImageRequired
+            | ImageExtension
+            | ImageType
+            | ReorderImageRequired
+            | ReorderImageExtension
+            | ReorderImageType => Some("image"),
+            ImagePasswordWrong => Some("password"),
             _ => None,
         }
     }

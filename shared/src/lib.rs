@@ -19,6 +19,8 @@ pub mod domain;
 pub mod error;
 #[cfg(feature = "identity")]
 pub mod identity;
+#[cfg(feature = "ipdb")]
+pub mod ipdb;
 pub mod logging;
 pub mod mail;
 pub mod params;

@@ -25,6 +25,8 @@ pub struct FunctionDef {
     pub routes: Vec<HttpRoute>,
     pub timeout_seconds: u64,
     pub memory_mb: u64,
+    /// The content folders (ContentUri) of the function's layers, which Lambda puts at /opt.
+    pub layers: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -125,6 +127,14 @@ impl Template {
             None
         };
 
+        let layer_dirs: BTreeMap<String, String> = resources
+            .iter()
+            .filter(|(_, r)| type_of(r) == "AWS::Serverless::LayerVersion")
+            .filter_map(|(id, r)| {
+                let dir = r.get("Properties")?.get("ContentUri")?.as_str()?;
+                Some((id.as_str()?.to_owned(), dir.to_owned()))
+            })
+            .collect();
         let mut functions = Vec::new();
         for (id, res) in resources {
             if type_of(res) != "AWS::Serverless::Function" {
@@ -186,7 +196,22 @@ impl Template {
                     }
                 }
             }
+            let layers = props
+                .and_then(|p| p.get("Layers"))
+                .and_then(Value::as_sequence)
+                .map(|seq| {
+                    seq.iter()
+                        .filter_map(|l| match l {
+                            Value::Tagged(t) if t.tag == "!Ref" => {
+                                layer_dirs.get(t.value.as_str()?).cloned()
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             functions.push(FunctionDef {
+                layers,
                 logical_id: id,
                 binary,
                 env,

@@ -4,5 +4,7 @@ mod account;
 mod captcha;
 mod gateway;
 mod guestbook;
+mod images;
+mod location;
 mod reset;
 mod users;

@@ -301,6 +301,26 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A fresh account, signed in: its access token.
+    pub async fn signed_in(&self) -> String {
+        let name = format!("u_{}", uuid::Uuid::new_v4().simple());
+        let password = "signed-in-pass";
+        self.register(
+            &name[..20],
+            &format!("{}@example.com", &name[..20]),
+            password,
+        )
+        .await;
+        let (status, body) = self.login(&name[..20], password).await;
+        assert_eq!(status, 200, "sign in: {body}");
+        body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+}
+
 /// The first run of exactly six digits in `text`.
 pub fn six_digits(text: &str) -> Option<String> {
     let bytes = text.as_bytes();

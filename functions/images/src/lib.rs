@@ -1,18 +1,25 @@
-//! v2 `/api/Image/*` (documents 001/002 §2.5): the image captcha and its check.
+//! v2 `/api/Image/*` (documents 001/002 §2.5): the image captcha and its check, and the
+//! image cipher; v1 `/apis/Images/*` (document 000 §204): the image cipher.
 
 mod captcha;
+pub mod cipher;
 pub mod render;
+mod scramble;
 
 use lambda_http::{Body, Request, Response};
 use passport_shared::config::Config;
 use passport_shared::storage::captcha::Captchas;
+use passport_shared::storage::sessions::{Lifetimes, Sessions};
 use passport_shared::token::{KeyError, SigningKeys};
 use passport_shared::{aws, dispatch, Dialect, RouteSpec};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
     Captcha,
     CaptchaVerify,
+    Disorder,
+    Reorder,
 }
 
 pub const ROUTES: &[RouteSpec<Endpoint>] = &[
@@ -30,11 +37,36 @@ pub const ROUTES: &[RouteSpec<Endpoint>] = &[
         Dialect::V2,
         Endpoint::CaptchaVerify,
     ),
+    RouteSpec::new(
+        "GET",
+        "/api/Image/disorder",
+        Dialect::V2,
+        Endpoint::Disorder,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/Image/disorder",
+        Dialect::V2,
+        Endpoint::Disorder,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/apis/Images/disorder",
+        Dialect::V1,
+        Endpoint::Disorder,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/apis/Images/reorder",
+        Dialect::V1,
+        Endpoint::Reorder,
+    ),
 ];
 
 pub struct App {
     pub captchas: Captchas,
-    pub keys: SigningKeys,
+    pub sessions: Sessions,
+    pub keys: Arc<SigningKeys>,
     /// Local only: show each answer in `X-Captcha-Answer` for the test harness.
     pub expose_answers: bool,
     /// Whether the captcha cookie needs HTTPS (not on the local stack's plain HTTP).
@@ -43,9 +75,17 @@ pub struct App {
 
 impl App {
     pub fn from_aws(config: &Config, sdk: &aws::SdkConfig) -> Result<App, KeyError> {
+        let keys = Arc::new(SigningKeys::from_config(config)?);
+        let dynamodb = aws::dynamodb(sdk);
         Ok(App {
-            captchas: Captchas::new(aws::dynamodb(sdk), &config.table_name),
-            keys: SigningKeys::from_config(config)?,
+            captchas: Captchas::new(dynamodb.clone(), &config.table_name),
+            sessions: Sessions::new(
+                dynamodb,
+                &config.table_name,
+                keys.clone(),
+                Lifetimes::default(),
+            ),
+            keys,
             expose_answers: config.expose_captcha,
             secure_cookie: !config.local,
         })
@@ -56,6 +96,8 @@ impl App {
             match endpoint {
                 Endpoint::Captcha => captcha::image(self, &req).await,
                 Endpoint::CaptchaVerify => captcha::verify(self, &req).await,
+                Endpoint::Disorder => scramble::disorder(self, &req).await,
+                Endpoint::Reorder => scramble::reorder(self, &req).await,
             }
         })
         .await

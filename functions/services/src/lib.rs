@@ -1,45 +1,84 @@
-//! `/apis/Services/*` (document 000 §202): the guestbook.
+//! `/apis/Services/*` (document 000 §202): the guestbook and IP location.
 
 mod guestbook;
+mod location;
 
 use lambda_http::{Body, Request, Response};
+use passport_shared::ipdb::{IpDb, IpDbError};
 use passport_shared::mail::{Mailer, SesMailer};
 use passport_shared::storage::guestbook::{DynamoGuestbook, GuestbookStore};
+use passport_shared::storage::sessions::{Lifetimes, Sessions};
+use passport_shared::token::{KeyError, SigningKeys};
 use passport_shared::{aws, config::Config, dispatch, Dialect, RouteSpec};
+use std::sync::Arc;
 
 /// The endpoints of this function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
     Guestbook,
+    Location,
 }
 
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[RouteSpec::new(
-    "POST",
-    "/apis/Services/guestbook",
-    Dialect::V1,
-    Endpoint::Guestbook,
-)];
+pub const ROUTES: &[RouteSpec<Endpoint>] = &[
+    RouteSpec::new(
+        "POST",
+        "/apis/Services/guestbook",
+        Dialect::V1,
+        Endpoint::Guestbook,
+    ),
+    RouteSpec::new(
+        "GET",
+        "/apis/Services/location",
+        Dialect::V1,
+        Endpoint::Location,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/apis/Services/location",
+        Dialect::V1,
+        Endpoint::Location,
+    ),
+];
 
 /// What the handlers need, built once per cold start.
 pub struct App {
     pub guestbook: Box<dyn GuestbookStore>,
     pub mailer: Box<dyn Mailer>,
     pub owner_email: String,
+    pub sessions: Sessions,
+    /// The IP database, memory-mapped once.
+    pub ipdb: IpDb,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("IPDB_PATH is not set")]
+    NoIpdb,
+    #[error(transparent)]
+    Ipdb(#[from] IpDbError),
 }
 
 impl App {
-    pub fn from_aws(config: &Config, sdk: &aws::SdkConfig) -> App {
-        App {
-            guestbook: Box::new(DynamoGuestbook::new(aws::dynamodb(sdk), &config.table_name)),
+    pub fn from_aws(config: &Config, sdk: &aws::SdkConfig) -> Result<App, InitError> {
+        let dynamodb = aws::dynamodb(sdk);
+        let keys = Arc::new(SigningKeys::from_config(config)?);
+        let ipdb_path = config.ipdb_path.as_deref().ok_or(InitError::NoIpdb)?;
+        Ok(App {
+            guestbook: Box::new(DynamoGuestbook::new(dynamodb.clone(), &config.table_name)),
             mailer: Box::new(SesMailer::new(aws::ses(sdk), &config.mail_from)),
             owner_email: config.guestbook_owner_email.clone(),
-        }
+            sessions: Sessions::new(dynamodb, &config.table_name, keys, Lifetimes::default()),
+            ipdb: IpDb::open(std::path::Path::new(ipdb_path))?,
+        })
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
         dispatch(ROUTES, request, |endpoint, req| async move {
             match endpoint {
                 Endpoint::Guestbook => guestbook::handle(self, &req).await,
+                Endpoint::Location => location::handle(self, &req).await,
             }
         })
         .await

@@ -9,7 +9,7 @@ async fn main() -> Result<(), Error> {
     logging::init();
     let config = Config::from_env()?;
     let sdk = aws::sdk_config().await;
-    let app: &'static App = Box::leak(Box::new(App::from_aws(&config, &sdk)));
+    let app: &'static App = Box::leak(Box::new(App::from_aws(&config, &sdk)?));
     run(service_fn(move |request: Request| async move {
         Ok::<_, Error>(app.handle(request).await)
     }))
