@@ -290,12 +290,15 @@ pub static V2: &[Entry] = &[
         "The old and new passwords are the same",
         "新旧密码相同",
     ),
-    // Not in documents 001/002: v2 sign-in lockout borrows the code and text of document 000.
+    // Not in documents 001/002: v2 sign-in lockout and SNS sign-in borrow the codes and
+    // texts of document 000.
     e(
         203202,
         "Failed login greater than %d times, account locked for %d minutes",
         "登录失败累计大于%d次,账户锁定%d分钟",
     ),
+    e(203203, "Login failed with %s", "%s登录失败"),
+    e(203204, "Account has been bound to %s", "该账号已经绑定%s"),
     e(203101, "No to-do events", "没有待办事项"),
     e(203201, "Fail to add a event", "添加事项失败"),
     e(203301, "Event id not specified", "未指定事项id"),

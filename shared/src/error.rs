@@ -71,6 +71,18 @@ pub enum ErrorKind {
     AccountLocked,
     /// The new password is the old one.
     SamePassword,
+    NicknameTaken,
+    /// Not a png or jpeg picture, or too large.
+    AvatarInvalid,
+    /// The channel to unbind is not bound to the account, or it is its last way to sign in.
+    SnsUnbindFailed,
+    /// The account changed between reading and writing it; the client may retry.
+    ProfileConflict,
+    /// The SNS ticket is malformed, forged or expired; `args` holds the channel.
+    SnsLoginFailed,
+    /// The SNS identity (or the account, for that channel) is already bound; `args` holds
+    /// the channel.
+    SnsAlreadyBound,
 
     /// A verification code that is wrong, expired, used, or tried too often.
     CodeInvalid,
@@ -152,6 +164,12 @@ impl ErrorKind {
         ErrorKind::IncorrectPassword,
         ErrorKind::AccountLocked,
         ErrorKind::SamePassword,
+        ErrorKind::NicknameTaken,
+        ErrorKind::AvatarInvalid,
+        ErrorKind::SnsUnbindFailed,
+        ErrorKind::ProfileConflict,
+        ErrorKind::SnsLoginFailed,
+        ErrorKind::SnsAlreadyBound,
         ErrorKind::CodeInvalid,
         ErrorKind::CodeSendTooFrequent,
         ErrorKind::CodeMailFailed,
@@ -240,6 +258,12 @@ impl ErrorKind {
             IncorrectPassword => [c(203004), c(202103), c(401), c(10007)],
             AccountLocked => [c(203202), c(203202), c(401), c(10000)],
             SamePassword => [c(203006), c(202304), REST_INVALID, CENTER_INVALID],
+            NicknameTaken => [c(100005), c(202005), c(400), c(10009)],
+            AvatarInvalid => [c(200001), c(202301), REST_INVALID, CENTER_INVALID],
+            SnsUnbindFailed => [c(200001), c(202302), REST_INVALID, CENTER_INVALID],
+            ProfileConflict => [c(100006), c(202303), c(500), c(10000)],
+            SnsLoginFailed => [c(203203), c(203203), c(401), c(10004)],
+            SnsAlreadyBound => [c(203204), c(203204), c(400), c(10009)],
             CodeInvalid => [
                 c(203101),
                 Code(202006, Some("Verification code validation failed")),
@@ -305,7 +329,9 @@ impl ErrorKind {
             }
             TokenMissing | TokenInvalid | TokenExpired | RefreshTokenInvalid | NotLoggedIn
             | IncorrectPassword => StatusCode::UNAUTHORIZED,
-            UsernameTaken | UsernameRegistered | EmailTaken | PhoneTaken => StatusCode::CONFLICT,
+            UsernameTaken | UsernameRegistered | EmailTaken | PhoneTaken | NicknameTaken
+            | SnsAlreadyBound | ProfileConflict => StatusCode::CONFLICT,
+            SnsLoginFailed => StatusCode::UNAUTHORIZED,
             AccountLocked | CodeSendTooFrequent => StatusCode::TOO_MANY_REQUESTS,
             NoData => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
@@ -332,6 +358,10 @@ impl ErrorKind {
             UsernameTaken | UsernameRegistered => Some("username"),
             EmailTaken => Some("email"),
             PhoneTaken => Some("phone"),
+            NicknameTaken => Some("nickname"),
+            AvatarInvalid => Some("avatar"),
+            SnsUnbindFailed => Some("channel"),
+            SnsLoginFailed | SnsAlreadyBound => Some("sns_ticket"),
             CodeInvalid => Some("code"),
             AccountRequired | AccountTooShort => Some("account"),
             ImageRequired

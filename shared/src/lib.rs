@@ -8,6 +8,8 @@
 //! - [`storage`], [`mail`]: DynamoDB repositories and outgoing mail behind narrow traits;
 //! - [`template`] (feature `template`): reading template.yaml.
 
+#[cfg(feature = "avatars")]
+pub mod avatar;
 pub mod aws;
 #[cfg(feature = "tokens")]
 pub mod captcha;
@@ -27,6 +29,8 @@ pub mod params;
 pub mod response;
 pub mod routing;
 pub mod sms;
+#[cfg(feature = "tokens")]
+pub mod social;
 pub mod storage;
 #[cfg(feature = "template")]
 pub mod template;

@@ -6,5 +6,6 @@ mod gateway;
 mod guestbook;
 mod images;
 mod location;
+mod profiles;
 mod reset;
 mod users;

@@ -21,6 +21,8 @@ pub struct Stack {
     pub dynamodb: String,
     pub ses: String,
     pub moto: String,
+    /// The stack's signing key (PKCS#8 PEM), as an operator's backend holds it.
+    pub jwt_key_file: PathBuf,
     #[serde(skip)]
     pub stack_file: PathBuf,
 }
@@ -318,6 +320,18 @@ impl TestApp {
             .as_str()
             .expect("access token")
             .to_owned()
+    }
+}
+
+impl TestApp {
+    /// An SNS ticket for `id` at `channel`, made as an operator's social sign-in makes one:
+    /// with the platform key of the running stack.
+    pub fn sns_ticket(&self, channel: &str, id: &str) -> String {
+        use passport_shared::{domain::SnsChannel, social, token::SigningKeys};
+        let pem = std::fs::read_to_string(&self.stack.jwt_key_file).expect("stack key");
+        let keys = SigningKeys::from_pem(&pem).expect("stack key is a signing key");
+        let channel = SnsChannel::parse(channel).expect("channel");
+        social::issue(&keys, &channel, id, passport_shared::now() + 300)
     }
 }
 

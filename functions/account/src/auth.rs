@@ -88,6 +88,7 @@ pub async fn register(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError
         email,
         phone,
         password_hash: hash_password(&password).await?,
+        sns: None,
     };
     let user = id.users.create(&new, now).await.map_err(|e| match e {
         CreateError::Taken(_) => ApiError::new(ErrorKind::UsernameTaken).with_field("account"),

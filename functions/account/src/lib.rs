@@ -1,11 +1,12 @@
 //! The user center (document 004): `/api/auth/*` (codes, sign-up, tokens) and
-//! `/api/personal/info`. JSON in, `{"code":0,"message":"success","data":{...}}` out; tokens
+//! `/api/personal/info` (GET and PUT). JSON in, `{"code":0,"message":"success","data":{...}}` out; tokens
 //! arrive as `Authorization: Token <t>` (or `Bearer`).
 
 mod auth;
 mod personal;
 
 use lambda_http::{Body, Request, Response};
+use passport_shared::avatar::AvatarStore;
 use passport_shared::identity::Identity;
 use passport_shared::{dispatch, Dialect, RouteSpec};
 
@@ -18,6 +19,7 @@ pub enum Endpoint {
     RefreshToken,
     DestroyToken,
     PersonalInfo,
+    PersonalInfoUpdate,
 }
 
 pub const ROUTES: &[RouteSpec<Endpoint>] = &[
@@ -63,15 +65,23 @@ pub const ROUTES: &[RouteSpec<Endpoint>] = &[
         Dialect::Center,
         Endpoint::PersonalInfo,
     ),
+    RouteSpec::new(
+        "PUT",
+        "/api/personal/info",
+        Dialect::Center,
+        Endpoint::PersonalInfoUpdate,
+    ),
 ];
 
 pub struct App {
     pub identity: Identity,
+    pub avatars: Box<dyn AvatarStore>,
 }
 
 impl App {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let id = &self.identity;
+        let app = self;
         dispatch(ROUTES, request, |endpoint, req| async move {
             match endpoint {
                 Endpoint::SendCode => auth::send_code(id, &req).await,
@@ -80,7 +90,8 @@ impl App {
                 Endpoint::AccessToken => auth::access_token(id, &req).await,
                 Endpoint::RefreshToken => auth::refresh_token(id, &req).await,
                 Endpoint::DestroyToken => auth::destroy_token(id, &req).await,
-                Endpoint::PersonalInfo => personal::info(id, &req).await,
+                Endpoint::PersonalInfo => personal::info(app, &req).await,
+                Endpoint::PersonalInfoUpdate => personal::update(app, &req).await,
             }
         })
         .await

@@ -1,13 +1,18 @@
-//! v2 `/api/User/*` (documents 001/002 §2.2): sign-up, sign-in, uniqueness checks and
-//! verification codes; v1 `/apis/Users/*` (document 000 §2033): the password reset.
+//! v2 `/api/User/*` (documents 001/002 §2.2): sign-up, sign-in, uniqueness checks,
+//! verification codes, settings and SNS sign-up; v1 `/apis/Users/*` (document 000 §2033,
+//! §2034): the password reset and `show`.
 
 mod login;
 mod register;
 mod reset;
+mod settings;
+mod show;
+mod sns;
 mod unique;
 mod verify;
 
 use lambda_http::{Body, Request, Response};
+use passport_shared::avatar::AvatarStore;
 use passport_shared::identity::Identity;
 use passport_shared::{dispatch, Dialect, RouteSpec};
 
@@ -21,6 +26,12 @@ pub enum Endpoint {
     ValidateCode,
     ForgotPassword,
     ResetPassword,
+    SetAvatar,
+    ModifyBasicInfo,
+    ModifyDetailInfo,
+    Unbind,
+    SnsRegister,
+    Show,
 }
 
 pub const ROUTES: &[RouteSpec<Endpoint>] = &[
@@ -67,15 +78,43 @@ pub const ROUTES: &[RouteSpec<Endpoint>] = &[
         Dialect::V1,
         Endpoint::ResetPassword,
     ),
+    RouteSpec::new(
+        "POST",
+        "/api/User/setAvatar",
+        Dialect::V2,
+        Endpoint::SetAvatar,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/User/modifyBasicInfo",
+        Dialect::V2,
+        Endpoint::ModifyBasicInfo,
+    ),
+    RouteSpec::new(
+        "POST",
+        "/api/User/modifyDetailInfo",
+        Dialect::V2,
+        Endpoint::ModifyDetailInfo,
+    ),
+    RouteSpec::new("POST", "/api/User/unbind", Dialect::V2, Endpoint::Unbind),
+    RouteSpec::new(
+        "POST",
+        "/api/User/snsreg",
+        Dialect::V2,
+        Endpoint::SnsRegister,
+    ),
+    RouteSpec::new("POST", "/apis/Users/show", Dialect::V1, Endpoint::Show),
 ];
 
 pub struct App {
     pub identity: Identity,
+    pub avatars: Box<dyn AvatarStore>,
 }
 
 impl App {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let id = &self.identity;
+        let app = self;
         dispatch(ROUTES, request, |endpoint, req| async move {
             match endpoint {
                 Endpoint::Register => register::handle(id, &req).await,
@@ -86,6 +125,12 @@ impl App {
                 Endpoint::ValidateCode => verify::validate(id, &req).await,
                 Endpoint::ForgotPassword => reset::request(id, &req).await,
                 Endpoint::ResetPassword => reset::complete(id, &req).await,
+                Endpoint::SetAvatar => settings::set_avatar(app, &req).await,
+                Endpoint::ModifyBasicInfo => settings::modify_basic_info(app, &req).await,
+                Endpoint::ModifyDetailInfo => settings::modify_detail_info(app, &req).await,
+                Endpoint::Unbind => settings::unbind(app, &req).await,
+                Endpoint::SnsRegister => sns::handle(id, &req).await,
+                Endpoint::Show => show::handle(app, &req).await,
             }
         })
         .await

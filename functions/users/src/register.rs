@@ -3,8 +3,8 @@
 
 use passport_shared::domain::{Email, Password, Username};
 use passport_shared::identity::{hash_password, Identity};
-use passport_shared::storage::users::{CreateError, NewUser, Taken};
-use passport_shared::{ApiError, ApiRequest, ErrorKind, FromParams, Params, Reply};
+use passport_shared::storage::users::NewUser;
+use passport_shared::{ApiError, ApiRequest, FromParams, Params, Reply};
 
 pub struct RegisterForm {
     pub username: Username,
@@ -22,16 +22,6 @@ impl FromParams for RegisterForm {
     }
 }
 
-/// Maps a taken name onto its documented error.
-pub fn taken(e: CreateError) -> ApiError {
-    match e {
-        CreateError::Taken(Taken::Username) => ErrorKind::UsernameTaken.into(),
-        CreateError::Taken(Taken::Email) => ErrorKind::EmailTaken.into(),
-        CreateError::Taken(Taken::Phone) => ErrorKind::PhoneTaken.into(),
-        CreateError::Store(e) => e.into(),
-    }
-}
-
 pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
     let form: RegisterForm = req.params.read()?;
     let new = NewUser {
@@ -41,11 +31,8 @@ pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> 
         email_verified: false,
         phone_verified: false,
         password_hash: hash_password(&form.password).await?,
+        sns: None,
     };
-    let user = id
-        .users
-        .create(&new, passport_shared::now())
-        .await
-        .map_err(taken)?;
+    let user = id.users.create(&new, passport_shared::now()).await?;
     Reply::of(&serde_json::json!({ "uid": user.uid, "username": user.username }))
 }

@@ -6,6 +6,7 @@ mod idcard;
 mod ip;
 mod password;
 mod phone;
+mod profile;
 mod username;
 
 pub use email::Email;
@@ -13,4 +14,5 @@ pub use idcard::IdCard;
 pub use ip::IpAddress;
 pub use password::Password;
 pub use phone::{AreaPhone, Phone};
+pub use profile::{org_code, postal_code, short_text, Birthday, Gender, Nickname, SnsChannel};
 pub use username::Username;

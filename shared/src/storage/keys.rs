@@ -72,6 +72,21 @@ pub fn phone_guard(area: &str, number: &str) -> Key {
     }
 }
 
+pub fn nickname_guard(nickname: &str) -> Key {
+    Key {
+        pk: format!("UNIQUE#NICKNAME#{}", nickname.to_lowercase()),
+        sk: "GUARD".to_owned(),
+    }
+}
+
+/// An identity at a social sign-in channel, bound to one account.
+pub fn sns_guard(channel: &str, sns_id: &str) -> Key {
+    Key {
+        pk: format!("UNIQUE#SNS#{channel}#{sns_id}"),
+        sk: "GUARD".to_owned(),
+    }
+}
+
 /// The current verification code of one purpose for one destination (an email address or
 /// an E.164 number), with its send counters.
 pub fn code(purpose: &str, destination: &str) -> Key {

@@ -70,6 +70,14 @@ pub struct Authenticated {
     pub claims: Claims,
 }
 
+/// Which of a user's session families a deletion takes.
+#[derive(Debug, Clone, Copy)]
+enum Families<'a> {
+    All,
+    Only(&'a str),
+    AllBut(&'a str),
+}
+
 pub struct Sessions {
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -317,16 +325,40 @@ impl Sessions {
         Ok(())
     }
 
-    /// Ends every session of a user (after a password change).
+    /// Ends every session of a user (after a password reset).
     pub async fn end_all(&self, uid: u64) -> Result<(), StoreError> {
-        self.delete_matching(uid, None).await
+        self.delete_matching(uid, Families::All).await
+    }
+
+    /// Ends every session of the user but the one of this access token (after the user
+    /// changed the password while signed in).
+    pub async fn end_others(&self, auth: &Authenticated) -> Result<(), StoreError> {
+        let key = keys::access_token(&auth.claims.jti);
+        let record = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        match record.as_ref().and_then(|r| get_s(r, "family")) {
+            Some(family) => {
+                self.delete_matching(auth.uid, Families::AllBut(&family))
+                    .await
+            }
+            None => self.end_all(auth.uid).await,
+        }
     }
 
     async fn end_family(&self, uid: u64, family: &str) -> Result<(), StoreError> {
-        self.delete_matching(uid, Some(family)).await
+        self.delete_matching(uid, Families::Only(family)).await
     }
 
-    async fn delete_matching(&self, uid: u64, family: Option<&str>) -> Result<(), StoreError> {
+    async fn delete_matching(&self, uid: u64, families: Families<'_>) -> Result<(), StoreError> {
         let mut start: Option<Item> = None;
         loop {
             let mut query = self
@@ -337,9 +369,14 @@ impl Sessions {
                 .key_condition_expression("gsi1pk = :p")
                 .expression_attribute_values(":p", s(keys::sessions_of(uid)))
                 .set_exclusive_start_key(start.take());
-            if let Some(family) = family {
+            let filter = match families {
+                Families::All => None,
+                Families::Only(f) => Some(("#family = :f", f)),
+                Families::AllBut(f) => Some(("#family <> :f", f)),
+            };
+            if let Some((expression, family)) = filter {
                 query = query
-                    .filter_expression("#family = :f")
+                    .filter_expression(expression)
                     .expression_attribute_names("#family", "family")
                     .expression_attribute_values(":f", s(family));
             }

@@ -1,6 +1,11 @@
 //! Accounts: one item per user, and one guard item per unique name (username, email,
-//! phone) written in the same transaction, each conditioned on not existing, so that
-//! uniqueness holds under any concurrency and no user is ever half-written.
+//! phone, nickname, SNS identity) written in the same transaction, each conditioned on not
+//! existing, so that uniqueness holds under any concurrency and no user is ever half-written.
+//!
+//! Changes ([`Users::update`]) are optimistic: the user item carries a `version`, the write
+//! is conditioned on the version that was read, and new names' guards are put and old ones
+//! deleted in the same transaction, so two racing changes never both land and no guard is
+//! left pointing at a name its account no longer has.
 
 use super::attr::{get_b, get_n, get_s, n, s, Item};
 use super::{keys, sdk_error, StoreError};
@@ -8,9 +13,24 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// The profile attributes of the v2 detail form (document 001/002 §2.2.3.3), stored under
+/// these names.
+pub const DETAIL_FIELDS: &[&str] = &[
+    "realname",
+    "idcard",
+    "nation",
+    "postalcode",
+    "departmentcode",
+    "majorcode",
+    "leader",
+];
+
+/// The prefix of the attributes that hold SNS bindings (`sns_weibo = <id>`).
+const SNS_PREFIX: &str = "sns_";
 
 /// A stored account.
 #[derive(Debug, Clone)]
@@ -25,6 +45,19 @@ pub struct User {
     pub password_hash: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub nickname: Option<String>,
+    /// `s3:<key>` for an uploaded picture, or the address given by the center's PUT.
+    pub avatar: Option<String>,
+    /// 0 female, 1 male, 2 not said (document 004).
+    pub gender: i64,
+    pub birthday: Option<String>,
+    pub address: Option<String>,
+    /// The detail fields of [`DETAIL_FIELDS`] that are set.
+    pub detail: BTreeMap<String, String>,
+    /// SNS channel → the identity at that channel.
+    pub sns: BTreeMap<String, String>,
+    /// Bumped by every [`Users::update`]; the condition of the next one.
+    pub version: i64,
 }
 
 /// A new account's data; the uid is allocated on insert.
@@ -37,6 +70,8 @@ pub struct NewUser {
     pub email_verified: bool,
     pub phone_verified: bool,
     pub password_hash: String,
+    /// A social identity to bind at once: (channel, id).
+    pub sns: Option<(String, String)>,
 }
 
 /// Which unique name was already taken.
@@ -45,6 +80,40 @@ pub enum Taken {
     Username,
     Email,
     Phone,
+    Nickname,
+    Sns,
+}
+
+impl From<Taken> for crate::error::ErrorKind {
+    fn from(taken: Taken) -> Self {
+        use crate::error::ErrorKind;
+        match taken {
+            Taken::Username => ErrorKind::UsernameTaken,
+            Taken::Email => ErrorKind::EmailTaken,
+            Taken::Phone => ErrorKind::PhoneTaken,
+            Taken::Nickname => ErrorKind::NicknameTaken,
+            Taken::Sns => ErrorKind::SnsAlreadyBound,
+        }
+    }
+}
+
+impl From<CreateError> for crate::error::ApiError {
+    fn from(e: CreateError) -> Self {
+        match e {
+            CreateError::Taken(t) => crate::error::ErrorKind::from(t).into(),
+            CreateError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<UpdateError> for crate::error::ApiError {
+    fn from(e: UpdateError) -> Self {
+        match e {
+            UpdateError::Taken(t) => crate::error::ErrorKind::from(t).into(),
+            UpdateError::Conflict => crate::error::ErrorKind::ProfileConflict.into(),
+            UpdateError::Store(e) => e.into(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +134,17 @@ pub enum Gate {
 }
 
 fn user_from(item: &Item) -> Option<User> {
+    let detail = DETAIL_FIELDS
+        .iter()
+        .filter_map(|f| get_s(item, f).map(|v| ((*f).to_owned(), v)))
+        .collect();
+    let sns = item
+        .iter()
+        .filter_map(|(k, v)| {
+            let channel = k.strip_prefix(SNS_PREFIX)?;
+            Some((channel.to_owned(), v.as_s().ok()?.clone()))
+        })
+        .collect();
     Some(User {
         uid: get_n(item, "uid")? as u64,
         username: get_s(item, "username")?,
@@ -76,7 +156,74 @@ fn user_from(item: &Item) -> Option<User> {
         password_hash: get_s(item, "password_hash").unwrap_or_default(),
         created_at: get_n(item, "created_at").unwrap_or_default(),
         updated_at: get_n(item, "updated_at").unwrap_or_default(),
+        nickname: get_s(item, "nickname"),
+        avatar: get_s(item, "avatar"),
+        gender: get_n(item, "gender").unwrap_or(2),
+        birthday: get_s(item, "birthday"),
+        address: get_s(item, "address"),
+        detail,
+        sns,
+        version: get_n(item, "version").unwrap_or_default(),
     })
+}
+
+/// A change to an account. Names that change move their guard items in the same
+/// transaction as the user item.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub nickname: Option<String>,
+    pub email: Option<String>,
+    /// (area code, national number)
+    pub phone: Option<(String, String)>,
+    pub password_hash: Option<String>,
+    /// Plain attributes to set.
+    pub set: Vec<(&'static str, Field)>,
+    /// Plain attributes to remove.
+    pub remove: Vec<&'static str>,
+    /// Bind (channel, id).
+    pub bind_sns: Option<(String, String)>,
+    /// Unbind this channel.
+    pub unbind_sns: Option<String>,
+}
+
+impl Change {
+    pub fn is_empty(&self) -> bool {
+        self.nickname.is_none()
+            && self.email.is_none()
+            && self.phone.is_none()
+            && self.password_hash.is_none()
+            && self.set.is_empty()
+            && self.remove.is_empty()
+            && self.bind_sns.is_none()
+            && self.unbind_sns.is_none()
+    }
+}
+
+/// The value of a plain profile attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    Text(String),
+    Number(i64),
+}
+
+impl Field {
+    fn attribute(&self) -> AttributeValue {
+        match self {
+            Field::Text(t) => s(t),
+            Field::Number(v) => n(v),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error("already taken: {0:?}")]
+    Taken(Taken),
+    /// The account changed since it was read (or is gone).
+    #[error("the account changed concurrently")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The old item of a failed condition, or the error when something else failed.
@@ -151,8 +298,13 @@ impl Users {
             ),
             ("created_at".to_owned(), n(now)),
             ("updated_at".to_owned(), n(now)),
+            ("version".to_owned(), n(0)),
         ]);
         let mut guards = vec![(Taken::Username, keys::username_guard(&new.username))];
+        if let Some((channel, id)) = &new.sns {
+            item.insert(format!("{SNS_PREFIX}{channel}"), s(id));
+            guards.push((Taken::Sns, keys::sns_guard(channel, id)));
+        }
         if let Some(email) = &new.email {
             item.insert("email".to_owned(), s(email));
             guards.push((Taken::Email, keys::email_guard(email)));
@@ -234,6 +386,212 @@ impl Users {
 
     pub async fn email_taken(&self, email: &str) -> Result<bool, StoreError> {
         Ok(self.guard_owner(keys::email_guard(email)).await?.is_some())
+    }
+
+    /// The account an SNS identity is bound to.
+    pub async fn find_by_sns(&self, channel: &str, id: &str) -> Result<Option<User>, StoreError> {
+        self.find(keys::sns_guard(channel, id)).await
+    }
+
+    /// Applies `change` to `current` (as read) in one transaction: the user item, conditioned
+    /// on the version read, plus a guard put for every new name and a guard delete for every
+    /// name given up. A name another account holds fails the whole write with
+    /// [`UpdateError::Taken`]; a concurrent change of the same account with
+    /// [`UpdateError::Conflict`].
+    pub async fn update(
+        &self,
+        current: &User,
+        change: &Change,
+        now: i64,
+    ) -> Result<(), UpdateError> {
+        let uid = current.uid;
+        let mut sets: Vec<(String, AttributeValue)> = vec![
+            ("updated_at".to_owned(), n(now)),
+            ("version".to_owned(), n(current.version + 1)),
+        ];
+        let mut removes: Vec<String> = change.remove.iter().map(|r| (*r).to_owned()).collect();
+        // (what, guard to take, guard to give up)
+        let mut moves: Vec<(Taken, Option<keys::Key>, Option<keys::Key>)> = Vec::new();
+        if let Some(nickname) = &change.nickname {
+            sets.push(("nickname".to_owned(), s(nickname)));
+            moves.push((
+                Taken::Nickname,
+                Some(keys::nickname_guard(nickname)),
+                current.nickname.as_deref().map(keys::nickname_guard),
+            ));
+        }
+        if let Some(email) = &change.email {
+            sets.push(("email".to_owned(), s(email)));
+            sets.push(("email_verified".to_owned(), AttributeValue::Bool(false)));
+            moves.push((
+                Taken::Email,
+                Some(keys::email_guard(email)),
+                current.email.as_deref().map(keys::email_guard),
+            ));
+        }
+        if let Some((area, number)) = &change.phone {
+            sets.push(("area".to_owned(), s(area)));
+            sets.push(("phone".to_owned(), s(number)));
+            sets.push(("phone_verified".to_owned(), AttributeValue::Bool(false)));
+            let old = match (&current.area, &current.phone) {
+                (Some(a), Some(p)) => Some(keys::phone_guard(a, p)),
+                _ => None,
+            };
+            moves.push((Taken::Phone, Some(keys::phone_guard(area, number)), old));
+        }
+        if let Some(hash) = &change.password_hash {
+            sets.push(("password_hash".to_owned(), s(hash)));
+        }
+        if let Some((channel, id)) = &change.bind_sns {
+            sets.push((format!("{SNS_PREFIX}{channel}"), s(id)));
+            moves.push((Taken::Sns, Some(keys::sns_guard(channel, id)), None));
+        }
+        if let Some(channel) = &change.unbind_sns {
+            removes.push(format!("{SNS_PREFIX}{channel}"));
+            let old = current
+                .sns
+                .get(channel)
+                .map(|id| keys::sns_guard(channel, id));
+            moves.push((Taken::Sns, None, old));
+        }
+        for (name, value) in &change.set {
+            sets.push(((*name).to_owned(), value.attribute()));
+        }
+
+        let key = keys::user(uid);
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .condition_expression(
+                "attribute_exists(pk) AND (version = :seen OR (attribute_not_exists(version) AND :seen = :zero))",
+            )
+            .expression_attribute_values(":seen", n(current.version))
+            .expression_attribute_values(":zero", n(0));
+        let mut expression = String::from("SET ");
+        for (i, (name, value)) in sets.into_iter().enumerate() {
+            if i > 0 {
+                expression.push_str(", ");
+            }
+            expression.push_str(&format!("#s{i} = :s{i}"));
+            update = update
+                .expression_attribute_names(format!("#s{i}"), name)
+                .expression_attribute_values(format!(":s{i}"), value);
+        }
+        if !removes.is_empty() {
+            expression.push_str(" REMOVE ");
+            for (i, name) in removes.into_iter().enumerate() {
+                if i > 0 {
+                    expression.push_str(", ");
+                }
+                expression.push_str(&format!("#r{i}"));
+                update = update.expression_attribute_names(format!("#r{i}"), name);
+            }
+        }
+        let update = update
+            .update_expression(expression)
+            .build()
+            .map_err(|e| StoreError(e.to_string()))?;
+        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+        // Which write guards which name, for reading the cancellation reasons.
+        let mut guarded: Vec<Option<Taken>> = vec![None];
+        for (taken, take, give_up) in moves {
+            // A change that keeps the name (another case of the same address) keeps its guard.
+            if take.is_some() && take == give_up {
+                continue;
+            }
+            if let Some(guard) = take {
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .item(keys::PK, s(guard.pk))
+                    .item(keys::SK, s(guard.sk))
+                    .item("type", s("guard"))
+                    .item("uid", n(uid))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(|e| StoreError(e.to_string()))?;
+                writes.push(TransactWriteItem::builder().put(put).build());
+                guarded.push(Some(taken));
+            }
+            if let Some(guard) = give_up {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(guard.pk))
+                    .key(keys::SK, s(guard.sk))
+                    .condition_expression("uid = :uid")
+                    .expression_attribute_values(":uid", n(uid))
+                    .build()
+                    .map_err(|e| StoreError(e.to_string()))?;
+                writes.push(TransactWriteItem::builder().delete(delete).build());
+                guarded.push(None);
+            }
+        }
+        // A transaction that collides with another one in flight on the same items is
+        // cancelled with TransactionConflict and nothing written; sent again, it meets the
+        // winner's result and answers by its conditions.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            if let Err(SdkError::ServiceError(e)) = &sent {
+                if let TransactWriteItemsError::TransactionCanceledException(cancel) = e.err() {
+                    let reasons = cancel.cancellation_reasons();
+                    let only_conflicts = reasons.iter().all(|r| {
+                        matches!(r.code(), None | Some("None") | Some("TransactionConflict"))
+                    });
+                    if only_conflicts && attempt < 4 {
+                        tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+                        continue;
+                    }
+                }
+            }
+            return Self::update_outcome(sent, &guarded);
+        }
+    }
+
+    fn update_outcome<R: std::fmt::Debug>(
+        sent: Result<
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput,
+            SdkError<TransactWriteItemsError, R>,
+        >,
+        guarded: &[Option<Taken>],
+    ) -> Result<(), UpdateError> {
+        match sent {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => {
+                if let TransactWriteItemsError::TransactionCanceledException(cancel) = e.err() {
+                    let failed = |r: &aws_sdk_dynamodb::types::CancellationReason| {
+                        r.code() == Some("ConditionalCheckFailed")
+                    };
+                    let reasons = cancel.cancellation_reasons();
+                    if reasons.first().is_some_and(failed) {
+                        return Err(UpdateError::Conflict);
+                    }
+                    for (reason, taken) in reasons.iter().zip(guarded) {
+                        match (failed(reason), taken) {
+                            (true, Some(taken)) => return Err(UpdateError::Taken(*taken)),
+                            // A guard we gave up is no longer ours: someone changed the
+                            // account in between.
+                            (true, None) => return Err(UpdateError::Conflict),
+                            _ => {}
+                        }
+                    }
+                    if reasons
+                        .iter()
+                        .any(|r| r.code() == Some("TransactionConflict"))
+                    {
+                        return Err(UpdateError::Conflict);
+                    }
+                }
+                Err(UpdateError::Store(StoreError(format!("{:?}", e.err()))))
+            }
+            Err(e) => Err(UpdateError::Store(sdk_error(e))),
+        }
     }
 
     pub async fn get(&self, uid: u64) -> Result<Option<User>, StoreError> {
