@@ -315,6 +315,24 @@ impl Identity {
         })
     }
 
+    /// The signed-in caller of `req` (its checked access token) and their account as it is
+    /// now.
+    pub async fn caller(
+        &self,
+        req: &crate::routing::ApiRequest,
+    ) -> Result<(crate::storage::sessions::Authenticated, User), ApiError> {
+        let auth = self
+            .sessions
+            .authenticate(crate::token::presented(req).as_deref(), crate::now())
+            .await?;
+        let user = self
+            .users
+            .get(auth.uid)
+            .await?
+            .ok_or(ErrorKind::TokenExpired)?;
+        Ok((auth, user))
+    }
+
     pub fn code_service(&self) -> CodeService<'_> {
         CodeService {
             codes: &self.codes,

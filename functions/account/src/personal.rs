@@ -12,22 +12,8 @@ use passport_shared::avatar::{self, STORED_PREFIX};
 use passport_shared::domain::{short_text, Birthday, Gender, Nickname};
 use passport_shared::storage::sessions::Authenticated;
 use passport_shared::storage::users::{Change, Field, User};
-use passport_shared::token::{openid, presented};
+use passport_shared::token::openid;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
-
-async fn caller(app: &App, req: &ApiRequest) -> Result<(Authenticated, User), ApiError> {
-    let id = &app.identity;
-    let auth = id
-        .sessions
-        .authenticate(presented(req).as_deref(), passport_shared::now())
-        .await?;
-    let user = id
-        .users
-        .get(auth.uid)
-        .await?
-        .ok_or(ErrorKind::TokenExpired)?;
-    Ok((auth, user))
-}
 
 async fn view(app: &App, auth: &Authenticated, user: &User) -> Result<Reply, ApiError> {
     Reply::of(&serde_json::json!({
@@ -51,7 +37,7 @@ async fn view(app: &App, auth: &Authenticated, user: &User) -> Result<Reply, Api
 }
 
 pub async fn info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (auth, user) = caller(app, req).await?;
+    let (auth, user) = app.identity.caller(req).await?;
     view(app, &auth, &user).await
 }
 
@@ -116,7 +102,7 @@ fn change_from(p: &Params, user: &User, today: time::Date) -> Result<Change, Api
 }
 
 pub async fn update(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (auth, user) = caller(app, req).await?;
+    let (auth, user) = app.identity.caller(req).await?;
     let today = time::OffsetDateTime::now_utc().date();
     let change = change_from(&req.params, &user, today)?;
     let id = &app.identity;

@@ -18,26 +18,9 @@ use passport_shared::domain::{
     SnsChannel,
 };
 use passport_shared::identity::{check_captcha, hash_password};
-use passport_shared::storage::sessions::Authenticated;
 use passport_shared::storage::users::{Change, Field, User};
-use passport_shared::token::presented;
 use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
-
-/// The signed-in caller and their account as it is now.
-pub async fn caller(app: &App, req: &ApiRequest) -> Result<(Authenticated, User), ApiError> {
-    let id = &app.identity;
-    let auth = id
-        .sessions
-        .authenticate(presented(req).as_deref(), passport_shared::now())
-        .await?;
-    let user = id
-        .users
-        .get(auth.uid)
-        .await?
-        .ok_or(ErrorKind::TokenExpired)?;
-    Ok((auth, user))
-}
 
 /// The account as the v2 settings routes answer it.
 pub async fn profile(app: &App, user: &User) -> Result<Value, ApiError> {
@@ -65,7 +48,7 @@ pub async fn profile(app: &App, user: &User) -> Result<Value, ApiError> {
 }
 
 pub async fn set_avatar(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (_, user) = caller(app, req).await?;
+    let (_, user) = app.identity.caller(req).await?;
     if let Some(kind) = req.params.text("response_type") {
         if kind != "json" && kind != "code" {
             return Err(ApiError::invalid("response_type"));
@@ -116,7 +99,7 @@ pub async fn set_avatar(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> 
 
 pub async fn modify_basic_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let id = &app.identity;
-    let (auth, user) = caller(app, req).await?;
+    let (auth, user) = app.identity.caller(req).await?;
     let p = &req.params;
     let now = passport_shared::now();
     let scenario = p
@@ -195,7 +178,7 @@ pub async fn modify_basic_info(app: &App, req: &ApiRequest) -> Result<Reply, Api
 }
 
 pub async fn modify_detail_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (_, user) = caller(app, req).await?;
+    let (_, user) = app.identity.caller(req).await?;
     let p = &req.params;
     let mut change = Change::default();
     let mut text = |name: &'static str, value: String| change.set.push((name, Field::Text(value)));
@@ -245,7 +228,7 @@ pub async fn modify_detail_info(app: &App, req: &ApiRequest) -> Result<Reply, Ap
 }
 
 pub async fn unbind(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (_, user) = caller(app, req).await?;
+    let (_, user) = app.identity.caller(req).await?;
     let channel = match req.params.text("channel") {
         Some(raw) => SnsChannel::parse(&raw)?.as_str().to_owned(),
         // Without a channel: the only one bound, if there is exactly one.
