@@ -14,6 +14,9 @@ pub async fn sdk_config() -> SdkConfig {
 }
 
 #[cfg(feature = "dynamodb")]
+pub use aws_sdk_dynamodb::Client as DynamoDbClient;
+
+#[cfg(feature = "dynamodb")]
 pub fn dynamodb(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(sdk)
 }

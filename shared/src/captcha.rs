@@ -33,6 +33,26 @@ pub fn captcha_key(req: &ApiRequest) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Seconds a captcha can be answered.
+pub const LIFETIME: i64 = 300;
+
+/// Makes a new answer for (`key`, `scenario`) and stores its HMAC for [`LIFETIME`]
+/// seconds; returns the answer, to be drawn.
+pub async fn issue_captcha(
+    captchas: &Captchas,
+    keys: &SigningKeys,
+    key: &str,
+    scenario: &str,
+    answer: String,
+    now: i64,
+) -> Result<String, ApiError> {
+    let hash = captcha_answer_hash(keys, scenario, &answer);
+    captchas
+        .put(&crypto::sha256_hex(key), scenario, &hash, now + LIFETIME)
+        .await?;
+    Ok(answer)
+}
+
 /// The HMAC an answer is stored and compared as (case-insensitive answers).
 pub fn captcha_answer_hash(keys: &SigningKeys, scenario: &str, answer: &str) -> String {
     crypto::hmac_hex(

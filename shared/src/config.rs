@@ -30,6 +30,9 @@ pub struct Config {
     pub login_max_failures: u32,
     /// Minutes a locked account stays locked (`LOGIN_LOCK_MINUTES`, 15).
     pub login_lock_minutes: i64,
+    /// Calls per hour per registered client and API when the client names no limit of its
+    /// own (`DEFAULT_HOURLY_LIMIT`, 1000).
+    pub default_hourly_limit: u32,
     /// The IP location database (`IPDB_PATH`), for the functions that locate addresses.
     pub ipdb_path: Option<String>,
     /// Local only: captcha answers are shown to the test harness in a response header
@@ -93,6 +96,8 @@ impl Config {
             code_lifetime: number("CODE_LIFETIME_SECONDS", 600)?,
             login_max_failures: number("LOGIN_MAX_FAILURES", 5)? as u32,
             login_lock_minutes: number("LOGIN_LOCK_MINUTES", 15)?,
+            default_hourly_limit: number("DEFAULT_HOURLY_LIMIT", 1000)?.min(i64::from(u32::MAX))
+                as u32,
             expose_captcha,
             table_name: required("TABLE_NAME")?,
             mail_from: get("MAIL_FROM").unwrap_or_else(|| "no-reply@passport.local".to_owned()),

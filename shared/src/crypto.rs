@@ -21,6 +21,19 @@ pub fn random_secret(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// A random secret of `bytes` bytes, lower-case hex (authorization codes, as the documents
+/// show them).
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex(&buf)
+}
+
+/// The PKCE S256 transformation of a code verifier (RFC 7636 §4.2).
+pub fn pkce_s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
 /// A random 6-digit code, uniformly drawn (leading zeros kept).
 pub fn six_digit_code() -> String {
     use rand::Rng;

@@ -84,6 +84,35 @@ pub enum ErrorKind {
     /// the channel.
     SnsAlreadyBound,
 
+    /// The calling client's hourly quota for this API is used up (service routes).
+    RateLimited,
+    /// The same, on an OAuth route (v1 names it 201204 there).
+    OauthRateLimited,
+    /// OAuth: `client_id` or `redirect_uri` is missing from an authorization request.
+    ClientRedirectRequired,
+    /// OAuth: `response_type` is not one this route answers.
+    ResponseTypeInvalid,
+    /// OAuth: no client has this id (authorization request).
+    ClientInvalid,
+    /// OAuth: the redirect URI is not one the client registered, exactly.
+    RedirectMismatch,
+    /// OAuth: no authorization code was given.
+    AuthCodeRequired,
+    /// OAuth: the code is unknown, expired, used, or issued for another client or URI.
+    AuthCodeInvalid,
+    /// OAuth: the client may not use this grant type or redirect URI.
+    GrantMismatch,
+    /// OAuth: the token lacks the scope this API needs.
+    ScopeDenied,
+    ClientSecretMismatch,
+    ClientIdRequired,
+    ClientSecretRequired,
+    /// OAuth: no client has this id (token request).
+    ClientNotFound,
+    /// OAuth: the token or refresh token belongs to another client.
+    ClientUserMismatch,
+    GrantTypeInvalid,
+
     /// A verification code that is wrong, expired, used, or tried too often.
     CodeInvalid,
     /// Codes to this destination are sent too often; `args` holds the seconds to wait.
@@ -170,6 +199,22 @@ impl ErrorKind {
         ErrorKind::ProfileConflict,
         ErrorKind::SnsLoginFailed,
         ErrorKind::SnsAlreadyBound,
+        ErrorKind::RateLimited,
+        ErrorKind::OauthRateLimited,
+        ErrorKind::ClientRedirectRequired,
+        ErrorKind::ResponseTypeInvalid,
+        ErrorKind::ClientInvalid,
+        ErrorKind::RedirectMismatch,
+        ErrorKind::AuthCodeRequired,
+        ErrorKind::AuthCodeInvalid,
+        ErrorKind::GrantMismatch,
+        ErrorKind::ScopeDenied,
+        ErrorKind::ClientSecretMismatch,
+        ErrorKind::ClientIdRequired,
+        ErrorKind::ClientSecretRequired,
+        ErrorKind::ClientNotFound,
+        ErrorKind::ClientUserMismatch,
+        ErrorKind::GrantTypeInvalid,
         ErrorKind::CodeInvalid,
         ErrorKind::CodeSendTooFrequent,
         ErrorKind::CodeMailFailed,
@@ -264,6 +309,22 @@ impl ErrorKind {
             ProfileConflict => [c(100006), c(202303), c(500), c(10000)],
             SnsLoginFailed => [c(203203), c(203203), c(401), c(10004)],
             SnsAlreadyBound => [c(203204), c(203204), c(400), c(10009)],
+            RateLimited => [c(200008), c(201204), c(400), c(10000)],
+            OauthRateLimited => [c(201204), c(201204), c(400), c(10000)],
+            ClientRedirectRequired => [c(201105), c(201101), REST_INVALID, CENTER_INVALID],
+            ResponseTypeInvalid => [c(201106), c(201102), REST_INVALID, CENTER_INVALID],
+            ClientInvalid => [c(201103), c(201103), c(100008), CENTER_INVALID],
+            RedirectMismatch => [c(201104), c(201104), REST_INVALID, CENTER_INVALID],
+            AuthCodeRequired => [c(201101), c(201105), REST_INVALID, CENTER_INVALID],
+            AuthCodeInvalid => [c(201102), c(201215), REST_INVALID, CENTER_INVALID],
+            GrantMismatch => [c(201205), c(201205), c(100002), CENTER_INVALID],
+            ScopeDenied => [c(201206), c(201206), c(100002), c(10003)],
+            ClientSecretMismatch => [c(201208), c(201208), c(100009), CENTER_INVALID],
+            ClientIdRequired => [c(201210), c(201210), REST_INVALID, CENTER_INVALID],
+            ClientSecretRequired => [c(201211), c(201211), REST_INVALID, CENTER_INVALID],
+            ClientNotFound => [c(201213), c(201213), c(100008), CENTER_INVALID],
+            ClientUserMismatch => [c(201214), c(201214), c(100002), CENTER_INVALID],
+            GrantTypeInvalid => [c(201205), c(201216), REST_INVALID, CENTER_INVALID],
             CodeInvalid => [
                 c(203101),
                 Code(202006, Some("Verification code validation failed")),
@@ -313,6 +374,10 @@ impl ErrorKind {
             (ErrorKind::AccountLocked, Dialect::Center | Dialect::Rest) => {
                 catalog::lookup(Dialect::V1, 203202, None)
             }
+            (
+                ErrorKind::RateLimited | ErrorKind::OauthRateLimited,
+                Dialect::Center | Dialect::Rest,
+            ) => catalog::lookup(Dialect::V1, 201204, None),
             _ => None,
         }
     }
@@ -332,7 +397,13 @@ impl ErrorKind {
             UsernameTaken | UsernameRegistered | EmailTaken | PhoneTaken | NicknameTaken
             | SnsAlreadyBound | ProfileConflict => StatusCode::CONFLICT,
             SnsLoginFailed => StatusCode::UNAUTHORIZED,
-            AccountLocked | CodeSendTooFrequent => StatusCode::TOO_MANY_REQUESTS,
+            AccountLocked | CodeSendTooFrequent | RateLimited | OauthRateLimited => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ClientSecretMismatch | ClientSecretRequired | ClientNotFound => {
+                StatusCode::UNAUTHORIZED
+            }
+            ScopeDenied => StatusCode::FORBIDDEN,
             NoData => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -362,6 +433,14 @@ impl ErrorKind {
             AvatarInvalid => Some("avatar"),
             SnsUnbindFailed => Some("channel"),
             SnsLoginFailed | SnsAlreadyBound => Some("sns_ticket"),
+            ClientRedirectRequired | ClientInvalid | ClientIdRequired | ClientNotFound => {
+                Some("client_id")
+            }
+            ResponseTypeInvalid => Some("response_type"),
+            RedirectMismatch => Some("redirect_uri"),
+            AuthCodeRequired | AuthCodeInvalid => Some("code"),
+            ClientSecretMismatch | ClientSecretRequired => Some("client_secret"),
+            GrantTypeInvalid => Some("grant_type"),
             CodeInvalid => Some("code"),
             AccountRequired | AccountTooShort => Some("account"),
             ImageRequired

@@ -287,7 +287,7 @@ impl Identity {
         sdk: &crate::aws::SdkConfig,
     ) -> Result<Identity, crate::token::KeyError> {
         use crate::storage::codes::CodePolicy;
-        use crate::storage::sessions::{Lifetimes, Sessions};
+        use crate::storage::sessions::Sessions;
         let keys = std::sync::Arc::new(SigningKeys::from_config(config)?);
         let dynamodb = crate::aws::dynamodb(sdk);
         let table = &config.table_name;
@@ -301,7 +301,7 @@ impl Identity {
             users: Users::new(dynamodb.clone(), table),
             codes: Codes::new(dynamodb.clone(), table, policy),
             captchas: Captchas::new(dynamodb.clone(), table),
-            sessions: Sessions::new(dynamodb, table, keys.clone(), Lifetimes::default()),
+            sessions: Sessions::from_config(dynamodb, config, keys.clone()),
             keys,
             mailer: Box::new(crate::mail::SesMailer::new(
                 crate::aws::ses(sdk),
@@ -321,10 +321,7 @@ impl Identity {
         &self,
         req: &crate::routing::ApiRequest,
     ) -> Result<(crate::storage::sessions::Authenticated, User), ApiError> {
-        let auth = self
-            .sessions
-            .authenticate(crate::token::presented(req).as_deref(), crate::now())
-            .await?;
+        let auth = self.sessions.check(req, crate::now()).await?;
         let user = self
             .users
             .get(auth.uid)

@@ -13,6 +13,8 @@ pub mod avatar;
 pub mod aws;
 #[cfg(feature = "tokens")]
 pub mod captcha;
+#[cfg(feature = "captcha-image")]
+pub mod captcha_render;
 pub mod catalog;
 pub mod config;
 pub mod crypto;

@@ -4,7 +4,7 @@ use passport_shared::domain::Password;
 use passport_shared::identity::{hash_password, sign_in, Destination, Identity, Purpose};
 use passport_shared::storage::sessions::{Grant, Issued};
 use passport_shared::storage::users::{CreateError, NewUser};
-use passport_shared::token::{presented, FIRST_PARTY_CLIENT};
+use passport_shared::token::FIRST_PARTY_CLIENT;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -128,10 +128,7 @@ pub async fn refresh_token(id: &Identity, req: &ApiRequest) -> Result<Reply, Api
 }
 
 pub async fn destroy_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let auth = id
-        .sessions
-        .authenticate(presented(req).as_deref(), passport_shared::now())
-        .await?;
+    let auth = id.sessions.check(req, passport_shared::now()).await?;
     id.sessions.end(&auth).await?;
     Ok(Reply::ok())
 }

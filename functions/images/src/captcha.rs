@@ -4,16 +4,15 @@
 //! for browsers, the `X-Captcha-Key` header or `captcha_key` parameter for other clients) and
 //! a scenario (`id`). Its answer is stored as an HMAC for five minutes and checked once.
 
-use crate::render::{self, Kind};
 use crate::App;
 use http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
-use passport_shared::captcha::{captcha_answer_hash, captcha_key, check_captcha, CAPTCHA_COOKIE};
+use passport_shared::captcha::{
+    captcha_key, check_captcha, issue_captcha, CAPTCHA_COOKIE, LIFETIME,
+};
+use passport_shared::captcha_render::{self as render, Kind};
 use passport_shared::crypto;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
-
-/// Seconds a captcha can be answered.
-pub const LIFETIME: i64 = 300;
 
 /// The scenario named by `id`: letters, digits, `_` and `-`, at most 32; `default` if none.
 fn scenario(req: &ApiRequest) -> Result<String, ApiError> {
@@ -47,12 +46,16 @@ pub async fn image(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         Kind::parse(req.params.text("type").as_deref()).ok_or_else(|| ApiError::invalid("type"))?;
     let scenario = scenario(req)?;
     let key = key_for(req);
-    let answer = render::answer();
     let now = passport_shared::now();
-    let hash = captcha_answer_hash(&app.keys, &scenario, &answer);
-    app.captchas
-        .put(&crypto::sha256_hex(&key), &scenario, &hash, now + LIFETIME)
-        .await?;
+    let answer = issue_captcha(
+        &app.captchas,
+        &app.keys,
+        &key,
+        &scenario,
+        render::answer(),
+        now,
+    )
+    .await?;
     let bytes = render::encode(&answer, kind).map_err(ApiError::internal)?;
 
     let mut response = Response::new(Body::Binary(bytes));

@@ -3,13 +3,12 @@
 
 mod captcha;
 pub mod cipher;
-pub mod render;
-mod scramble;
+pub mod scramble;
 
 use lambda_http::{Body, Request, Response};
 use passport_shared::config::Config;
 use passport_shared::storage::captcha::Captchas;
-use passport_shared::storage::sessions::{Lifetimes, Sessions};
+use passport_shared::storage::sessions::Sessions;
 use passport_shared::token::{KeyError, SigningKeys};
 use passport_shared::{aws, dispatch, Dialect, RouteSpec};
 use std::sync::Arc;
@@ -79,12 +78,7 @@ impl App {
         let dynamodb = aws::dynamodb(sdk);
         Ok(App {
             captchas: Captchas::new(dynamodb.clone(), &config.table_name),
-            sessions: Sessions::new(
-                dynamodb,
-                &config.table_name,
-                keys.clone(),
-                Lifetimes::default(),
-            ),
+            sessions: Sessions::from_config(dynamodb, config, keys.clone()),
             keys,
             expose_answers: config.expose_captcha,
             secure_cookie: !config.local,

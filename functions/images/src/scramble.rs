@@ -6,7 +6,6 @@ use crate::cipher::{self, Step};
 use crate::App;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use passport_shared::token::presented;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use rand::Rng;
 use serde_json::{json, Value};
@@ -27,9 +26,7 @@ async fn run<T: Send + 'static>(
 }
 
 pub async fn disorder(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    app.sessions
-        .authenticate(presented(req).as_deref(), passport_shared::now())
-        .await?;
+    app.sessions.check(req, passport_shared::now()).await?;
     let bytes = cipher::decode_input(&req.params.get("image").unwrap_or_default(), Step::Disorder)?;
     // A generated password is a 6-digit number without a leading zero, answered as a number
     // as the document shows; a given one is answered as given.
@@ -49,9 +46,7 @@ pub async fn disorder(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 }
 
 pub async fn reorder(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    app.sessions
-        .authenticate(presented(req).as_deref(), passport_shared::now())
-        .await?;
+    app.sessions.check(req, passport_shared::now()).await?;
     let bytes = cipher::decode_input(&req.params.get("image").unwrap_or_default(), Step::Reorder)?;
     let password = req
         .params

@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use passport_shared::ipdb::{IpDb, IpDbError};
 use passport_shared::mail::{Mailer, SesMailer};
 use passport_shared::storage::guestbook::{DynamoGuestbook, GuestbookStore};
-use passport_shared::storage::sessions::{Lifetimes, Sessions};
+use passport_shared::storage::sessions::Sessions;
 use passport_shared::token::{KeyError, SigningKeys};
 use passport_shared::{aws, config::Config, dispatch, Dialect, RouteSpec};
 use std::sync::Arc;
@@ -69,7 +69,7 @@ impl App {
             guestbook: Box::new(DynamoGuestbook::new(dynamodb.clone(), &config.table_name)),
             mailer: Box::new(SesMailer::new(aws::ses(sdk), &config.mail_from)),
             owner_email: config.guestbook_owner_email.clone(),
-            sessions: Sessions::new(dynamodb, &config.table_name, keys, Lifetimes::default()),
+            sessions: Sessions::from_config(dynamodb, config, keys),
             ipdb: IpDb::open(std::path::Path::new(ipdb_path))?,
         })
     }

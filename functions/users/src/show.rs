@@ -5,15 +5,12 @@
 use crate::App;
 use passport_shared::avatar;
 use passport_shared::domain::Gender;
-use passport_shared::token::{openid, presented};
+use passport_shared::token::openid;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 
 pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let id = &app.identity;
-    let auth = id
-        .sessions
-        .authenticate(presented(req).as_deref(), passport_shared::now())
-        .await?;
+    let auth = id.sessions.check(req, passport_shared::now()).await?;
     let uid: u64 = req
         .params
         .int("uid")?

@@ -13,8 +13,10 @@ async fn medium(id: &Identity, req: &ApiRequest, now: i64) -> Result<Destination
         return Destination::parse(req.params.text("area").as_deref(), &medium)
             .map_err(|k| ApiError::new(k).with_field("medium"));
     }
-    let token = presented(req).ok_or(ErrorKind::NotLoggedIn)?;
-    let auth = id.sessions.authenticate(Some(&token), now).await?;
+    if presented(req).is_none() {
+        return Err(ErrorKind::NotLoggedIn.into());
+    }
+    let auth = id.sessions.check(req, now).await?;
     let user = id
         .users
         .get(auth.uid)

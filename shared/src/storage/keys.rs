@@ -124,3 +124,43 @@ pub fn refresh_token(hash: &str) -> Key {
 pub fn sessions_of(uid: u64) -> String {
     format!("SESSIONS#{uid}")
 }
+
+/// An OAuth client (AppKey).
+pub fn client(client_id: &str) -> Key {
+    Key {
+        pk: format!("CLIENT#{client_id}"),
+        sk: "CLIENT".to_owned(),
+    }
+}
+
+/// The index partition listing every client (`gsi1pk`), for the operator CLI.
+pub const CLIENTS_INDEX: &str = "CLIENTS";
+
+/// One hourly window of a client's calls to one API.
+pub fn quota_window(client_id: &str, api: &str, window: i64) -> Key {
+    Key {
+        pk: format!("QUOTA#{client_id}"),
+        sk: format!("{window}#{api}"),
+    }
+}
+
+/// The index partition listing every quota item of one window (`gsi1pk`), for the sweep.
+pub fn quota_windows(window: i64) -> String {
+    format!("QUOTAWINDOW#{window}")
+}
+
+/// An authorization code, by its SHA-256.
+pub fn auth_code(hash: &str) -> Key {
+    Key {
+        pk: format!("AUTHCODE#{hash}"),
+        sk: "CODE".to_owned(),
+    }
+}
+
+/// A pending authorization request of the hosted sign-in page, by its SHA-256.
+pub fn auth_request(hash: &str) -> Key {
+    Key {
+        pk: format!("AUTHREQ#{hash}"),
+        sk: "REQUEST".to_owned(),
+    }
+}

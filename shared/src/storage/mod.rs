@@ -9,9 +9,15 @@ pub(crate) mod attr;
 #[cfg(feature = "dynamodb")]
 pub mod captcha;
 #[cfg(feature = "dynamodb")]
+pub mod clients;
+#[cfg(feature = "dynamodb")]
 pub mod codes;
 #[cfg(feature = "dynamodb")]
+pub mod grants;
+#[cfg(feature = "dynamodb")]
 pub mod guestbook;
+#[cfg(feature = "dynamodb")]
+pub mod quotas;
 #[cfg(feature = "tokens")]
 pub mod sessions;
 #[cfg(feature = "dynamodb")]

@@ -61,6 +61,12 @@ pub struct Issued {
     #[serde(skip)]
     pub expires_at: i64,
     pub uid: u64,
+    /// The session family (one sign-in or one authorization) the pair belongs to.
+    #[serde(skip)]
+    pub family: String,
+    /// The scope granted.
+    #[serde(skip)]
+    pub scope: String,
 }
 
 /// A checked access token.
@@ -78,11 +84,54 @@ enum Families<'a> {
     AllBut(&'a str),
 }
 
+/// Counting calls against the calling client's hourly quotas.
+pub struct Meter {
+    pub clients: super::clients::Clients,
+    pub quotas: super::quotas::Quotas,
+    /// The limit of an API the client names no limit for.
+    pub default_limit: u32,
+}
+
+impl Meter {
+    /// Counts one call of `client_id` to `api`.
+    pub async fn hit(
+        &self,
+        client_id: &str,
+        api: &str,
+        now: i64,
+    ) -> Result<super::quotas::Hit, StoreError> {
+        let limit = self.limit(client_id, api).await?;
+        self.quotas.hit(client_id, api, limit, now).await
+    }
+
+    /// The hourly limit of `api` for `client_id`.
+    pub async fn limit(&self, client_id: &str, api: &str) -> Result<u32, StoreError> {
+        Ok(self
+            .clients
+            .get(client_id)
+            .await?
+            .and_then(|c| c.limit_for(api))
+            .unwrap_or(self.default_limit))
+    }
+}
+
+/// An access token's record, as introspection shows it.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub uid: u64,
+    pub client_id: String,
+    pub scope: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub family: String,
+}
+
 pub struct Sessions {
     client: aws_sdk_dynamodb::Client,
     table: String,
     keys: Arc<SigningKeys>,
     pub lifetimes: Lifetimes,
+    pub meter: Meter,
 }
 
 impl Sessions {
@@ -91,13 +140,35 @@ impl Sessions {
         table: impl Into<String>,
         keys: Arc<SigningKeys>,
         lifetimes: Lifetimes,
+        default_limit: u32,
     ) -> Sessions {
+        let table = table.into();
         Sessions {
+            meter: Meter {
+                clients: super::clients::Clients::new(client.clone(), &table),
+                quotas: super::quotas::Quotas::new(client.clone(), &table),
+                default_limit,
+            },
             client,
-            table: table.into(),
+            table,
             keys,
             lifetimes,
         }
+    }
+
+    /// Sessions as a function's configuration asks.
+    pub fn from_config(
+        client: aws_sdk_dynamodb::Client,
+        config: &crate::config::Config,
+        keys: Arc<SigningKeys>,
+    ) -> Sessions {
+        Sessions::new(
+            client,
+            &config.table_name,
+            keys,
+            Lifetimes::default(),
+            config.default_hourly_limit,
+        )
     }
 
     pub fn keys(&self) -> &SigningKeys {
@@ -176,6 +247,8 @@ impl Sessions {
             expires_in: self.lifetimes.access,
             expires_at: now + self.lifetimes.access,
             uid: grant.uid,
+            family: family.to_owned(),
+            scope: grant.scope.clone(),
         };
         (issued, access, refresh)
     }
@@ -194,8 +267,114 @@ impl Sessions {
         Ok(issued)
     }
 
+    /// The check of every token-checked route: the request's access token (signature and
+    /// expiry first, so a forged token never reaches DynamoDB), then, together, its record
+    /// and one call counted against the token's client's hourly quota for this API. Past the
+    /// quota: 429, 201204 (200008 on v1 service routes). Tokens of Passport's own sign-in
+    /// ([`crate::token::FIRST_PARTY_CLIENT`]) are not metered.
+    pub async fn check(
+        &self,
+        req: &crate::routing::ApiRequest,
+        now: i64,
+    ) -> Result<Authenticated, ApiError> {
+        let token = crate::token::presented(req).ok_or(ErrorKind::TokenMissing)?;
+        let claims = self.keys.verify(&token)?;
+        let uid = claims.uid()?;
+        let api = req.meta.api.as_str();
+        // Passport's own sign-ins (the built-in first-party client) serve the platform's
+        // users directly and are not metered; registered clients are.
+        let metered = claims.client_id != crate::token::FIRST_PARTY_CLIENT;
+        let (record, hit) = tokio::join!(self.record(&claims.jti), async {
+            if metered {
+                self.meter.hit(&claims.client_id, api, now).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        });
+        match record? {
+            Some(r) if r.expires_at > now => {}
+            _ => return Err(ErrorKind::TokenExpired.into()),
+        }
+        if hit? == Some(super::quotas::Hit::Exhausted) {
+            let oauth = api.to_ascii_lowercase().contains("/oauth/");
+            return Err(if oauth {
+                ErrorKind::OauthRateLimited
+            } else {
+                ErrorKind::RateLimited
+            }
+            .into());
+        }
+        Ok(Authenticated { uid, claims })
+    }
+
+    /// The record of an access token by its `jti`.
+    pub async fn record(&self, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let key = keys::access_token(jti);
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        Ok(item.map(|i| TokenRecord {
+            uid: get_n(&i, "uid").unwrap_or_default() as u64,
+            client_id: get_s(&i, "client_id").unwrap_or_default(),
+            scope: get_s(&i, "scope").unwrap_or_default(),
+            created_at: get_n(&i, "created_at").unwrap_or_default(),
+            expires_at: get_n(&i, "token_expires").unwrap_or_default(),
+            family: get_s(&i, "family").unwrap_or_default(),
+        }))
+    }
+
+    /// The record of a refresh token, if it is live (unused, unexpired).
+    pub async fn refresh_record(
+        &self,
+        refresh_token: &str,
+        now: i64,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let key = keys::refresh_token(&crypto::sha256_hex(refresh_token.trim()));
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        Ok(item
+            .filter(|i| {
+                !i.get("used")
+                    .and_then(|v| v.as_bool().ok())
+                    .copied()
+                    .unwrap_or(true)
+                    && get_n(i, "token_expires").unwrap_or(0) > now
+            })
+            .map(|i| TokenRecord {
+                uid: get_n(&i, "uid").unwrap_or_default() as u64,
+                client_id: get_s(&i, "client_id").unwrap_or_default(),
+                scope: get_s(&i, "scope").unwrap_or_default(),
+                created_at: get_n(&i, "created_at").unwrap_or_default(),
+                expires_at: get_n(&i, "token_expires").unwrap_or_default(),
+                family: get_s(&i, "family").unwrap_or_default(),
+            }))
+    }
+
+    /// Ends a whole session family (a revoked grant, a replayed code).
+    pub async fn end_family_of(&self, uid: u64, family: &str) -> Result<(), StoreError> {
+        self.end_family(uid, family).await
+    }
+
     /// Checks a presented access token: signature and expiry first (a forged token never
-    /// reaches DynamoDB), then its record, so that ended sessions end at once.
+    /// reaches DynamoDB), then its record, so that ended sessions end at once. Not metered:
+    /// routes use [`Sessions::check`].
     pub async fn authenticate(
         &self,
         presented: Option<&str>,
@@ -227,8 +406,24 @@ impl Sessions {
     /// Rotates a refresh token. A used one is a replay: its family ends and the answer is
     /// the same as for an unknown token.
     pub async fn rotate(&self, refresh_token: &str, now: i64) -> Result<Issued, ApiError> {
+        self.rotate_for(refresh_token, None, now).await
+    }
+
+    /// [`Sessions::rotate`] for an OAuth client: a refresh token of another client is
+    /// refused (and not used up).
+    pub async fn rotate_for(
+        &self,
+        refresh_token: &str,
+        client_id: Option<&str>,
+        now: i64,
+    ) -> Result<Issued, ApiError> {
         let hash = crypto::sha256_hex(refresh_token);
         let key = keys::refresh_token(&hash);
+        let mut condition =
+            "attribute_exists(pk) AND used = :f AND token_expires > :now".to_owned();
+        if client_id.is_some() {
+            condition.push_str(" AND client_id = :c");
+        }
         let marked = self
             .client
             .update_item()
@@ -236,7 +431,10 @@ impl Sessions {
             .key(keys::PK, s(&key.pk))
             .key(keys::SK, s(&key.sk))
             .update_expression("SET used = :t, used_at = :now")
-            .condition_expression("attribute_exists(pk) AND used = :f AND token_expires > :now")
+            .condition_expression(condition)
+            .set_expression_attribute_values(
+                client_id.map(|c| HashMap::from([(":c".to_owned(), s(c))])),
+            )
             .expression_attribute_values(":t", AttributeValue::Bool(true))
             .expression_attribute_values(":f", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now))
@@ -254,7 +452,9 @@ impl Sessions {
                             .and_then(|v| v.as_bool().ok())
                             .copied()
                             .unwrap_or(false);
-                        if replayed {
+                        let other_client = client_id
+                            .is_some_and(|c| get_s(item, "client_id").as_deref() != Some(c));
+                        if replayed && !other_client {
                             if let (Some(uid), Some(family)) =
                                 (get_n(item, "uid"), get_s(item, "family"))
                             {

@@ -1,0 +1,210 @@
+//! `passport-admin`: what an operator does by hand.
+//!
+//! ```text
+//! passport-admin [--stack .local/run/stack.json | --table NAME] client create --name "Demo" \
+//!     --redirect-uri https://app.example.com/callback --scope basic \
+//!     [--grant authorization_code --grant refresh_token] [--limit apis/Services/location=100] \
+//!     [--first-party] [--public]
+//! passport-admin ... client list
+//! passport-admin ... client limits CLIENT_ID --limit '*=500' --limit apis/Services/location=50
+//! ```
+//!
+//! Against AWS it uses the standard AWS settings (profile, region) and `--table` (or
+//! `TABLE_NAME`); with `--stack` it talks to a running local stack. A new client's secret is
+//! printed once and stored only as its SHA-256.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use passport_shared::crypto;
+use passport_shared::storage::clients::{new_client_id, Client, Clients};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "passport-admin", about = "Passport's operator CLI")]
+struct Cli {
+    /// A running local stack (the stack file of `scripts/dev`).
+    #[arg(long, global = true)]
+    stack: Option<PathBuf>,
+    /// The DynamoDB table (default: TABLE_NAME, or the local stack's).
+    #[arg(long, global = true)]
+    table: Option<String>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// OAuth clients.
+    Client {
+        #[command(subcommand)]
+        command: ClientCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCmd {
+    /// Registers a client and prints its id and secret (shown this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// An exact redirect URI (repeatable).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// An allowed grant type (repeatable; default authorization_code and refresh_token).
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// A scope the client may ask for (repeatable; default `basic`).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// API=CALLS_PER_HOUR (repeatable; `*` for every other API).
+        #[arg(long = "limit")]
+        limits: Vec<String>,
+        /// A client of the operator's own, which may use the password grant.
+        #[arg(long)]
+        first_party: bool,
+        /// A public client (no secret; must use PKCE).
+        #[arg(long)]
+        public: bool,
+    },
+    /// Lists the clients.
+    List,
+    /// Replaces a client's hourly limits (a plan change); send a RateLimitReset event after.
+    Limits {
+        client_id: String,
+        #[arg(long = "limit")]
+        limits: Vec<String>,
+    },
+}
+
+const GRANTS: &[&str] = &[
+    "authorization_code",
+    "refresh_token",
+    "password",
+    "client_credentials",
+];
+
+fn parse_limits(raw: &[String]) -> anyhow::Result<BTreeMap<String, u32>> {
+    raw.iter()
+        .map(|l| {
+            let (api, n) = l
+                .split_once('=')
+                .context("--limit takes API=CALLS_PER_HOUR")?;
+            let api = api.trim().trim_start_matches('/');
+            Ok((
+                api.to_owned(),
+                n.trim().parse().context("a limit is a whole number")?,
+            ))
+        })
+        .collect()
+}
+
+fn view(c: &Client) -> serde_json::Value {
+    serde_json::json!({
+        "client_id": c.id, "name": c.name, "public": c.is_public(), "first_party": c.first_party,
+        "redirect_uris": c.redirect_uris, "grant_types": c.grant_types, "scopes": c.scopes,
+        "limits": c.limits,
+    })
+}
+
+async fn clients(cli: &Cli) -> anyhow::Result<Clients> {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut table = cli
+        .table
+        .clone()
+        .or_else(|| std::env::var("TABLE_NAME").ok());
+    if let Some(file) = &cli.stack {
+        let info: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
+        )?;
+        let endpoint = info["dynamodb"]
+            .as_str()
+            .context("stack file without dynamodb")?;
+        loader = loader
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "passport-admin",
+            ));
+        table.get_or_insert_with(|| "PassportTable".to_owned());
+    }
+    let table = table.context("name the table with --table or TABLE_NAME (or use --stack)")?;
+    let sdk = loader.load().await;
+    Ok(Clients::new(passport_shared::aws::dynamodb(&sdk), table))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let store = clients(&cli).await?;
+    let Cmd::Client { command } = &cli.command;
+    match command {
+        ClientCmd::Create {
+            name,
+            redirect_uris,
+            grants,
+            scopes,
+            limits,
+            first_party,
+            public,
+        } => {
+            let grants = if grants.is_empty() {
+                vec!["authorization_code".to_owned(), "refresh_token".to_owned()]
+            } else {
+                grants.clone()
+            };
+            if let Some(g) = grants.iter().find(|g| !GRANTS.contains(&g.as_str())) {
+                bail!("unknown grant type {g}; one of {GRANTS:?}");
+            }
+            if grants.iter().any(|g| g == "password") && !first_party {
+                bail!("the password grant is for first-party clients (--first-party)");
+            }
+            if grants.iter().any(|g| g == "client_credentials") && *public {
+                bail!("a public client cannot use client_credentials");
+            }
+            for uri in redirect_uris {
+                let ok = uri.starts_with("https://")
+                    || uri.starts_with("http://127.0.0.1")
+                    || uri.starts_with("http://localhost");
+                if !ok || uri.contains('#') {
+                    bail!("redirect URIs are https (http only for loopback) and have no fragment: {uri}");
+                }
+            }
+            let secret = (!public).then(|| crypto::random_secret(32));
+            let client = Client {
+                id: new_client_id(),
+                name: name.clone(),
+                secret_hash: secret.as_deref().map(crypto::sha256_hex),
+                redirect_uris: redirect_uris.clone(),
+                grant_types: grants,
+                scopes: if scopes.is_empty() {
+                    vec!["basic".to_owned()]
+                } else {
+                    scopes.clone()
+                },
+                first_party: *first_party,
+                limits: parse_limits(limits)?,
+                created_at: passport_shared::now(),
+            };
+            store.create(&client).await?;
+            let mut out = view(&client);
+            out["client_secret"] = serde_json::json!(secret);
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        ClientCmd::List => {
+            let all: Vec<_> = store.list().await?.iter().map(view).collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+        ClientCmd::Limits { client_id, limits } => {
+            if !store.set_limits(client_id, &parse_limits(limits)?).await? {
+                bail!("no client {client_id}");
+            }
+            println!("limits of {client_id} set; send a RateLimitReset event to restart this hour's counts");
+        }
+    }
+    Ok(())
+}

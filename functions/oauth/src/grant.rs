@@ -1,0 +1,301 @@
+//! What the token routes share: validating an authorization request, issuing codes, and
+//! the four grants (authorization_code with PKCE, refresh_token with rotation, password for
+//! first-party clients, client_credentials).
+
+use crate::App;
+use passport_shared::crypto;
+use passport_shared::identity::sign_in;
+use passport_shared::storage::clients::Client;
+use passport_shared::storage::grants::{CodeGrant, CodeRefused};
+use passport_shared::storage::sessions::{Grant, Issued};
+use passport_shared::{ApiError, ErrorKind, Params};
+
+/// An authorization request's parameters, checked against the client.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    pub client: std::sync::Arc<Client>,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+}
+
+/// What is wrong with an authorization request, and whether the client may be told by a
+/// redirect (only once the client and its redirect URI are known good).
+#[derive(Debug)]
+pub enum Refused {
+    /// Never redirect: the client or the redirect URI is unknown or wrong.
+    Page(ApiError),
+    /// Redirect back with an RFC 6749 error.
+    Redirect {
+        error: ApiError,
+        rfc: &'static str,
+        redirect_uri: String,
+        state: Option<String>,
+    },
+}
+
+impl Refused {
+    pub fn into_error(self) -> ApiError {
+        match self {
+            Refused::Page(e) | Refused::Redirect { error: e, .. } => e,
+        }
+    }
+}
+
+/// The scope granted: the requested scopes (space- or comma-separated), all of which the
+/// client must have; without a request, all of the client's.
+pub fn scope_for(client: &Client, requested: Option<&str>) -> Result<String, ApiError> {
+    let Some(requested) = requested.filter(|s| !s.trim().is_empty()) else {
+        return Ok(client.scopes.join(" "));
+    };
+    let mut granted = Vec::new();
+    for s in requested.split([' ', ',']).filter(|s| !s.is_empty()) {
+        if !client.scopes.iter().any(|c| c == s) {
+            return Err(ApiError::new(ErrorKind::ScopeDenied).with_field("scope"));
+        }
+        if !granted.contains(&s) {
+            granted.push(s);
+        }
+    }
+    Ok(granted.join(" "))
+}
+
+/// Checks an authorization request (response type aside, which each route checks itself).
+pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused> {
+    let (Some(client_id), Some(redirect_uri)) = (p.text("client_id"), p.get("redirect_uri")) else {
+        return Err(Refused::Page(ErrorKind::ClientRedirectRequired.into()));
+    };
+    let client = app
+        .identity
+        .sessions
+        .meter
+        .clients
+        .get(&client_id)
+        .await
+        .map_err(|e| Refused::Page(e.into()))?
+        .ok_or(Refused::Page(ErrorKind::ClientInvalid.into()))?;
+    if !client.redirect_allowed(&redirect_uri) {
+        return Err(Refused::Page(ErrorKind::RedirectMismatch.into()));
+    }
+    let state = p.get("state");
+    let redirect = |error: ApiError, rfc| Refused::Redirect {
+        error,
+        rfc,
+        redirect_uri: redirect_uri.clone(),
+        state: state.clone(),
+    };
+    if !client.grant_allowed("authorization_code") {
+        return Err(redirect(
+            ErrorKind::GrantMismatch.into(),
+            "unauthorized_client",
+        ));
+    }
+    let scope =
+        scope_for(&client, p.get("scope").as_deref()).map_err(|e| redirect(e, "invalid_scope"))?;
+    let code_challenge = p.text("code_challenge");
+    let method = p.text("code_challenge_method");
+    match (&code_challenge, method.as_deref()) {
+        (None, None) if client.is_public() => {
+            return Err(redirect(
+                ApiError::invalid("code_challenge").with_cause("public clients must use PKCE"),
+                "invalid_request",
+            ))
+        }
+        (None, None) => {}
+        // S256 only: `plain` (and an unnamed method, which means plain) is refused.
+        (Some(c), Some("S256"))
+            if c.len() == 43
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {}
+        _ => {
+            return Err(redirect(
+                ApiError::invalid("code_challenge_method"),
+                "invalid_request",
+            ))
+        }
+    }
+    Ok(AuthRequest {
+        client,
+        redirect_uri,
+        scope,
+        state,
+        code_challenge,
+    })
+}
+
+/// Issues a code for `uid` under a checked request.
+pub async fn issue_code(
+    app: &App,
+    r: &AuthRequest,
+    uid: u64,
+    now: i64,
+) -> Result<String, ApiError> {
+    Ok(app
+        .grants
+        .issue_code(
+            &CodeGrant {
+                client_id: r.client.id.clone(),
+                redirect_uri: r.redirect_uri.clone(),
+                uid,
+                scope: r.scope.clone(),
+                code_challenge: r.code_challenge.clone(),
+            },
+            now,
+        )
+        .await?)
+}
+
+/// `redirect_uri` with `pairs` added to its query.
+pub fn redirect_to(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        query.append_pair(k, v);
+    }
+    let sep = if redirect_uri.contains('?') { '&' } else { '?' };
+    format!("{redirect_uri}{sep}{}", query.finish())
+}
+
+/// A 302 to `location`.
+pub fn found(location: &str) -> Result<passport_shared::Reply, ApiError> {
+    let mut response = passport_shared::response::respond(
+        http::StatusCode::FOUND,
+        "text/plain; charset=utf-8",
+        String::new(),
+    );
+    response.headers_mut().insert(
+        http::header::LOCATION,
+        http::HeaderValue::from_str(location).map_err(ApiError::internal)?,
+    );
+    Ok(passport_shared::Reply::Raw(response))
+}
+
+/// Runs the grant of a token request for an authenticated `client`.
+pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<Issued, ApiError> {
+    let grant_type = p.text("grant_type").ok_or(ErrorKind::GrantTypeInvalid)?;
+    let sessions = &app.identity.sessions;
+    match grant_type.as_str() {
+        "authorization_code" => {
+            if !client.grant_allowed("authorization_code") {
+                return Err(ErrorKind::GrantMismatch.into());
+            }
+            let code = p.text("code").ok_or(ErrorKind::AuthCodeRequired)?;
+            let grant = match app.grants.redeem_code(&code, now).await? {
+                Ok(grant) => grant,
+                Err(CodeRefused::Replayed { uid, family }) => {
+                    // A second redemption: what the first one got is withdrawn.
+                    if let Some(family) = family {
+                        tracing::warn!(uid, "authorization code replayed; ending what it issued");
+                        sessions.end_family_of(uid, &family).await?;
+                    }
+                    return Err(ErrorKind::AuthCodeInvalid.into());
+                }
+                Err(CodeRefused::Invalid) => return Err(ErrorKind::AuthCodeInvalid.into()),
+            };
+            if grant.client_id != client.id
+                || p.get("redirect_uri").as_deref() != Some(grant.redirect_uri.as_str())
+            {
+                return Err(ErrorKind::AuthCodeInvalid.into());
+            }
+            if let Some(challenge) = &grant.code_challenge {
+                let verifier = p.get("code_verifier").unwrap_or_default();
+                if !crypto::same(&crypto::pkce_s256(&verifier), challenge) {
+                    return Err(ErrorKind::AuthCodeInvalid.into());
+                }
+            }
+            let issued = sessions
+                .issue(
+                    &Grant {
+                        uid: grant.uid,
+                        client_id: client.id.clone(),
+                        scope: grant.scope,
+                        remember: false,
+                    },
+                    now,
+                )
+                .await?;
+            app.grants.record_family(&code, &issued.family).await?;
+            Ok(issued)
+        }
+        "refresh_token" => {
+            if client.grant_types.iter().all(|g| g == "client_credentials") {
+                return Err(ErrorKind::GrantMismatch.into());
+            }
+            let token = p
+                .text("refresh_token")
+                .ok_or(ErrorKind::RefreshTokenInvalid)?;
+            sessions.rotate_for(&token, Some(&client.id), now).await
+        }
+        "password" => {
+            // Only first-party clients may see their users' passwords.
+            if !(client.first_party && client.grant_allowed("password")) {
+                return Err(ErrorKind::GrantMismatch.into());
+            }
+            let (Some(login), Some(raw)) = (
+                p.text("username"),
+                p.get("password").filter(|s| !s.is_empty()),
+            ) else {
+                return Err(ErrorKind::CredentialsRequired.into());
+            };
+            let password = passport_shared::domain::Password::parse(&raw)
+                .map_err(|_| ApiError::new(ErrorKind::IncorrectPassword))?;
+            let users = &app.identity.users;
+            let user = if login.contains('@') {
+                users.find_by_email(&login).await?
+            } else {
+                users.find_by_username(&login).await?
+            };
+            let user = sign_in(users, app.identity.login, user, &password, now).await?;
+            let scope = scope_for(client, p.get("scope").as_deref())?;
+            Ok(sessions
+                .issue(
+                    &Grant {
+                        uid: user.uid,
+                        client_id: client.id.clone(),
+                        scope,
+                        remember: false,
+                    },
+                    now,
+                )
+                .await?)
+        }
+        "client_credentials" => {
+            if client.is_public() || !client.grant_allowed("client_credentials") {
+                return Err(ErrorKind::GrantMismatch.into());
+            }
+            let scope = scope_for(client, p.get("scope").as_deref())?;
+            // A token of the client itself: no user (uid 0), and no refresh token given out.
+            let mut issued = sessions
+                .issue(
+                    &Grant {
+                        uid: 0,
+                        client_id: client.id.clone(),
+                        scope,
+                        remember: false,
+                    },
+                    now,
+                )
+                .await?;
+            issued.refresh_token.clear();
+            Ok(issued)
+        }
+        _ => Err(ErrorKind::GrantTypeInvalid.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_keep_the_uri_and_encode_the_values() {
+        assert_eq!(
+            redirect_to("https://a.example/cb", &[("code", "x y"), ("state", "s&1")]),
+            "https://a.example/cb?code=x+y&state=s%261"
+        );
+        assert_eq!(
+            redirect_to("https://a.example/cb?t=1", &[("code", "c")]),
+            "https://a.example/cb?t=1&code=c"
+        );
+    }
+}

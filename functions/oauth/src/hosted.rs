@@ -1,0 +1,232 @@
+//! `GET /oauth2/authorize` and `POST /oauth2/authorize`: the authorization-code flow for a
+//! browser, with Passport's hosted pages.
+//!
+//! 1. GET checks the request. A missing or unknown client, or a redirect URI that is not
+//!    exactly one the client registered, gets an error page and never a redirect; any other
+//!    problem is sent back to the redirect URI as an RFC 6749 error with the `state`. A good
+//!    request is kept server-side for 10 minutes under a random id that only this page
+//!    knows, and the sign-in page is shown.
+//! 2. POST `step=signin` checks the captcha and the password (with the sign-in lockout) and
+//!    shows the consent page naming the client and the scopes.
+//! 3. POST `step=consent` acts once on the decision: `allow` redirects with `code` and the
+//!    unchanged `state`, `deny` with `error=access_denied`.
+
+use crate::grant::{check_request, found, issue_code, redirect_to, AuthRequest, Refused};
+use crate::page::{self, CaptchaView};
+use crate::App;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use http::StatusCode;
+use passport_shared::captcha::{check_captcha, issue_captcha};
+use passport_shared::captcha_render::{self, Kind};
+use passport_shared::domain::Password;
+use passport_shared::identity::sign_in;
+use passport_shared::storage::grants::PendingRequest;
+use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
+
+/// The captcha scenario of the hosted page.
+const SCENARIO: &str = "oauth";
+
+fn redirect_error(redirect_uri: &str, error: &str, state: Option<&str>) -> Result<Reply, ApiError> {
+    let mut pairs = vec![("error", error)];
+    if let Some(state) = state {
+        pairs.push(("state", state));
+    }
+    found(&redirect_to(redirect_uri, &pairs))
+}
+
+async fn captcha(app: &App, now: i64) -> Result<CaptchaView, ApiError> {
+    let key = crypto::random_secret(32);
+    let answer = issue_captcha(
+        &app.identity.captchas,
+        &app.identity.keys,
+        &key,
+        SCENARIO,
+        captcha_render::answer(),
+        now,
+    )
+    .await?;
+    let png = captcha_render::encode(&answer, Kind::Png).map_err(ApiError::internal)?;
+    Ok(CaptchaView {
+        key,
+        png_base64: STANDARD.encode(png),
+        answer: app.expose_captcha.then_some(answer),
+    })
+}
+
+async fn client_name(app: &App, client_id: &str) -> Result<String, ApiError> {
+    Ok(app
+        .identity
+        .sessions
+        .meter
+        .clients
+        .get(client_id)
+        .await?
+        .map(|c| c.name.clone())
+        .unwrap_or_default())
+}
+
+pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let p = &req.params;
+    let request = match check_request(app, p).await {
+        Ok(r) => r,
+        Err(Refused::Page(e)) => {
+            let message = e.message(passport_shared::Dialect::V2, passport_shared::Lang::En);
+            return Ok(page::error(StatusCode::BAD_REQUEST, &message));
+        }
+        Err(Refused::Redirect {
+            rfc,
+            redirect_uri,
+            state,
+            ..
+        }) => return redirect_error(&redirect_uri, rfc, state.as_deref()),
+    };
+    if p.text("response_type").as_deref() != Some("code") {
+        return redirect_error(
+            &request.redirect_uri,
+            "unsupported_response_type",
+            request.state.as_deref(),
+        );
+    }
+    let now = passport_shared::now();
+    let pending = PendingRequest {
+        client_id: request.client.id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        scope: request.scope.clone(),
+        state: request.state.clone(),
+        code_challenge: request.code_challenge.clone(),
+        uid: None,
+    };
+    let id = app.grants.open_request(&pending, now).await?;
+    Ok(page::sign_in(
+        &id,
+        &request.client.name,
+        &captcha(app, now).await?,
+        None,
+    ))
+}
+
+pub async fn decide(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let p = &req.params;
+    let now = passport_shared::now();
+    let expired = || {
+        Ok(page::error(
+            StatusCode::BAD_REQUEST,
+            "This sign-in request has expired or was already answered. Start again from the app.",
+        ))
+    };
+    let Some(id) = p.text("request") else {
+        return expired();
+    };
+    let Some(pending) = app.grants.request(&id, now).await? else {
+        return expired();
+    };
+    let name = client_name(app, &pending.client_id).await?;
+    match (p.text("step").as_deref(), pending.uid) {
+        (Some("consent"), Some(uid)) => {
+            if !app.grants.close_request(&id).await? {
+                return expired();
+            }
+            if p.text("decision").as_deref() != Some("allow") {
+                return redirect_error(
+                    &pending.redirect_uri,
+                    "access_denied",
+                    pending.state.as_deref(),
+                );
+            }
+            let Some(client) = app
+                .identity
+                .sessions
+                .meter
+                .clients
+                .get(&pending.client_id)
+                .await?
+            else {
+                return expired();
+            };
+            let request = AuthRequest {
+                client,
+                redirect_uri: pending.redirect_uri.clone(),
+                scope: pending.scope.clone(),
+                state: pending.state.clone(),
+                code_challenge: pending.code_challenge.clone(),
+            };
+            let code = issue_code(app, &request, uid, now).await?;
+            let mut pairs = vec![("code", code.as_str())];
+            if let Some(state) = &pending.state {
+                pairs.push(("state", state));
+            }
+            found(&redirect_to(&pending.redirect_uri, &pairs))
+        }
+        _ => sign_in_step(app, req, &id, &pending, &name, now).await,
+    }
+}
+
+async fn sign_in_step(
+    app: &App,
+    req: &ApiRequest,
+    id: &str,
+    pending: &PendingRequest,
+    name: &str,
+    now: i64,
+) -> Result<Reply, ApiError> {
+    let p = &req.params;
+    let again = |problem: &'static str| async move {
+        Ok::<_, ApiError>(page::sign_in(
+            id,
+            name,
+            &captcha(app, now).await?,
+            Some(problem),
+        ))
+    };
+    if p.text("step").as_deref() != Some("signin") {
+        return again("Sign in first.").await;
+    }
+    let identity = &app.identity;
+    if let Err(e) = check_captcha(
+        &identity.captchas,
+        &identity.keys,
+        req,
+        SCENARIO,
+        true,
+        ErrorKind::CaptchaInvalid,
+        now,
+    )
+    .await
+    {
+        if e.kind.status().is_server_error() {
+            return Err(e);
+        }
+        return again("The characters in the picture did not match. Try the new picture.").await;
+    }
+    let (Some(login), Some(raw)) = (
+        p.text("username"),
+        p.get("password").filter(|s| !s.is_empty()),
+    ) else {
+        return again("Enter your username and password.").await;
+    };
+    let user = match Password::parse(&raw) {
+        Ok(password) => {
+            let found = if login.contains('@') {
+                identity.users.find_by_email(&login).await?
+            } else {
+                identity.users.find_by_username(&login).await?
+            };
+            sign_in(&identity.users, identity.login, found, &password, now).await
+        }
+        Err(_) => Err(ErrorKind::IncorrectPassword.into()),
+    };
+    let user = match user {
+        Ok(user) => user,
+        Err(e) if e.kind == ErrorKind::AccountLocked => {
+            return again("Too many failed sign-ins: the account is locked for a while.").await
+        }
+        Err(e) if e.kind == ErrorKind::IncorrectPassword => {
+            return again("Wrong username or password.").await
+        }
+        Err(e) => return Err(e),
+    };
+    app.grants.sign_in_request(id, user.uid).await?;
+    let scopes: Vec<&str> = pending.scope.split(' ').filter(|s| !s.is_empty()).collect();
+    Ok(page::consent(id, name, &scopes))
+}

@@ -1,0 +1,244 @@
+//! The standard endpoints, for clients built on ordinary OAuth libraries: `/oauth2/token`
+//! (RFC 6749 §5 answers and errors), `/oauth2/revoke` (RFC 7009), `/oauth2/introspect`
+//! (RFC 7662), `/.well-known/oauth-authorization-server` (RFC 8414) and `/oauth2/jwks`.
+
+use crate::client::{authenticate, presented};
+use crate::grant::grant;
+use crate::App;
+use http::{HeaderValue, StatusCode};
+use passport_shared::response::respond;
+use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+use serde_json::{json, Value};
+
+/// The RFC 6749 §5.2 error of a refusal, and its status.
+pub fn rfc_error(e: &ApiError) -> (StatusCode, &'static str) {
+    use ErrorKind::*;
+    match e.kind {
+        ClientIdRequired | ClientNotFound | ClientSecretRequired | ClientSecretMismatch => {
+            (StatusCode::UNAUTHORIZED, "invalid_client")
+        }
+        AuthCodeInvalid | RefreshTokenInvalid | IncorrectPassword | AccountLocked => {
+            (StatusCode::BAD_REQUEST, "invalid_grant")
+        }
+        GrantMismatch => (StatusCode::BAD_REQUEST, "unauthorized_client"),
+        GrantTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+        ScopeDenied => (StatusCode::BAD_REQUEST, "invalid_scope"),
+        Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        _ if e.kind.status().is_server_error() => {
+            (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
+        _ => (StatusCode::BAD_REQUEST, "invalid_request"),
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Reply {
+    let mut response = respond(status, "application/json; charset=utf-8", body.to_string());
+    response
+        .headers_mut()
+        .insert("pragma", HeaderValue::from_static("no-cache"));
+    Reply::Raw(response)
+}
+
+/// A refusal as RFC 6749 writes it. The description is the catalog's English text, never a
+/// cause; internal causes are logged.
+fn refusal(e: ApiError, basic: bool) -> Reply {
+    let (status, error) = rfc_error(&e);
+    if status.is_server_error() {
+        tracing::error!(kind = ?e.kind, cause = e.cause().unwrap_or(""), "oauth2 request failed");
+    }
+    let description = e.message(passport_shared::Dialect::V2, passport_shared::Lang::En);
+    let mut reply = json_response(
+        status,
+        &json!({"error": error, "error_description": description}),
+    );
+    if let (true, Reply::Raw(r)) = (basic && status == StatusCode::UNAUTHORIZED, &mut reply) {
+        r.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"passport\""),
+        );
+    }
+    reply
+}
+
+pub async fn token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let creds = match presented(req) {
+        Ok(c) => c,
+        Err(e) => return Ok(refusal(e, true)),
+    };
+    let outcome = async {
+        let client = authenticate(app, &creds, true).await?;
+        grant(app, &client, &req.params, passport_shared::now()).await
+    }
+    .await;
+    Ok(match outcome {
+        Ok(issued) => {
+            let mut body = json!({
+                "access_token": issued.access_token,
+                "token_type": "Bearer",
+                "expires_in": issued.expires_in,
+                "scope": issued.scope,
+            });
+            if !issued.refresh_token.is_empty() {
+                body["refresh_token"] = json!(issued.refresh_token);
+            }
+            json_response(StatusCode::OK, &body)
+        }
+        Err(e) => refusal(e, creds.basic),
+    })
+}
+
+/// What a presented token is, if anything live.
+enum Found {
+    Access(
+        passport_shared::token::Claims,
+        passport_shared::storage::sessions::TokenRecord,
+    ),
+    Refresh(passport_shared::storage::sessions::TokenRecord),
+}
+
+async fn find(app: &App, token: &str, now: i64) -> Result<Option<Found>, ApiError> {
+    let sessions = &app.identity.sessions;
+    if token.contains('.') {
+        if let Ok(claims) = sessions.keys().verify(token) {
+            return Ok(sessions
+                .record(&claims.jti)
+                .await?
+                .filter(|r| r.expires_at > now)
+                .map(|r| Found::Access(claims, r)));
+        }
+        return Ok(None);
+    }
+    Ok(sessions
+        .refresh_record(token, now)
+        .await?
+        .map(Found::Refresh))
+}
+
+pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let creds = match presented(req) {
+        Ok(c) => c,
+        Err(e) => return Ok(refusal(e, true)),
+    };
+    let client = match authenticate(app, &creds, true).await {
+        Ok(c) => c,
+        Err(e) => return Ok(refusal(e, creds.basic)),
+    };
+    let Some(token) = req.params.text("token") else {
+        return Ok(refusal(ApiError::invalid("token"), false));
+    };
+    let now = passport_shared::now();
+    // RFC 7009 §2.2: unknown, expired and other clients' tokens are answered 200 too.
+    let record = match find(app, &token, now).await? {
+        Some(Found::Access(_, r)) | Some(Found::Refresh(r)) => Some(r),
+        None => None,
+    };
+    if let Some(r) = record.filter(|r| r.client_id == client.id) {
+        app.identity
+            .sessions
+            .end_family_of(r.uid, &r.family)
+            .await?;
+    }
+    Ok(json_response(StatusCode::OK, &json!({})))
+}
+
+pub async fn introspect(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let creds = match presented(req) {
+        Ok(c) => c,
+        Err(e) => return Ok(refusal(e, true)),
+    };
+    // Resource servers introspect: a confidential client is required.
+    if let Err(e) = authenticate(app, &creds, false).await {
+        return Ok(refusal(e, creds.basic));
+    }
+    let Some(token) = req.params.text("token") else {
+        return Ok(refusal(ApiError::invalid("token"), false));
+    };
+    let now = passport_shared::now();
+    let body = match find(app, &token, now).await? {
+        Some(Found::Access(claims, r)) => json!({
+            "active": true,
+            "scope": r.scope,
+            "client_id": r.client_id,
+            "sub": claims.sub,
+            "aud": claims.aud,
+            "iss": claims.iss,
+            "jti": claims.jti,
+            "exp": r.expires_at,
+            "iat": r.created_at,
+            "token_type": "Bearer",
+        }),
+        Some(Found::Refresh(r)) => json!({
+            "active": true,
+            "scope": r.scope,
+            "client_id": r.client_id,
+            "sub": r.uid.to_string(),
+            "exp": r.expires_at,
+            "iat": r.created_at,
+            "token_type": "refresh_token",
+        }),
+        None => json!({ "active": false }),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// The base URL clients reach this API at: `PUBLIC_URL` semantics without configuration,
+/// from the request's host (plain HTTP only for loopback hosts).
+pub fn base_url(req: &ApiRequest) -> String {
+    let host = req.header("host").unwrap_or("localhost");
+    let local =
+        host.starts_with("127.0.0.1") || host.starts_with("localhost") || host.starts_with("[::1]");
+    let scheme = req
+        .header("x-forwarded-proto")
+        .unwrap_or(if local { "http" } else { "https" });
+    format!("{scheme}://{host}")
+}
+
+pub async fn metadata(_app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let base = base_url(req);
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "issuer": base,
+            "authorization_endpoint": format!("{base}/oauth2/authorize"),
+            "token_endpoint": format!("{base}/oauth2/token"),
+            "revocation_endpoint": format!("{base}/oauth2/revoke"),
+            "introspection_endpoint": format!("{base}/oauth2/introspect"),
+            "jwks_uri": format!("{base}/oauth2/jwks"),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "password", "client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_signing_alg_values_supported": ["EdDSA"],
+        }),
+    ))
+}
+
+pub async fn jwks(app: &App) -> Result<Reply, ApiError> {
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "keys": [app.identity.keys.jwk()] }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_map_onto_rfc_6749_errors() {
+        let e = |k| rfc_error(&ApiError::new(k)).1;
+        assert_eq!(e(ErrorKind::ClientSecretMismatch), "invalid_client");
+        assert_eq!(e(ErrorKind::AuthCodeInvalid), "invalid_grant");
+        assert_eq!(e(ErrorKind::RefreshTokenInvalid), "invalid_grant");
+        assert_eq!(e(ErrorKind::GrantTypeInvalid), "unsupported_grant_type");
+        assert_eq!(e(ErrorKind::GrantMismatch), "unauthorized_client");
+        assert_eq!(e(ErrorKind::ScopeDenied), "invalid_scope");
+        assert_eq!(e(ErrorKind::AuthCodeRequired), "invalid_request");
+        assert_eq!(
+            rfc_error(&ApiError::internal("x")).0,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! v1 `POST /apis/Oauth/accessToken` and v2 `POST /api/Oauth/accessToken`: the grants of
+//! [`crate::grant`] with the documents' answer (`access_token`, `refresh_token`,
+//! `expires_in`, `remind_in`, `uid`) and codes 2012xx.
+
+use crate::client::{authenticate, presented};
+use crate::grant::grant;
+use crate::App;
+use passport_shared::{ApiError, ApiRequest, Reply};
+
+pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let client = authenticate(app, &presented(req)?, true).await?;
+    let issued = grant(app, &client, &req.params, passport_shared::now()).await?;
+    let mut out = serde_json::json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "remind_in": issued.expires_in,
+        "uid": issued.uid,
+        "scope": issued.scope,
+    });
+    if !issued.refresh_token.is_empty() {
+        out["refresh_token"] = serde_json::json!(issued.refresh_token);
+    }
+    Reply::of(&out)
+}

@@ -1,0 +1,291 @@
+//! OAuth clients (AppKey / AppSecret), registered by the operator CLI.
+//!
+//! A client has a name, its secret as a SHA-256 (none for a public client, which must use
+//! PKCE), exact redirect URIs, allowed grant types, scopes, whether it is first-party (only
+//! those may use the password grant), and per-API hourly limits (`"*"` for every API not
+//! named). Reads are cached in the function for a short while: a client is read on almost
+//! every request, and changes to it are rare.
+
+use super::attr::{get_b, get_n, get_s, n, s, Item};
+use super::{keys, sdk_error, StoreError};
+use crate::crypto;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a read client is trusted before it is read again.
+const CACHE_FOR: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    /// SHA-256 of the secret; `None` for a public client.
+    pub secret_hash: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub first_party: bool,
+    /// API (`apis/Services/location`, or `*`) → calls per hour.
+    pub limits: BTreeMap<String, u32>,
+    pub created_at: i64,
+}
+
+impl Client {
+    /// Whether `secret` is this client's (constant time; a public client has none).
+    pub fn secret_matches(&self, secret: &str) -> bool {
+        match &self.secret_hash {
+            Some(hash) => crypto::same(&crypto::sha256_hex(secret), hash),
+            None => false,
+        }
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+
+    /// Exact, byte-for-byte match against a registered URI.
+    pub fn redirect_allowed(&self, uri: &str) -> bool {
+        self.redirect_uris.iter().any(|r| r == uri)
+    }
+
+    pub fn grant_allowed(&self, grant: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant)
+    }
+
+    /// The hourly limit of `api` for this client, if it has one of its own.
+    pub fn limit_for(&self, api: &str) -> Option<u32> {
+        self.limits
+            .get(api)
+            .or_else(|| self.limits.get("*"))
+            .copied()
+    }
+}
+
+fn strings(item: &Item, k: &str) -> Vec<String> {
+    item.get(k)
+        .and_then(|v| v.as_l().ok())
+        .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+        .unwrap_or_default()
+}
+
+fn client_from(item: &Item) -> Option<Client> {
+    let limits = item
+        .get("limits")
+        .and_then(|v| v.as_m().ok())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_n().ok()?.parse().ok()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Client {
+        id: get_s(item, "client_id")?,
+        name: get_s(item, "name").unwrap_or_default(),
+        secret_hash: get_s(item, "secret_hash"),
+        redirect_uris: strings(item, "redirect_uris"),
+        grant_types: strings(item, "grant_types"),
+        scopes: strings(item, "scopes"),
+        first_party: get_b(item, "first_party"),
+        limits,
+        created_at: get_n(item, "created_at").unwrap_or_default(),
+    })
+}
+
+fn list(values: &[String]) -> AttributeValue {
+    AttributeValue::L(values.iter().map(s).collect())
+}
+
+fn limits(limits: &BTreeMap<String, u32>) -> AttributeValue {
+    AttributeValue::M(limits.iter().map(|(k, v)| (k.clone(), n(v))).collect())
+}
+
+type Cache = Mutex<HashMap<String, (Instant, Option<Arc<Client>>)>>;
+
+pub struct Clients {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    cache: Cache,
+}
+
+impl Clients {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Clients {
+        Clients {
+            client,
+            table: table.into(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Registers a client; fails if the id exists.
+    pub async fn create(&self, c: &Client) -> Result<(), StoreError> {
+        let key = keys::client(&c.id);
+        let mut item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(key.pk)),
+            (keys::SK.to_owned(), s(key.sk)),
+            (keys::GSI1_PK.to_owned(), s(keys::CLIENTS_INDEX)),
+            (keys::GSI1_SK.to_owned(), s(&c.id)),
+            ("type".to_owned(), s("client")),
+            ("client_id".to_owned(), s(&c.id)),
+            ("name".to_owned(), s(&c.name)),
+            ("redirect_uris".to_owned(), list(&c.redirect_uris)),
+            ("grant_types".to_owned(), list(&c.grant_types)),
+            ("scopes".to_owned(), list(&c.scopes)),
+            (
+                "first_party".to_owned(),
+                AttributeValue::Bool(c.first_party),
+            ),
+            ("limits".to_owned(), limits(&c.limits)),
+            ("created_at".to_owned(), n(c.created_at)),
+        ]);
+        if let Some(hash) = &c.secret_hash {
+            item.insert("secret_hash".to_owned(), s(hash));
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Sets a client's hourly limits (a plan change). Returns false for an unknown client.
+    pub async fn set_limits(
+        &self,
+        id: &str,
+        new: &BTreeMap<String, u32>,
+    ) -> Result<bool, StoreError> {
+        let key = keys::client(id);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .update_expression("SET limits = :l")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":l", limits(new))
+            .send()
+            .await;
+        self.cache.lock().expect("cache lock").remove(id);
+        match out {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// A client by id, from the cache when it was read in the last [`CACHE_FOR`].
+    pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, StoreError> {
+        if let Some((at, c)) = self.cache.lock().expect("cache lock").get(id) {
+            if at.elapsed() < CACHE_FOR {
+                return Ok(c.clone());
+            }
+        }
+        let key = keys::client(id);
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        let found = item.as_ref().and_then(client_from).map(Arc::new);
+        self.cache
+            .lock()
+            .expect("cache lock")
+            .insert(id.to_owned(), (Instant::now(), found.clone()));
+        Ok(found)
+    }
+
+    /// Every client (for the operator CLI).
+    pub async fn list(&self) -> Result<Vec<Client>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .key_condition_expression("gsi1pk = :p")
+                .expression_attribute_values(":p", s(keys::CLIENTS_INDEX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            out.extend(page.items().iter().filter_map(client_from));
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+}
+
+/// A new client id: 15 random digits, like the documents' AppKeys.
+pub fn new_client_id() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let first = rng.random_range(1..=9u8);
+    let rest: String = (0..14)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect();
+    format!("{first}{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        Client {
+            id: new_client_id(),
+            name: "Demo".into(),
+            secret_hash: Some(crypto::sha256_hex("s3cret")),
+            redirect_uris: vec!["https://app.example.com/cb".into()],
+            grant_types: vec!["authorization_code".into()],
+            scopes: vec!["basic".into()],
+            first_party: false,
+            limits: BTreeMap::from([("*".into(), 100), ("apis/Services/location".into(), 5)]),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn redirect_uris_match_exactly() {
+        let c = client();
+        assert!(c.redirect_allowed("https://app.example.com/cb"));
+        for near in [
+            "https://app.example.com/cb/",
+            "https://APP.example.com/cb",
+            "https://app.example.com/cb?x=1",
+            "http://app.example.com/cb",
+            "https://app.example.com/CB",
+        ] {
+            assert!(!c.redirect_allowed(near), "{near}");
+        }
+    }
+
+    #[test]
+    fn secrets_and_limits() {
+        let c = client();
+        assert!(c.secret_matches("s3cret"));
+        assert!(!c.secret_matches("s3cret "));
+        assert_eq!(c.limit_for("apis/Services/location"), Some(5));
+        assert_eq!(c.limit_for("api/Image/disorder"), Some(100));
+        assert_eq!(new_client_id().len(), 15);
+    }
+}

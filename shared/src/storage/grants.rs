@@ -1,0 +1,255 @@
+//! OAuth authorization codes and the pending requests of the hosted sign-in page.
+//!
+//! Codes are 160-bit random, stored only as SHA-256, live at most [`CODE_LIFETIME`] seconds
+//! and are redeemed by one conditional write: the first redemption marks the code used;
+//! another one finds it used and learns which session family the first one started, so that
+//! family can be ended (RFC 6749 §4.1.2).
+
+use super::attr::{get_b, get_n, get_s, n, s, Item};
+use super::{keys, sdk_error, StoreError};
+use crate::crypto;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use std::collections::HashMap;
+
+/// Seconds an authorization code lives.
+pub const CODE_LIFETIME: i64 = 600;
+/// Seconds a pending hosted-page request lives.
+pub const REQUEST_LIFETIME: i64 = 600;
+
+/// What a code stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub uid: u64,
+    pub scope: String,
+    /// The PKCE S256 challenge, when the client sent one.
+    pub code_challenge: Option<String>,
+}
+
+/// Why a code was not redeemed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRefused {
+    /// Unknown or expired.
+    Invalid,
+    /// Used before: the session family its first redemption started (if it got that far).
+    Replayed { uid: u64, family: Option<String> },
+}
+
+/// An authorization request waiting on the hosted page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PendingRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    /// Set once the user has signed in on the page.
+    pub uid: Option<u64>,
+}
+
+pub struct Grants {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+fn opt(item: &mut Item, k: &str, v: &Option<String>) {
+    if let Some(v) = v {
+        item.insert(k.to_owned(), s(v));
+    }
+}
+
+impl Grants {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Grants {
+        Grants {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Stores a new code for `grant` and returns it.
+    pub async fn issue_code(&self, grant: &CodeGrant, now: i64) -> Result<String, StoreError> {
+        let code = crypto::random_hex(20);
+        let key = keys::auth_code(&crypto::sha256_hex(&code));
+        let mut item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(key.pk)),
+            (keys::SK.to_owned(), s(key.sk)),
+            ("type".to_owned(), s("auth_code")),
+            ("client_id".to_owned(), s(&grant.client_id)),
+            ("redirect_uri".to_owned(), s(&grant.redirect_uri)),
+            ("uid".to_owned(), n(grant.uid)),
+            ("scope".to_owned(), s(&grant.scope)),
+            ("used".to_owned(), AttributeValue::Bool(false)),
+            ("code_expires".to_owned(), n(now + CODE_LIFETIME)),
+            (keys::TTL.to_owned(), n(now + CODE_LIFETIME + 86_400)),
+        ]);
+        opt(&mut item, "code_challenge", &grant.code_challenge);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(code)
+    }
+
+    /// Redeems a code, once.
+    pub async fn redeem_code(
+        &self,
+        code: &str,
+        now: i64,
+    ) -> Result<Result<CodeGrant, CodeRefused>, StoreError> {
+        let key = keys::auth_code(&crypto::sha256_hex(code.trim()));
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .update_expression("SET used = :t, used_at = :now")
+            .condition_expression("attribute_exists(pk) AND used = :f AND code_expires > :now")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(out) => {
+                let item = out.attributes.unwrap_or_default();
+                Ok(Ok(CodeGrant {
+                    client_id: get_s(&item, "client_id").unwrap_or_default(),
+                    redirect_uri: get_s(&item, "redirect_uri").unwrap_or_default(),
+                    uid: get_n(&item, "uid").unwrap_or_default() as u64,
+                    scope: get_s(&item, "scope").unwrap_or_default(),
+                    code_challenge: get_s(&item, "code_challenge"),
+                }))
+            }
+            Err(e) => {
+                let Some(service) = e.as_service_error() else {
+                    return Err(sdk_error(e));
+                };
+                if let aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(f) = service {
+                    return Ok(Err(match f.item() {
+                        Some(item) if get_b(item, "used") => CodeRefused::Replayed {
+                            uid: get_n(item, "uid").unwrap_or_default() as u64,
+                            family: get_s(item, "family"),
+                        },
+                        _ => CodeRefused::Invalid,
+                    }));
+                }
+                Err(sdk_error(e))
+            }
+        }
+    }
+
+    /// Records the session family a redeemed code started (what a replay ends).
+    pub async fn record_family(&self, code: &str, family: &str) -> Result<(), StoreError> {
+        let key = keys::auth_code(&crypto::sha256_hex(code.trim()));
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .update_expression("SET #f = :f")
+            .expression_attribute_names("#f", "family")
+            .expression_attribute_values(":f", s(family))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Stores a pending request; returns its id (a bearer secret of the browser's page).
+    pub async fn open_request(
+        &self,
+        request: &PendingRequest,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        let id = crypto::random_secret(32);
+        let key = keys::auth_request(&crypto::sha256_hex(&id));
+        let mut item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(key.pk)),
+            (keys::SK.to_owned(), s(key.sk)),
+            ("type".to_owned(), s("auth_request")),
+            ("client_id".to_owned(), s(&request.client_id)),
+            ("redirect_uri".to_owned(), s(&request.redirect_uri)),
+            ("scope".to_owned(), s(&request.scope)),
+            ("request_expires".to_owned(), n(now + REQUEST_LIFETIME)),
+            (keys::TTL.to_owned(), n(now + REQUEST_LIFETIME + 3600)),
+        ]);
+        opt(&mut item, "state", &request.state);
+        opt(&mut item, "code_challenge", &request.code_challenge);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(id)
+    }
+
+    /// A pending request that has not expired.
+    pub async fn request(&self, id: &str, now: i64) -> Result<Option<PendingRequest>, StoreError> {
+        let key = keys::auth_request(&crypto::sha256_hex(id));
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        Ok(item
+            .filter(|i| get_n(i, "request_expires").unwrap_or(0) > now)
+            .map(|i| PendingRequest {
+                client_id: get_s(&i, "client_id").unwrap_or_default(),
+                redirect_uri: get_s(&i, "redirect_uri").unwrap_or_default(),
+                scope: get_s(&i, "scope").unwrap_or_default(),
+                state: get_s(&i, "state"),
+                code_challenge: get_s(&i, "code_challenge"),
+                uid: get_n(&i, "uid").map(|u| u as u64),
+            }))
+    }
+
+    /// Records who signed in on the page of a pending request.
+    pub async fn sign_in_request(&self, id: &str, uid: u64) -> Result<(), StoreError> {
+        let key = keys::auth_request(&crypto::sha256_hex(id));
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .update_expression("SET uid = :u")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":u", n(uid))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Ends a pending request (consent given or refused); false when it was already gone,
+    /// so a decision is acted on once.
+    pub async fn close_request(&self, id: &str) -> Result<bool, StoreError> {
+        let key = keys::auth_request(&crypto::sha256_hex(id));
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+}

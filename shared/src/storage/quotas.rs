@@ -1,0 +1,207 @@
+//! Per-client hourly quotas, one counter item per (client, API, hour).
+//!
+//! A call is counted by one conditional update: `hits + 1` only while `hits < limit`, so
+//! however many calls race, exactly `limit` are counted and the rest refused. The hour is
+//! part of the key, so a new hour starts from zero by itself: enforcement never waits for a
+//! reset. Resets are extra: an operator's reset (after a plan change) deletes a client's
+//! current windows, and the hourly sweep deletes the items of ended hours (the TTL would,
+//! later).
+
+use super::attr::{get_n, get_s, n, s};
+use super::{keys, sdk_error, StoreError};
+use aws_sdk_dynamodb::types::ReturnValue;
+
+/// The hour `now` falls in.
+pub fn window(now: i64) -> i64 {
+    now.div_euclid(3600)
+}
+
+/// The outcome of counting a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    /// Counted; this many calls remain in the hour.
+    Counted { remaining: u32 },
+    /// The hour's quota is used up.
+    Exhausted,
+}
+
+pub struct Quotas {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl Quotas {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Quotas {
+        Quotas {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Counts one call of `client_id` to `api` against `limit` per hour.
+    pub async fn hit(
+        &self,
+        client_id: &str,
+        api: &str,
+        limit: u32,
+        now: i64,
+    ) -> Result<Hit, StoreError> {
+        let w = window(now);
+        let key = keys::quota_window(client_id, api, w);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .update_expression(
+                "SET hits = if_not_exists(hits, :zero) + :one, api = :api, #w = :w, \
+                 gsi1pk = :g, gsi1sk = :k, expires_at = :ttl",
+            )
+            .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+            .expression_attribute_names("#w", "window")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":api", s(api))
+            .expression_attribute_values(":w", n(w))
+            .expression_attribute_values(":g", s(keys::quota_windows(w)))
+            .expression_attribute_values(":k", s(format!("{client_id}#{api}")))
+            .expression_attribute_values(":ttl", n((w + 2) * 3600))
+            .expression_attribute_values(":limit", n(limit))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match out {
+            Ok(out) => {
+                let hits = out
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| get_n(a, "hits"))
+                    .unwrap_or(1);
+                Ok(Hit::Counted {
+                    remaining: (i64::from(limit) - hits).max(0) as u32,
+                })
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Hit::Exhausted)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// The calls counted this hour, per API, for one client.
+    pub async fn used(&self, client_id: &str, now: i64) -> Result<Vec<(String, u32)>, StoreError> {
+        let w = window(now);
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :p AND begins_with(sk, :w)")
+            .expression_attribute_values(":p", s(format!("QUOTA#{client_id}")))
+            .expression_attribute_values(":w", s(format!("{w}#")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(page
+            .items()
+            .iter()
+            .filter_map(|i| Some((get_s(i, "api")?, get_n(i, "hits")? as u32)))
+            .collect())
+    }
+
+    /// An operator's reset: the client's counters of this hour (of one API, or all) start
+    /// again from zero. Returns how many counters were reset.
+    pub async fn reset(
+        &self,
+        client_id: &str,
+        api: Option<&str>,
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let w = window(now);
+        let prefix = match api {
+            Some(api) => keys::quota_window(client_id, api, w).sk,
+            None => format!("{w}#"),
+        };
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :p AND begins_with(sk, :w)")
+            .expression_attribute_values(":p", s(format!("QUOTA#{client_id}")))
+            .expression_attribute_values(":w", s(prefix))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let mut count = 0;
+        for item in page.items() {
+            // A window of another API whose name merely starts with `api` is not this one.
+            if api.is_some_and(|a| get_s(item, "api").as_deref() != Some(a)) {
+                continue;
+            }
+            self.delete(item).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// The hourly sweep: deletes the counters of the `hours` ended hours before `now`'s.
+    pub async fn sweep(&self, now: i64, hours: i64) -> Result<usize, StoreError> {
+        let current = window(now);
+        let mut count = 0;
+        for w in (current - hours)..current {
+            let mut start = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(keys::GSI1)
+                    .key_condition_expression("gsi1pk = :g")
+                    .expression_attribute_values(":g", s(keys::quota_windows(w)))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                for item in page.items() {
+                    self.delete(item).await?;
+                    count += 1;
+                }
+                match page.last_evaluated_key {
+                    Some(k) if !k.is_empty() => start = Some(k),
+                    _ => break,
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    async fn delete(&self, item: &super::attr::Item) -> Result<(), StoreError> {
+        let (Some(pk), Some(sk)) = (get_s(item, keys::PK), get_s(item, keys::SK)) else {
+            return Ok(());
+        };
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn windows_are_hours() {
+        assert_eq!(super::window(0), 0);
+        assert_eq!(super::window(3599), 0);
+        assert_eq!(super::window(3600), 1);
+    }
+}
