@@ -6,6 +6,8 @@ mod gateway;
 mod guestbook;
 mod images;
 mod location;
+mod oauth;
+mod oauth_standard;
 mod profiles;
 mod reset;
 mod users;

@@ -8,6 +8,8 @@
 //! Tests share the stack and isolate their data by making every name, address and number
 //! they use unique to the test.
 
+pub mod browser;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -208,6 +210,24 @@ impl TestApp {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).expect("invoke prints JSON")
+    }
+}
+
+impl TestApp {
+    /// Runs the operator CLI against this stack; returns what it printed, as JSON.
+    pub fn admin(&self, args: &[&str]) -> Value {
+        let out = Command::new(bin_dir().join("passport-admin"))
+            .arg("--stack")
+            .arg(&self.stack.stack_file)
+            .args(args)
+            .output()
+            .expect("run passport-admin");
+        assert!(
+            out.status.success(),
+            "passport-admin {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
     }
 }
 

@@ -1,0 +1,223 @@
+//! A headless Chromium driven through ChromeDriver's W3C WebDriver protocol (Debian's
+//! `chromium` and `chromium-driver`, installed by `scripts/install-local-stack`), and a
+//! loopback listener that plays an OAuth client's redirect URI.
+
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// One browser session; the driver process ends when this is dropped.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let port = free_port();
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{driver_path}: {e} (scripts/install-local-stack installs it)"));
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await {
+                if r.json::<Value>().await.is_ok_and(|v| v["value"]["ready"] == true) {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = std::env::temp_dir().join(format!("passport-chromium-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ];
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.push(format!("--user-data-dir={}", profile.display()));
+        let mut browser = Browser {
+            driver,
+            base,
+            session: String::new(),
+            http,
+            _profile: TempDir(profile),
+        };
+        let created = browser
+            .call(
+                reqwest::Method::POST,
+                "/session",
+                json!({"capabilities": {"alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": {"binary": chromium, "args": all}
+                }}}),
+            )
+            .await;
+        browser.session = created["sessionId"].as_str().expect("a WebDriver session").to_owned();
+        browser
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let reply: Value = request
+            .send()
+            .await
+            .expect("WebDriver request")
+            .json()
+            .await
+            .expect("WebDriver answers JSON");
+        if let Some(error) = reply["value"]["error"].as_str() {
+            panic!("WebDriver {path}: {error}: {}", reply["value"]["message"]);
+        }
+        reply["value"].clone()
+    }
+
+    fn at(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session)
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, &self.at("/url"), json!({"url": url})).await;
+    }
+
+    pub async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, &self.at("/url"), Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The element matching a CSS selector, waiting up to 10 s for it.
+    pub async fn find(&self, css: &str) -> String {
+        for _ in 0..100 {
+            let reply: Value = self
+                .http
+                .post(format!("{}{}", self.base, self.at("/element")))
+                .json(&json!({"using": "css selector", "value": css}))
+                .send()
+                .await
+                .expect("WebDriver request")
+                .json()
+                .await
+                .expect("JSON");
+            if let Some(id) = reply["value"][ELEMENT].as_str() {
+                return id.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no element {css} at {}", self.url().await);
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::POST, &self.at(&format!("/element/{el}/value")), json!({"text": text}))
+            .await;
+    }
+
+    pub async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::POST, &self.at(&format!("/element/{el}/click")), json!({}))
+            .await;
+    }
+
+    pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::GET, &self.at(&format!("/element/{el}/attribute/{name}")), Value::Null)
+            .await
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::GET, &self.at(&format!("/element/{el}/text")), Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // The driver ends the browser it started when it stops.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// A loopback HTTP listener standing in for a client's redirect URI: it answers every
+/// request with a short page and hands over the request targets it saw.
+pub struct Callback {
+    pub url: String,
+    hits: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl Callback {
+    pub async fn start() -> Callback {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://127.0.0.1:{}/callback", listener.local_addr().unwrap().port());
+        let (tx, hits) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if let Some(target) = head.split_whitespace().nth(1) {
+                    let _ = tx.send(target.to_owned());
+                }
+                let body = "signed in";
+                let _ = stream
+                    .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).as_bytes())
+                    .await;
+            }
+        });
+        Callback { url, hits }
+    }
+
+    /// The next request target (path and query) the listener saw, waiting up to 15 s.
+    pub async fn next(&mut self) -> String {
+        tokio::time::timeout(Duration::from_secs(15), self.hits.recv())
+            .await
+            .expect("the redirect arrives")
+            .expect("listener alive")
+    }
+}
