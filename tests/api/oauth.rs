@@ -10,8 +10,16 @@ const REDIRECT: &str = "https://app.example.com/cb";
 pub fn client(app: &TestApp, extra: &[&str]) -> (String, Option<String>) {
     let name = format!("App {}", app.run);
     let mut args = vec![
-        "client", "create", "--name", &name, "--redirect-uri", REDIRECT, "--scope", "basic",
-        "--scope", "profile",
+        "client",
+        "create",
+        "--name",
+        &name,
+        "--redirect-uri",
+        REDIRECT,
+        "--scope",
+        "basic",
+        "--scope",
+        "profile",
     ];
     args.extend_from_slice(extra);
     let out = app.admin(&args);
@@ -28,10 +36,19 @@ pub async fn user(app: &TestApp, tag: &str) -> (String, String, String) {
     app.register(&username, &app.email(tag), &password).await;
     let (status, body) = app.login(&username, &password).await;
     assert_eq!(status, 200, "{body}");
-    (username, password, body["access_token"].as_str().unwrap().to_owned())
+    (
+        username,
+        password,
+        body["access_token"].as_str().unwrap().to_owned(),
+    )
 }
 
-async fn post(app: &TestApp, path: &str, form: &[(&str, &str)], bearer: Option<&str>) -> (u16, Value) {
+async fn post(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    bearer: Option<&str>,
+) -> (u16, Value) {
     let mut request = app.http.post(app.url(path)).form(form);
     if let Some(token) = bearer {
         request = request.bearer_auth(token);
@@ -48,7 +65,12 @@ async fn v1_code(app: &TestApp, client_id: &str, user_token: &str) -> String {
     let (status, body) = post(
         app,
         "/apis/Oauth/authorize",
-        &[("response_type", "json"), ("client_id", client_id), ("redirect_uri", REDIRECT), ("state", "s1")],
+        &[
+            ("response_type", "json"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("state", "s1"),
+        ],
         Some(user_token),
     )
     .await;
@@ -93,8 +115,18 @@ async fn v1_codes_tokens_info_limit_revoke_and_delete() {
     // The code again: refused, and what it issued the first time is withdrawn.
     let (status, body) = v1_exchange(&app, &id, &secret, &code).await;
     assert_eq!((status, code_of(&body)), (400, Some(201102)), "{body}");
-    let (status, body) = post(&app, "/apis/Oauth/info", &[("access_token", first_token)], None).await;
-    assert_eq!((status, code_of(&body)), (401, Some(201203)), "replay revoked it: {body}");
+    let (status, body) = post(
+        &app,
+        "/apis/Oauth/info",
+        &[("access_token", first_token)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (401, Some(201203)),
+        "replay revoked it: {body}"
+    );
 
     let code = v1_code(&app, &id, &user_token).await;
     let (_, pair) = v1_exchange(&app, &id, &secret, &code).await;
@@ -125,7 +157,10 @@ async fn v1_codes_tokens_info_limit_revoke_and_delete() {
     // Two calls so far: this one, and the one above with the replayed code's token (a call
     // with a validly signed token of the client counts, even when its session has ended:
     // the count runs beside the token read, not after it).
-    assert_eq!(entry, json!({"api": "apis/Oauth/info", "limit": 50, "limit_time_unit": "HOURS", "remaining_hits": 48}));
+    assert_eq!(
+        entry,
+        json!({"api": "apis/Oauth/info", "limit": 50, "limit_time_unit": "HOURS", "remaining_hits": 48})
+    );
 
     // Refresh rotates; the old refresh token replayed ends the chain.
     let old_refresh = pair["refresh_token"].as_str().unwrap().to_owned();
@@ -135,7 +170,13 @@ async fn v1_codes_tokens_info_limit_revoke_and_delete() {
             post(
                 app,
                 "/apis/Oauth/accessToken",
-                &[("client_id", &id), ("client_secret", &secret), ("grant_type", "refresh_token"), ("redirect_uri", REDIRECT), ("refresh_token", &r)],
+                &[
+                    ("client_id", &id),
+                    ("client_secret", &secret),
+                    ("grant_type", "refresh_token"),
+                    ("redirect_uri", REDIRECT),
+                    ("refresh_token", &r),
+                ],
                 None,
             )
             .await
@@ -146,7 +187,13 @@ async fn v1_codes_tokens_info_limit_revoke_and_delete() {
     let rotated_token = rotated["access_token"].as_str().unwrap().to_owned();
     let (status, body) = refresh(old_refresh).await;
     assert_eq!((status, code_of(&body)), (401, Some(201209)), "{body}");
-    let (status, _) = post(&app, "/apis/Oauth/info", &[("access_token", &rotated_token)], None).await;
+    let (status, _) = post(
+        &app,
+        "/apis/Oauth/info",
+        &[("access_token", &rotated_token)],
+        None,
+    )
+    .await;
     assert_eq!(status, 401, "the replay ended the whole chain");
 
     // revoke: a new pair, the old one dead at once; delete: dead.
@@ -182,12 +229,37 @@ async fn authorize_errors_in_both_dialects_and_exact_redirect_uris() {
             json(request.send().await.unwrap()).await
         }
     };
-    let base = |rt: &str, redirect: &str| vec![("response_type", rt.to_owned()), ("client_id", id.clone()), ("redirect_uri", redirect.to_owned())];
+    let base = |rt: &str, redirect: &str| {
+        vec![
+            ("response_type", rt.to_owned()),
+            ("client_id", id.clone()),
+            ("redirect_uri", redirect.to_owned()),
+        ]
+    };
     for (path, missing, bad_type, unknown, mismatch, no_token) in [
-        ("/apis/Oauth/authorize", 201105, 201106, 201103, 201104, 200010),
-        ("/api/Oauth/authorize", 201101, 201102, 201103, 201104, 201202),
+        (
+            "/apis/Oauth/authorize",
+            201105,
+            201106,
+            201103,
+            201104,
+            200010,
+        ),
+        (
+            "/api/Oauth/authorize",
+            201101,
+            201102,
+            201103,
+            201104,
+            201202,
+        ),
     ] {
-        let (s, b) = ask(path, vec![("response_type", "json".into()), ("client_id", id.clone())], Some(token.clone())).await;
+        let (s, b) = ask(
+            path,
+            vec![("response_type", "json".into()), ("client_id", id.clone())],
+            Some(token.clone()),
+        )
+        .await;
         assert_eq!((s, code_of(&b)), (400, Some(missing)), "{path}: {b}");
         let (s, b) = ask(path, base("token", REDIRECT), Some(token.clone())).await;
         assert_eq!((s, code_of(&b)), (400, Some(bad_type)), "{path}: {b}");
@@ -203,7 +275,11 @@ async fn authorize_errors_in_both_dialects_and_exact_redirect_uris() {
             "http://app.example.com/cb",
         ] {
             let (s, b) = ask(path, base("json", variant), Some(token.clone())).await;
-            assert_eq!((s, code_of(&b)), (400, Some(mismatch)), "{path} {variant}: {b}");
+            assert_eq!(
+                (s, code_of(&b)),
+                (400, Some(mismatch)),
+                "{path} {variant}: {b}"
+            );
         }
         let (s, b) = ask(path, base("json", REDIRECT), None).await;
         assert_eq!((s, code_of(&b)), (401, Some(no_token)), "{path}: {b}");
@@ -212,26 +288,47 @@ async fn authorize_errors_in_both_dialects_and_exact_redirect_uris() {
     let r = app
         .http
         .get(app.url("/api/Oauth/authorize"))
-        .query(&[("response_type", "code"), ("client_id", id.as_str()), ("redirect_uri", REDIRECT), ("state", "xyz")])
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("state", "xyz"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
     let location = r.headers()["location"].to_str().unwrap();
-    assert!(location.starts_with("/oauth2/authorize?response_type=code&client_id="), "{location}");
+    assert!(
+        location.starts_with("/oauth2/authorize?response_type=code&client_id="),
+        "{location}"
+    );
     assert!(location.contains("state=xyz"));
     // With a session, response_type=code redirects with the code and the unchanged state.
     let r = app
         .http
         .get(app.url("/api/Oauth/authorize"))
         .bearer_auth(&token)
-        .query(&[("response_type", "code"), ("client_id", id.as_str()), ("redirect_uri", REDIRECT), ("state", "a b&c")])
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("state", "a b&c"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
     let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
-    assert_eq!(format!("{}://{}{}", location.scheme(), location.host_str().unwrap(), location.path()), REDIRECT);
+    assert_eq!(
+        format!(
+            "{}://{}{}",
+            location.scheme(),
+            location.host_str().unwrap(),
+            location.path()
+        ),
+        REDIRECT
+    );
     let pairs: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
     assert_eq!(pairs["state"], "a b&c");
     assert_eq!(pairs["code"].len(), 40);
@@ -251,27 +348,79 @@ async fn v2_access_token_answers_each_documented_code() {
         }
     };
     let with = |extra: &[(&'static str, &str)]| {
-        let mut f = vec![("client_id", id.clone()), ("client_secret", secret.clone()), ("redirect_uri", REDIRECT.to_owned())];
+        let mut f = vec![
+            ("client_id", id.clone()),
+            ("client_secret", secret.clone()),
+            ("redirect_uri", REDIRECT.to_owned()),
+        ];
         f.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
         f
     };
     for (form, status, code) in [
-        (vec![("grant_type", "authorization_code".to_owned())], 400, 201210),
-        (vec![("client_id", id.clone()), ("grant_type", "authorization_code".to_owned())], 401, 201211),
-        (vec![("client_id", id.clone()), ("client_secret", "wrong".to_owned())], 401, 201208),
-        (vec![("client_id", "999999999999999".to_owned()), ("client_secret", "x".to_owned())], 401, 201213),
+        (
+            vec![("grant_type", "authorization_code".to_owned())],
+            400,
+            201210,
+        ),
+        (
+            vec![
+                ("client_id", id.clone()),
+                ("grant_type", "authorization_code".to_owned()),
+            ],
+            401,
+            201211,
+        ),
+        (
+            vec![
+                ("client_id", id.clone()),
+                ("client_secret", "wrong".to_owned()),
+            ],
+            401,
+            201208,
+        ),
+        (
+            vec![
+                ("client_id", "999999999999999".to_owned()),
+                ("client_secret", "x".to_owned()),
+            ],
+            401,
+            201213,
+        ),
         (with(&[("grant_type", "implicit")]), 400, 201216),
         (with(&[("grant_type", "authorization_code")]), 400, 201105),
-        (with(&[("grant_type", "authorization_code"), ("code", "0123456789abcdef0123456789abcdef01234567")]), 400, 201215),
-        (with(&[("grant_type", "password"), ("username", &username), ("password", &password)]), 400, 201205),
-        (with(&[("grant_type", "refresh_token"), ("refresh_token", "nope")]), 401, 201209),
+        (
+            with(&[
+                ("grant_type", "authorization_code"),
+                ("code", "0123456789abcdef0123456789abcdef01234567"),
+            ]),
+            400,
+            201215,
+        ),
+        (
+            with(&[
+                ("grant_type", "password"),
+                ("username", &username),
+                ("password", &password),
+            ]),
+            400,
+            201205,
+        ),
+        (
+            with(&[("grant_type", "refresh_token"), ("refresh_token", "nope")]),
+            401,
+            201209,
+        ),
     ] {
         let (s, b) = t(form.clone()).await;
         assert_eq!((s, code_of(&b)), (status, Some(code)), "{form:?}: {b}");
     }
     // The v2 flow end to end, then v2 revoke and delete.
     let code = v1_code(&app, &id, &token).await;
-    let (s, pair) = t(with(&[("grant_type", "authorization_code"), ("code", &code)])).await;
+    let (s, pair) = t(with(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+    ]))
+    .await;
     assert_eq!(s, 200, "{pair}");
     assert_eq!(pair["api_uri"], "api/Oauth/accessToken");
     let access = pair["access_token"].as_str().unwrap().to_owned();
@@ -279,7 +428,11 @@ async fn v2_access_token_answers_each_documented_code() {
     assert_eq!(s, 200, "{revoked}");
     let renewed = revoked["access_token"].as_str().unwrap().to_owned();
     let (s, b) = post(&app, "/api/Oauth/delete", &[], Some(&access)).await;
-    assert_eq!((s, code_of(&b)), (401, Some(201203)), "the revoked token is dead: {b}");
+    assert_eq!(
+        (s, code_of(&b)),
+        (401, Some(201203)),
+        "the revoked token is dead: {b}"
+    );
     let (s, _) = post(&app, "/api/Oauth/delete", &[], Some(&renewed)).await;
     assert_eq!(s, 200);
     let (s, b) = post(&app, "/api/Oauth/delete", &[], None).await;
@@ -292,14 +445,30 @@ async fn quotas_are_exact_under_a_race_and_reset_by_both_events() {
     let limit = 5usize;
     let (id, secret) = client(
         &app,
-        &["--first-party", "--grant", "password", "--grant", "refresh_token", "--limit", "apis/Services/location=5", "--limit", "apis/Oauth/info=1"],
+        &[
+            "--first-party",
+            "--grant",
+            "password",
+            "--grant",
+            "refresh_token",
+            "--limit",
+            "apis/Services/location=5",
+            "--limit",
+            "apis/Oauth/info=1",
+        ],
     );
     let secret = secret.unwrap();
     let (username, password, _) = user(&app, "quota").await;
     let (s, pair) = post(
         &app,
         "/oauth2/token",
-        &[("grant_type", "password"), ("username", &username), ("password", &password), ("client_id", &id), ("client_secret", &secret)],
+        &[
+            ("grant_type", "password"),
+            ("username", &username),
+            ("password", &password),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ],
         None,
     )
     .await;

@@ -59,7 +59,10 @@ fn query(target: &str) -> HashMap<String, String> {
 
 /// The value of `name="<name>" value="..."` (or of an attribute) in a page.
 fn field(html: &str, marker: &str) -> String {
-    let start = html.find(marker).unwrap_or_else(|| panic!("{marker} not in page: {html}")) + marker.len();
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not in page: {html}"))
+        + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
@@ -107,7 +110,11 @@ async fn the_authorization_code_flow_with_pkce_through_the_hosted_page_in_chromi
     browser.click("#allow").await;
     let target = callback.next().await;
     let got = query(&target);
-    assert_eq!(got["state"], *csrf.secret(), "the state comes back unchanged");
+    assert_eq!(
+        got["state"],
+        *csrf.secret(),
+        "the state comes back unchanged"
+    );
     assert!(browser.url().await.starts_with(&callback.url));
 
     let http = http();
@@ -148,12 +155,21 @@ async fn the_authorization_code_flow_with_pkce_through_the_hosted_page_in_chromi
         .request_async(&http)
         .await
         .unwrap();
-    assert!(!introspected.active(), "the replay ended the refreshed pair too");
+    assert!(
+        !introspected.active(),
+        "the replay ended the refreshed pair too"
+    );
     drop(browser);
 }
 
 /// Walks the hosted page with plain form posts: (the final response's status, Location).
-async fn hosted(app: &TestApp, auth_url: &str, username: &str, password: &str, decision: &str) -> (u16, String) {
+async fn hosted(
+    app: &TestApp,
+    auth_url: &str,
+    username: &str,
+    password: &str,
+    decision: &str,
+) -> (u16, String) {
     let page = app.http.get(auth_url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
@@ -164,7 +180,10 @@ async fn hosted(app: &TestApp, auth_url: &str, username: &str, password: &str, d
         .form(&[
             ("request", request.as_str()),
             ("step", "signin"),
-            ("captcha_key", &field(&html, "name=\"captcha_key\" value=\"")),
+            (
+                "captcha_key",
+                &field(&html, "name=\"captcha_key\" value=\""),
+            ),
             ("captcha", &field(&html, "data-answer=\"")),
             ("username", username),
             ("password", password),
@@ -179,7 +198,11 @@ async fn hosted(app: &TestApp, auth_url: &str, username: &str, password: &str, d
     let done = app
         .http
         .post(app.url("/oauth2/authorize"))
-        .form(&[("request", request.as_str()), ("step", "consent"), ("decision", decision)])
+        .form(&[
+            ("request", request.as_str()),
+            ("step", "consent"),
+            ("decision", decision),
+        ])
         .send()
         .await
         .unwrap();
@@ -201,7 +224,10 @@ async fn codes_are_single_use_and_verifiers_must_match() {
     let http = http();
 
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, _) = oauth.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge).url();
+    let (url, _) = oauth
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .url();
     let (status, location) = hosted(&app, url.as_str(), &username, &password, "allow").await;
     assert_eq!(status, 302);
     let code = query(&location)["code"].clone();
@@ -223,19 +249,32 @@ async fn codes_are_single_use_and_verifiers_must_match() {
         }
         other => panic!("a second redemption must fail with invalid_grant: {other:?}"),
     }
-    let after = oauth.introspect(first.access_token()).request_async(&http).await.unwrap();
-    assert!(!after.active(), "what the first redemption issued is revoked");
+    let after = oauth
+        .introspect(first.access_token())
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(
+        !after.active(),
+        "what the first redemption issued is revoked"
+    );
 
     // A wrong verifier.
     let (challenge, _) = PkceCodeChallenge::new_random_sha256();
-    let (url, _) = oauth.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge).url();
+    let (url, _) = oauth
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .url();
     let (_, location) = hosted(&app, url.as_str(), &username, &password, "allow").await;
     let wrong = oauth
         .exchange_code(AuthorizationCode::new(query(&location)["code"].clone()))
         .set_pkce_verifier(PkceCodeChallenge::new_random_sha256().1)
         .request_async(&http)
         .await;
-    assert!(matches!(wrong, Err(oauth2::RequestTokenError::ServerResponse(_))), "{wrong:?}");
+    assert!(
+        matches!(wrong, Err(oauth2::RequestTokenError::ServerResponse(_))),
+        "{wrong:?}"
+    );
 
     // Introspection of a live token, then RFC 7009 revocation (200 also for garbage).
     let (url, _) = oauth.authorize_url(CsrfToken::new_random).url();
@@ -245,13 +284,27 @@ async fn codes_are_single_use_and_verifiers_must_match() {
         .request_async(&http)
         .await
         .unwrap();
-    let seen = oauth.introspect(live.access_token()).request_async(&http).await.unwrap();
+    let seen = oauth
+        .introspect(live.access_token())
+        .request_async(&http)
+        .await
+        .unwrap();
     assert!(seen.active());
     assert_eq!(seen.client_id().map(|c| c.as_str()), Some(id.as_str()));
     assert_eq!(revoke(&app, &id, &secret, "not-a-token").await, 200);
-    assert_eq!(revoke(&app, &id, &secret, live.refresh_token().unwrap().secret()).await, 200);
-    let gone = oauth.introspect(live.access_token()).request_async(&http).await.unwrap();
-    assert!(!gone.active(), "revoking the refresh token ends its access token too");
+    assert_eq!(
+        revoke(&app, &id, &secret, live.refresh_token().unwrap().secret()).await,
+        200
+    );
+    let gone = oauth
+        .introspect(live.access_token())
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(
+        !gone.active(),
+        "revoking the refresh token ends its access token too"
+    );
 }
 
 #[tokio::test]
@@ -263,14 +316,28 @@ async fn the_hosted_page_never_redirects_a_bad_client_or_uri_and_reports_the_res
     let get = |q: Vec<(&'static str, String)>| {
         let app = &app;
         async move {
-            let r = app.http.get(app.url("/oauth2/authorize")).query(&q).send().await.unwrap();
+            let r = app
+                .http
+                .get(app.url("/oauth2/authorize"))
+                .query(&q)
+                .send()
+                .await
+                .unwrap();
             let status = r.status().as_u16();
-            let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+            let location = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
             (status, location, r.text().await.unwrap())
         }
     };
     let base = |client: &str, redirect: &str| {
-        vec![("response_type", "code".to_owned()), ("client_id", client.to_owned()), ("redirect_uri", redirect.to_owned()), ("state", "st".to_owned())]
+        vec![
+            ("response_type", "code".to_owned()),
+            ("client_id", client.to_owned()),
+            ("redirect_uri", redirect.to_owned()),
+            ("state", "st".to_owned()),
+        ]
     };
     for redirect in [
         "https://app.example.com/cb/",
@@ -286,14 +353,19 @@ async fn the_hosted_page_never_redirects_a_bad_client_or_uri_and_reports_the_res
     let (status, location, _) = get(base("999999999999999", "https://app.example.com/cb")).await;
     assert_eq!((status, location), (400, None));
 
-    let error_of = |location: Option<String>| query(&location.expect("a redirect"))["error"].clone();
+    let error_of =
+        |location: Option<String>| query(&location.expect("a redirect"))["error"].clone();
     let mut q = base(&id, "https://app.example.com/cb");
     q[0].1 = "token".into();
     let (status, location, _) = get(q).await;
     assert_eq!(status, 302);
     assert_eq!(error_of(location), "unsupported_response_type");
     let (_, location, _) = get(base(&public_id, "https://app.example.com/cb")).await;
-    assert_eq!(error_of(location), "invalid_request", "public clients need PKCE");
+    assert_eq!(
+        error_of(location),
+        "invalid_request",
+        "public clients need PKCE"
+    );
     let mut plain = base(&public_id, "https://app.example.com/cb");
     plain.push(("code_challenge", "a".repeat(43)));
     plain.push(("code_challenge_method", "plain".into()));
@@ -309,25 +381,59 @@ async fn the_hosted_page_never_redirects_a_bad_client_or_uri_and_reports_the_res
     let (status, location) = hosted(&app, &url, &username, &password, "deny").await;
     assert_eq!(status, 302);
     let q = query(&location);
-    assert_eq!((q["error"].as_str(), q["state"].as_str()), ("access_denied", "st"));
+    assert_eq!(
+        (q["error"].as_str(), q["state"].as_str()),
+        ("access_denied", "st")
+    );
 
     // A wrong captcha or password shows the page again, with a new picture.
-    let html = app.http.get(&url).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .http
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let request = field(&html, "name=\"request\" value=\"");
     let again = app
         .http
         .post(app.url("/oauth2/authorize"))
-        .form(&[("request", request.as_str()), ("step", "signin"), ("captcha_key", &field(&html, "name=\"captcha_key\" value=\"")), ("captcha", "00000"), ("username", &username), ("password", &password)])
+        .form(&[
+            ("request", request.as_str()),
+            ("step", "signin"),
+            (
+                "captcha_key",
+                &field(&html, "name=\"captcha_key\" value=\""),
+            ),
+            ("captcha", "00000"),
+            ("username", &username),
+            ("password", &password),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(again.status(), 200);
     let again = again.text().await.unwrap();
-    assert!(again.contains("did not match") && again.contains("id=\"sign-in\""), "{again}");
+    assert!(
+        again.contains("did not match") && again.contains("id=\"sign-in\""),
+        "{again}"
+    );
     let wrong = app
         .http
         .post(app.url("/oauth2/authorize"))
-        .form(&[("request", request.as_str()), ("step", "signin"), ("captcha_key", &field(&again, "name=\"captcha_key\" value=\"")), ("captcha", &field(&again, "data-answer=\"")), ("username", &username), ("password", "wrong-password")])
+        .form(&[
+            ("request", request.as_str()),
+            ("step", "signin"),
+            (
+                "captcha_key",
+                &field(&again, "name=\"captcha_key\" value=\""),
+            ),
+            ("captcha", &field(&again, "data-answer=\"")),
+            ("username", &username),
+            ("password", "wrong-password"),
+        ])
         .send()
         .await
         .unwrap()
@@ -339,7 +445,11 @@ async fn the_hosted_page_never_redirects_a_bad_client_or_uri_and_reports_the_res
     let sneaky = app
         .http
         .post(app.url("/oauth2/authorize"))
-        .form(&[("request", request.as_str()), ("step", "consent"), ("decision", "allow")])
+        .form(&[
+            ("request", request.as_str()),
+            ("step", "consent"),
+            ("decision", "allow"),
+        ])
         .send()
         .await
         .unwrap();
@@ -349,7 +459,15 @@ async fn the_hosted_page_never_redirects_a_bad_client_or_uri_and_reports_the_res
 #[tokio::test]
 async fn token_endpoint_errors_grants_metadata_and_keys() {
     let app = TestApp::new();
-    let (id, secret) = client(&app, &["--grant", "client_credentials", "--grant", "authorization_code"]);
+    let (id, secret) = client(
+        &app,
+        &[
+            "--grant",
+            "client_credentials",
+            "--grant",
+            "authorization_code",
+        ],
+    );
     let secret = secret.unwrap();
     let token = |form: Vec<(&'static str, String)>, basic: Option<(&str, &str)>| {
         let app = &app;
@@ -365,39 +483,127 @@ async fn token_endpoint_errors_grants_metadata_and_keys() {
             (s, b, challenge)
         }
     };
-    let (s, b, challenge) = token(vec![("grant_type", "client_credentials".into())], Some((&id, "wrong"))).await;
-    assert_eq!((s, b["error"].as_str(), challenge), (401, Some("invalid_client"), true), "{b}");
-    let (s, b, _) = token(vec![("grant_type", "client_credentials".into()), ("client_id", id.clone()), ("client_secret", secret.clone())], None).await;
+    let (s, b, challenge) = token(
+        vec![("grant_type", "client_credentials".into())],
+        Some((&id, "wrong")),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"].as_str(), challenge),
+        (401, Some("invalid_client"), true),
+        "{b}"
+    );
+    let (s, b, _) = token(
+        vec![
+            ("grant_type", "client_credentials".into()),
+            ("client_id", id.clone()),
+            ("client_secret", secret.clone()),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(s, 200, "client_secret_post: {b}");
-    assert!(b["refresh_token"].is_null(), "no refresh token for client credentials");
+    assert!(
+        b["refresh_token"].is_null(),
+        "no refresh token for client credentials"
+    );
     assert_eq!(b["token_type"], "Bearer");
     let (s, b, _) = token(vec![("grant_type", "magic".into())], Some((&id, &secret))).await;
-    assert_eq!((s, b["error"].as_str()), (400, Some("unsupported_grant_type")));
-    let (s, b, _) = token(vec![("grant_type", "password".into()), ("username", "x".into()), ("password", "y".into())], Some((&id, &secret))).await;
-    assert_eq!((s, b["error"].as_str()), (400, Some("unauthorized_client")), "not first-party");
-    let (s, b, _) = token(vec![("grant_type", "authorization_code".into()), ("code", "f".repeat(40)), ("redirect_uri", "https://app.example.com/cb".into())], Some((&id, &secret))).await;
-    assert_eq!((s, b["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
     let (s, b, _) = token(
-        vec![("grant_type", "client_credentials".into()), ("client_secret", secret.clone())],
+        vec![
+            ("grant_type", "password".into()),
+            ("username", "x".into()),
+            ("password", "y".into()),
+        ],
         Some((&id, &secret)),
     )
     .await;
-    assert_eq!((s, b["error"].as_str()), (400, Some("invalid_request")), "two methods: {b}");
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (400, Some("unauthorized_client")),
+        "not first-party"
+    );
+    let (s, b, _) = token(
+        vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", "f".repeat(40)),
+            ("redirect_uri", "https://app.example.com/cb".into()),
+        ],
+        Some((&id, &secret)),
+    )
+    .await;
+    assert_eq!((s, b["error"].as_str()), (400, Some("invalid_grant")));
+    let (s, b, _) = token(
+        vec![
+            ("grant_type", "client_credentials".into()),
+            ("client_secret", secret.clone()),
+        ],
+        Some((&id, &secret)),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (400, Some("invalid_request")),
+        "two methods: {b}"
+    );
 
-    let (s, meta) = json(app.http.get(app.url("/.well-known/oauth-authorization-server")).send().await.unwrap()).await;
+    let (s, meta) = json(
+        app.http
+            .get(app.url("/.well-known/oauth-authorization-server"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(meta["issuer"], app.stack.api.as_str());
     assert_eq!(meta["token_endpoint"], app.url("/oauth2/token"));
-    assert_eq!(meta["code_challenge_methods_supported"], serde_json::json!(["S256"]));
-    let (s, jwks) = json(app.http.get(meta["jwks_uri"].as_str().unwrap()).send().await.unwrap()).await;
+    assert_eq!(
+        meta["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    let (s, jwks) = json(
+        app.http
+            .get(meta["jwks_uri"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, 200);
     let key: &Value = &jwks["keys"][0];
-    assert_eq!((key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()), (Some("OKP"), Some("Ed25519"), Some("EdDSA")));
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["crv"].as_str(),
+            key["alg"].as_str()
+        ),
+        (Some("OKP"), Some("Ed25519"), Some("EdDSA"))
+    );
     // The key that signs access tokens is this one: the token's header names its kid.
-    let (_, b, _) = token(vec![("grant_type", "client_credentials".into())], Some((&id, &secret))).await;
+    let (_, b, _) = token(
+        vec![("grant_type", "client_credentials".into())],
+        Some((&id, &secret)),
+    )
+    .await;
     use base64::Engine;
-    let header = b["access_token"].as_str().unwrap().split('.').next().unwrap().to_owned();
-    let header: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    let header = b["access_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_owned();
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(header["kid"], key["kid"]);
     assert_eq!(header["alg"], "EdDSA");
 }

@@ -34,7 +34,8 @@ fn free_port() -> u16 {
 
 impl Browser {
     pub async fn start() -> Browser {
-        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let driver_path =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let port = free_port();
         let driver = Command::new(&driver_path)
@@ -43,18 +44,26 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{driver_path}: {e} (scripts/install-local-stack installs it)"));
+            .unwrap_or_else(|e| {
+                panic!("{driver_path}: {e} (scripts/install-local-stack installs it)")
+            });
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         for _ in 0..100 {
             if let Ok(r) = http.get(format!("{base}/status")).send().await {
-                if r.json::<Value>().await.is_ok_and(|v| v["value"]["ready"] == true) {
+                if r.json::<Value>()
+                    .await
+                    .is_ok_and(|v| v["value"]["ready"] == true)
+                {
                     break;
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile = std::env::temp_dir().join(format!("passport-chromium-{}", uuid::Uuid::new_v4().simple()));
+        let profile = std::env::temp_dir().join(format!(
+            "passport-chromium-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
         std::fs::create_dir_all(&profile).expect("profile dir");
         let args = [
             "--headless",
@@ -86,7 +95,10 @@ impl Browser {
                 }}}),
             )
             .await;
-        browser.session = created["sessionId"].as_str().expect("a WebDriver session").to_owned();
+        browser.session = created["sessionId"]
+            .as_str()
+            .expect("a WebDriver session")
+            .to_owned();
         browser
     }
 
@@ -113,7 +125,8 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.call(reqwest::Method::POST, &self.at("/url"), json!({"url": url})).await;
+        self.call(reqwest::Method::POST, &self.at("/url"), json!({"url": url}))
+            .await;
     }
 
     pub async fn url(&self) -> String {
@@ -147,31 +160,47 @@ impl Browser {
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.call(reqwest::Method::POST, &self.at(&format!("/element/{el}/value")), json!({"text": text}))
-            .await;
+        self.call(
+            reqwest::Method::POST,
+            &self.at(&format!("/element/{el}/value")),
+            json!({"text": text}),
+        )
+        .await;
     }
 
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.call(reqwest::Method::POST, &self.at(&format!("/element/{el}/click")), json!({}))
-            .await;
+        self.call(
+            reqwest::Method::POST,
+            &self.at(&format!("/element/{el}/click")),
+            json!({}),
+        )
+        .await;
     }
 
     pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
         let el = self.find(css).await;
-        self.call(reqwest::Method::GET, &self.at(&format!("/element/{el}/attribute/{name}")), Value::Null)
-            .await
-            .as_str()
-            .map(str::to_owned)
+        self.call(
+            reqwest::Method::GET,
+            &self.at(&format!("/element/{el}/attribute/{name}")),
+            Value::Null,
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
     }
 
     pub async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
-        self.call(reqwest::Method::GET, &self.at(&format!("/element/{el}/text")), Value::Null)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.call(
+            reqwest::Method::GET,
+            &self.at(&format!("/element/{el}/text")),
+            Value::Null,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 }
 
@@ -193,8 +222,13 @@ pub struct Callback {
 impl Callback {
     pub async fn start() -> Callback {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://127.0.0.1:{}/callback", listener.local_addr().unwrap().port());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!(
+            "http://127.0.0.1:{}/callback",
+            listener.local_addr().unwrap().port()
+        );
         let (tx, hits) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
