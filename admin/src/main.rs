@@ -7,6 +7,9 @@
 //!     [--first-party] [--public]
 //! passport-admin ... client list
 //! passport-admin ... client limits CLIENT_ID --limit '*=500' --limit apis/Services/location=50
+//! passport-admin ... company set --user li_lei --name "..." --tax-number ... [--type 1 ...]
+//! passport-admin ... company show --user li_lei
+//! passport-admin ... company delete --user li_lei
 //! ```
 //!
 //! Against AWS it uses the standard AWS settings (profile, region) and `--table` (or
@@ -17,6 +20,8 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use passport_shared::crypto;
 use passport_shared::storage::clients::{new_client_id, Client, Clients};
+use passport_shared::storage::companies::{Companies, Company};
+use passport_shared::storage::users::Users;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -39,6 +44,52 @@ enum Cmd {
     Client {
         #[command(subcommand)]
         command: ClientCmd,
+    },
+    /// Users' companies (the open platform's companyService).
+    Company {
+        #[command(subcommand)]
+        command: CompanyCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum CompanyCmd {
+    /// Sets (creates or replaces) a user's company.
+    Set {
+        /// The user, by username.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long = "type", default_value = "1")]
+        company_type: String,
+        #[arg(long = "tax-number", default_value = "")]
+        tax_number: String,
+        #[arg(long, default_value = "")]
+        province: String,
+        #[arg(long, default_value = "")]
+        city: String,
+        #[arg(long, default_value = "")]
+        zone: String,
+        #[arg(long, default_value = "")]
+        address: String,
+        #[arg(long = "tel-phone", default_value = "")]
+        tel_phone: String,
+        #[arg(long = "legal-person-phone", default_value = "")]
+        legal_person_phone: String,
+        #[arg(long = "legal-person-name", default_value = "")]
+        legal_person_name: String,
+        /// Marks the company disabled.
+        #[arg(long)]
+        disable: bool,
+    },
+    Show {
+        #[arg(long)]
+        user: String,
+    },
+    Delete {
+        #[arg(long)]
+        user: String,
     },
 }
 
@@ -107,7 +158,8 @@ fn view(c: &Client) -> serde_json::Value {
     })
 }
 
-async fn clients(cli: &Cli) -> anyhow::Result<Clients> {
+/// The table's client and name, from --stack, --table or TABLE_NAME.
+async fn connect(cli: &Cli) -> anyhow::Result<(passport_shared::aws::DynamoDbClient, String)> {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     let mut table = cli
         .table
@@ -134,14 +186,86 @@ async fn clients(cli: &Cli) -> anyhow::Result<Clients> {
     }
     let table = table.context("name the table with --table or TABLE_NAME (or use --stack)")?;
     let sdk = loader.load().await;
-    Ok(Clients::new(passport_shared::aws::dynamodb(&sdk), table))
+    Ok((passport_shared::aws::dynamodb(&sdk), table))
+}
+
+async fn uid_of(users: &Users, username: &str) -> anyhow::Result<u64> {
+    Ok(users
+        .find_by_username(username)
+        .await?
+        .with_context(|| format!("no user {username}"))?
+        .uid)
+}
+
+async fn company(
+    cmd: &CompanyCmd,
+    db: passport_shared::aws::DynamoDbClient,
+    table: &str,
+) -> anyhow::Result<()> {
+    let users = Users::new(db.clone(), table);
+    let companies = Companies::new(db, table);
+    match cmd {
+        CompanyCmd::Set {
+            user,
+            name,
+            company_type,
+            tax_number,
+            province,
+            city,
+            zone,
+            address,
+            tel_phone,
+            legal_person_phone,
+            legal_person_name,
+            disable,
+        } => {
+            let uid = uid_of(&users, user).await?;
+            let created_at = companies
+                .get(uid)
+                .await?
+                .map(|c| c.created_at)
+                .unwrap_or_else(passport_shared::now);
+            let c = Company {
+                company_name: name.clone(),
+                company_type: company_type.clone(),
+                tax_number: tax_number.clone(),
+                province: province.clone(),
+                city: city.clone(),
+                zone: zone.clone(),
+                address: address.clone(),
+                disable: if *disable { "1".into() } else { String::new() },
+                tel_phone: tel_phone.clone(),
+                legal_person_phone: legal_person_phone.clone(),
+                legal_person_name: legal_person_name.clone(),
+                created_at,
+            };
+            companies.put(uid, &c).await?;
+            println!("{}", serde_json::to_string_pretty(&c)?);
+        }
+        CompanyCmd::Show { user } => {
+            let uid = uid_of(&users, user).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&companies.get(uid).await?)?
+            );
+        }
+        CompanyCmd::Delete { user } => {
+            companies.delete(uid_of(&users, user).await?).await?;
+            println!("null");
+        }
+    }
+    Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let store = clients(&cli).await?;
-    let Cmd::Client { command } = &cli.command;
+    let (db, table) = connect(&cli).await?;
+    let command = match &cli.command {
+        Cmd::Company { command } => return company(command, db, &table).await,
+        Cmd::Client { command } => command,
+    };
+    let store = Clients::new(db, table);
     match command {
         ClientCmd::Create {
             name,

@@ -113,6 +113,22 @@ pub enum ErrorKind {
     ClientUserMismatch,
     GrantTypeInvalid,
 
+    /// Open platform: no such auth code.
+    RestCodeUnknown,
+    /// Open platform: the auth code does not cover this service.
+    RestCodeDenied,
+    RestCodeExpired,
+    /// Open platform: the auth code was made for another client.
+    RestCodeOtherClient,
+    /// Open platform: the auth code was made for another user.
+    RestCodeOtherUser,
+    /// Open platform: `t_` missing, malformed, or too far from the server's clock.
+    RestTimestampInvalid,
+    /// Open platform: `p_` is not `(t_ % 10000) * 3 + 2345`.
+    RestCheckInvalid,
+    /// Open platform: an answer format other than json or xml.
+    FormatUnsupported,
+
     /// A verification code that is wrong, expired, used, or tried too often.
     CodeInvalid,
     /// Codes to this destination are sent too often; `args` holds the seconds to wait.
@@ -215,6 +231,14 @@ impl ErrorKind {
         ErrorKind::ClientNotFound,
         ErrorKind::ClientUserMismatch,
         ErrorKind::GrantTypeInvalid,
+        ErrorKind::RestCodeUnknown,
+        ErrorKind::RestCodeDenied,
+        ErrorKind::RestCodeExpired,
+        ErrorKind::RestCodeOtherClient,
+        ErrorKind::RestCodeOtherUser,
+        ErrorKind::RestTimestampInvalid,
+        ErrorKind::RestCheckInvalid,
+        ErrorKind::FormatUnsupported,
         ErrorKind::CodeInvalid,
         ErrorKind::CodeSendTooFrequent,
         ErrorKind::CodeMailFailed,
@@ -325,6 +349,14 @@ impl ErrorKind {
             ClientNotFound => [c(201213), c(201213), c(100008), CENTER_INVALID],
             ClientUserMismatch => [c(201214), c(201214), c(100002), CENTER_INVALID],
             GrantTypeInvalid => [c(201205), c(201216), REST_INVALID, CENTER_INVALID],
+            RestCodeUnknown => [c(200001), V2_INVALID, c(100019), CENTER_INVALID],
+            RestCodeDenied => [c(200001), V2_INVALID, c(100018), c(10003)],
+            RestCodeExpired => [c(200001), V2_INVALID, c(100020), CENTER_INVALID],
+            RestCodeOtherClient => [c(200001), V2_INVALID, c(100021), CENTER_INVALID],
+            RestCodeOtherUser => [c(200001), V2_INVALID, c(100023), CENTER_INVALID],
+            RestTimestampInvalid => [c(200001), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            RestCheckInvalid => [c(200001), V2_INVALID, REST_INVALID, CENTER_INVALID],
+            FormatUnsupported => [c(200001), V2_INVALID, c(501), CENTER_INVALID],
             CodeInvalid => [
                 c(203101),
                 Code(202006, Some("Verification code validation failed")),
@@ -403,7 +435,11 @@ impl ErrorKind {
             ClientSecretMismatch | ClientSecretRequired | ClientNotFound => {
                 StatusCode::UNAUTHORIZED
             }
-            ScopeDenied => StatusCode::FORBIDDEN,
+            ScopeDenied | RestCodeDenied | RestCodeOtherClient | RestCodeOtherUser => {
+                StatusCode::FORBIDDEN
+            }
+            RestCodeUnknown | RestCodeExpired => StatusCode::UNAUTHORIZED,
+            FormatUnsupported => StatusCode::NOT_ACCEPTABLE,
             NoData => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -441,6 +477,10 @@ impl ErrorKind {
             AuthCodeRequired | AuthCodeInvalid => Some("code"),
             ClientSecretMismatch | ClientSecretRequired => Some("client_secret"),
             GrantTypeInvalid => Some("grant_type"),
+            RestCodeUnknown | RestCodeDenied | RestCodeExpired | RestCodeOtherClient
+            | RestCodeOtherUser => Some("auth_code"),
+            RestTimestampInvalid => Some("t_"),
+            RestCheckInvalid => Some("p_"),
             CodeInvalid => Some("code"),
             AccountRequired | AccountTooShort => Some("account"),
             ImageRequired

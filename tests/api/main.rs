@@ -8,6 +8,7 @@ mod images;
 mod location;
 mod oauth;
 mod oauth_standard;
+mod openplatform;
 mod profiles;
 mod reset;
 mod users;

@@ -16,6 +16,18 @@ pub const CODE_LIFETIME: i64 = 600;
 /// Seconds a pending hosted-page request lives.
 pub const REQUEST_LIFETIME: i64 = 600;
 
+/// Seconds an open-platform auth code can be used.
+pub const REST_CODE_LIFETIME: i64 = 600;
+
+/// An open-platform auth code: which client made it, for which user, with which scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestCode {
+    pub client_id: String,
+    pub uid: u64,
+    pub scopes: Vec<String>,
+    pub expires_at: i64,
+}
+
 /// What a code stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeGrant {
@@ -161,6 +173,55 @@ impl Grants {
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+
+    /// A new open-platform auth code (usable until it expires, by its client, for its user).
+    pub async fn issue_rest_code(&self, code: &RestCode) -> Result<String, StoreError> {
+        let secret = crypto::random_hex(20);
+        let key = keys::rest_code(&crypto::sha256_hex(&secret));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(keys::PK, s(key.pk))
+            .item(keys::SK, s(key.sk))
+            .item("type", s("rest_code"))
+            .item("client_id", s(&code.client_id))
+            .item("uid", n(code.uid))
+            .item(
+                "scopes",
+                AttributeValue::L(code.scopes.iter().map(s).collect()),
+            )
+            .item("code_expires", n(code.expires_at))
+            .item(keys::TTL, n(code.expires_at + 86_400))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(secret)
+    }
+
+    /// An open-platform auth code as stored (expired ones too: the caller says which).
+    pub async fn rest_code(&self, code: &str) -> Result<Option<RestCode>, StoreError> {
+        let key = keys::rest_code(&crypto::sha256_hex(code.trim()));
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        Ok(item.map(|i| RestCode {
+            client_id: get_s(&i, "client_id").unwrap_or_default(),
+            uid: get_n(&i, "uid").unwrap_or_default() as u64,
+            scopes: i
+                .get("scopes")
+                .and_then(|v| v.as_l().ok())
+                .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+                .unwrap_or_default(),
+            expires_at: get_n(&i, "code_expires").unwrap_or_default(),
+        }))
     }
 
     /// Stores a pending request; returns its id (a bearer secret of the browser's page).

@@ -164,3 +164,19 @@ pub fn auth_request(hash: &str) -> Key {
         sk: "REQUEST".to_owned(),
     }
 }
+
+/// An open-platform auth code, by its SHA-256.
+pub fn rest_code(hash: &str) -> Key {
+    Key {
+        pk: format!("RESTCODE#{hash}"),
+        sk: "CODE".to_owned(),
+    }
+}
+
+/// A user's company (open platform, document 003).
+pub fn company(uid: u64) -> Key {
+    Key {
+        pk: format!("USER#{uid}"),
+        sk: "COMPANY".to_owned(),
+    }
+}

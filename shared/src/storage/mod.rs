@@ -13,6 +13,8 @@ pub mod clients;
 #[cfg(feature = "dynamodb")]
 pub mod codes;
 #[cfg(feature = "dynamodb")]
+pub mod companies;
+#[cfg(feature = "dynamodb")]
 pub mod grants;
 #[cfg(feature = "dynamodb")]
 pub mod guestbook;

@@ -26,6 +26,10 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy)]
 pub struct Lifetimes {
     pub access: i64,
+    /// The access lifetime of a "remember me" sign-in (document 003's desktop sign-in: its
+    /// tokens live 3 months). Every check reads the token's record, so ending the session
+    /// still ends the token at once.
+    pub access_remember: i64,
     pub refresh: i64,
     /// The refresh lifetime of a "remember me" sign-in.
     pub refresh_remember: i64,
@@ -35,6 +39,7 @@ impl Default for Lifetimes {
     fn default() -> Self {
         Lifetimes {
             access: 2 * 3600,
+            access_remember: 90 * 86_400,
             refresh: 14 * 86_400,
             refresh_remember: 90 * 86_400,
         }
@@ -188,6 +193,11 @@ impl Sessions {
     /// The items and answer of a new pair in `family`.
     fn mint(&self, grant: &Grant, family: &str, now: i64) -> (Issued, Item, Item) {
         let jti = uuid::Uuid::new_v4().simple().to_string();
+        let access_life = if grant.remember {
+            self.lifetimes.access_remember
+        } else {
+            self.lifetimes.access
+        };
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: grant.uid.to_string(),
@@ -196,7 +206,7 @@ impl Sessions {
             scope: grant.scope.clone(),
             jti: jti.clone(),
             iat: now,
-            exp: now + self.lifetimes.access,
+            exp: now + access_life,
         };
         let access_token = self.keys.sign(&claims);
         let refresh_token = crypto::random_secret(32);
@@ -221,8 +231,8 @@ impl Sessions {
             (keys::SK.to_owned(), s(access_key.sk)),
             (keys::GSI1_SK.to_owned(), s(format!("ACCESS#{jti}"))),
             ("type".to_owned(), s("access_token")),
-            ("token_expires".to_owned(), n(now + self.lifetimes.access)),
-            (keys::TTL.to_owned(), n(now + self.lifetimes.access + 3600)),
+            ("token_expires".to_owned(), n(now + access_life)),
+            (keys::TTL.to_owned(), n(now + access_life + 3600)),
         ]);
         common(&mut access);
         let mut refresh: Item = HashMap::from([
@@ -244,8 +254,8 @@ impl Sessions {
             access_token,
             refresh_token,
             token_type: "Bearer",
-            expires_in: self.lifetimes.access,
-            expires_at: now + self.lifetimes.access,
+            expires_in: access_life,
+            expires_at: now + access_life,
             uid: grant.uid,
             family: family.to_owned(),
             scope: grant.scope.clone(),

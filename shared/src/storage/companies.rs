@@ -1,0 +1,137 @@
+//! Users' companies for the open platform (document 003 §6.3), one per user, managed with
+//! the operator CLI.
+
+use super::attr::{get_n, get_s, n, s, Item};
+use super::{keys, sdk_error, StoreError};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Company {
+    pub company_name: String,
+    pub company_type: String,
+    pub tax_number: String,
+    pub province: String,
+    pub city: String,
+    pub zone: String,
+    pub address: String,
+    pub disable: String,
+    pub tel_phone: String,
+    pub legal_person_phone: String,
+    pub legal_person_name: String,
+    #[serde(default)]
+    pub created_at: i64,
+}
+
+const TEXT_FIELDS: &[&str] = &[
+    "company_name",
+    "company_type",
+    "tax_number",
+    "province",
+    "city",
+    "zone",
+    "address",
+    "disable",
+    "tel_phone",
+    "legal_person_phone",
+    "legal_person_name",
+];
+
+impl Company {
+    fn fields(&self) -> [&String; 11] {
+        [
+            &self.company_name,
+            &self.company_type,
+            &self.tax_number,
+            &self.province,
+            &self.city,
+            &self.zone,
+            &self.address,
+            &self.disable,
+            &self.tel_phone,
+            &self.legal_person_phone,
+            &self.legal_person_name,
+        ]
+    }
+
+    fn from_item(item: &Item) -> Company {
+        let t = |k: &str| get_s(item, k).unwrap_or_default();
+        Company {
+            company_name: t("company_name"),
+            company_type: t("company_type"),
+            tax_number: t("tax_number"),
+            province: t("province"),
+            city: t("city"),
+            zone: t("zone"),
+            address: t("address"),
+            disable: t("disable"),
+            tel_phone: t("tel_phone"),
+            legal_person_phone: t("legal_person_phone"),
+            legal_person_name: t("legal_person_name"),
+            created_at: get_n(item, "created_at").unwrap_or_default(),
+        }
+    }
+}
+
+pub struct Companies {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl Companies {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Companies {
+        Companies {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Sets (creates or replaces) the company of `uid`.
+    pub async fn put(&self, uid: u64, company: &Company) -> Result<(), StoreError> {
+        let key = keys::company(uid);
+        let mut item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(key.pk)),
+            (keys::SK.to_owned(), s(key.sk)),
+            ("type".to_owned(), s("company")),
+            ("created_at".to_owned(), n(company.created_at)),
+        ]);
+        for (name, value) in TEXT_FIELDS.iter().zip(company.fields()) {
+            item.insert((*name).to_owned(), s(value));
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    pub async fn get(&self, uid: u64) -> Result<Option<Company>, StoreError> {
+        let key = keys::company(uid);
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        Ok(item.as_ref().map(Company::from_item))
+    }
+
+    pub async fn delete(&self, uid: u64) -> Result<(), StoreError> {
+        let key = keys::company(uid);
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+}
