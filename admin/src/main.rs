@@ -52,37 +52,40 @@ enum Cmd {
     },
 }
 
+#[derive(clap::Args)]
+struct CompanyArgs {
+    /// The user, by username.
+    #[arg(long)]
+    user: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long = "type", default_value = "1")]
+    company_type: String,
+    #[arg(long = "tax-number", default_value = "")]
+    tax_number: String,
+    #[arg(long, default_value = "")]
+    province: String,
+    #[arg(long, default_value = "")]
+    city: String,
+    #[arg(long, default_value = "")]
+    zone: String,
+    #[arg(long, default_value = "")]
+    address: String,
+    #[arg(long = "tel-phone", default_value = "")]
+    tel_phone: String,
+    #[arg(long = "legal-person-phone", default_value = "")]
+    legal_person_phone: String,
+    #[arg(long = "legal-person-name", default_value = "")]
+    legal_person_name: String,
+    /// Marks the company disabled.
+    #[arg(long)]
+    disable: bool,
+}
+
 #[derive(Subcommand)]
 enum CompanyCmd {
     /// Sets (creates or replaces) a user's company.
-    Set {
-        /// The user, by username.
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long = "type", default_value = "1")]
-        company_type: String,
-        #[arg(long = "tax-number", default_value = "")]
-        tax_number: String,
-        #[arg(long, default_value = "")]
-        province: String,
-        #[arg(long, default_value = "")]
-        city: String,
-        #[arg(long, default_value = "")]
-        zone: String,
-        #[arg(long, default_value = "")]
-        address: String,
-        #[arg(long = "tel-phone", default_value = "")]
-        tel_phone: String,
-        #[arg(long = "legal-person-phone", default_value = "")]
-        legal_person_phone: String,
-        #[arg(long = "legal-person-name", default_value = "")]
-        legal_person_name: String,
-        /// Marks the company disabled.
-        #[arg(long)]
-        disable: bool,
-    },
+    Set(Box<CompanyArgs>),
     Show {
         #[arg(long)]
         user: String,
@@ -205,20 +208,21 @@ async fn company(
     let users = Users::new(db.clone(), table);
     let companies = Companies::new(db, table);
     match cmd {
-        CompanyCmd::Set {
-            user,
-            name,
-            company_type,
-            tax_number,
-            province,
-            city,
-            zone,
-            address,
-            tel_phone,
-            legal_person_phone,
-            legal_person_name,
-            disable,
-        } => {
+        CompanyCmd::Set(args) => {
+            let CompanyArgs {
+                user,
+                name,
+                company_type,
+                tax_number,
+                province,
+                city,
+                zone,
+                address,
+                tel_phone,
+                legal_person_phone,
+                legal_person_name,
+                disable,
+            } = args.as_ref();
             let uid = uid_of(&users, user).await?;
             let created_at = companies
                 .get(uid)
