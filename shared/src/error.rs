@@ -113,6 +113,23 @@ pub enum ErrorKind {
     ClientUserMismatch,
     GrantTypeInvalid,
 
+    /// Friends: the list (or the recommendation) is empty.
+    FriendsNone,
+    /// Friends: already friends.
+    FriendMakeFailed,
+    /// Friends: not friends.
+    FriendDeleteFailed,
+    /// Friends: the friendship was made but the new friend could not be told.
+    FriendNotifyFailed,
+    /// Calendar: nothing in the range.
+    NoEvents,
+    /// Calendar: the event cannot be added (it ends before it starts).
+    EventAddFailed,
+    /// Calendar: update without an id.
+    EventIdRequired,
+    /// The item belongs to another user (center 10003).
+    NotYours,
+
     /// Open platform: no such auth code.
     RestCodeUnknown,
     /// Open platform: the auth code does not cover this service.
@@ -231,6 +248,14 @@ impl ErrorKind {
         ErrorKind::ClientNotFound,
         ErrorKind::ClientUserMismatch,
         ErrorKind::GrantTypeInvalid,
+        ErrorKind::FriendsNone,
+        ErrorKind::FriendMakeFailed,
+        ErrorKind::FriendDeleteFailed,
+        ErrorKind::FriendNotifyFailed,
+        ErrorKind::NoEvents,
+        ErrorKind::EventAddFailed,
+        ErrorKind::EventIdRequired,
+        ErrorKind::NotYours,
         ErrorKind::RestCodeUnknown,
         ErrorKind::RestCodeDenied,
         ErrorKind::RestCodeExpired,
@@ -349,6 +374,14 @@ impl ErrorKind {
             ClientNotFound => [c(201213), c(201213), c(100008), CENTER_INVALID],
             ClientUserMismatch => [c(201214), c(201214), c(100002), CENTER_INVALID],
             GrantTypeInvalid => [c(201205), c(201216), REST_INVALID, CENTER_INVALID],
+            FriendsNone => [c(100004), c(204101), c(602), c(10001)],
+            FriendMakeFailed => [c(200001), c(204102), c(400), c(10000)],
+            FriendDeleteFailed => [c(200001), c(204103), c(400), c(10000)],
+            FriendNotifyFailed => [c(100001), c(204104), c(500), c(10000)],
+            NoEvents => [c(100004), c(203101), c(602), c(10001)],
+            EventAddFailed => [c(200001), c(203201), c(400), CENTER_INVALID],
+            EventIdRequired => [c(200001), c(203301), REST_INVALID, CENTER_INVALID],
+            NotYours => [c(200001), c(403), c(401), c(10003)],
             RestCodeUnknown => [c(200001), V2_INVALID, c(100019), CENTER_INVALID],
             RestCodeDenied => [c(200001), V2_INVALID, c(100018), c(10003)],
             RestCodeExpired => [c(200001), V2_INVALID, c(100020), CENTER_INVALID],
@@ -439,6 +472,10 @@ impl ErrorKind {
                 StatusCode::FORBIDDEN
             }
             RestCodeUnknown | RestCodeExpired => StatusCode::UNAUTHORIZED,
+            FriendsNone | NoEvents => StatusCode::NOT_FOUND,
+            FriendMakeFailed => StatusCode::CONFLICT,
+            FriendNotifyFailed => StatusCode::SERVICE_UNAVAILABLE,
+            NotYours => StatusCode::FORBIDDEN,
             FormatUnsupported => StatusCode::NOT_ACCEPTABLE,
             NoData => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
@@ -480,6 +517,8 @@ impl ErrorKind {
             RestCodeUnknown | RestCodeDenied | RestCodeExpired | RestCodeOtherClient
             | RestCodeOtherUser => Some("auth_code"),
             RestTimestampInvalid => Some("t_"),
+            FriendMakeFailed | FriendDeleteFailed => Some("fid"),
+            EventIdRequired => Some("id"),
             RestCheckInvalid => Some("p_"),
             CodeInvalid => Some("code"),
             AccountRequired | AccountTooShort => Some("account"),

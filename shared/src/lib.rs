@@ -45,7 +45,25 @@ pub use params::{FromParams, Params};
 pub use response::{Payload, Reply};
 pub use routing::{dispatch, ApiRequest, RouteSpec};
 
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of an epoch second, as the documents write times.
+pub fn datetime(epoch: i64) -> String {
+    const FORMAT: &[time::format_description::FormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(epoch)
+        .ok()
+        .and_then(|t| t.format(FORMAT).ok())
+        .unwrap_or_default()
+}
+
 /// The current time, in epoch seconds.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn datetimes_are_written_as_the_document_shows() {
+        assert_eq!(super::datetime(1_559_154_150), "2019-05-29 18:22:30");
+    }
 }

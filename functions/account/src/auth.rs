@@ -6,19 +6,6 @@ use passport_shared::storage::sessions::{Grant, Issued};
 use passport_shared::storage::users::{CreateError, NewUser};
 use passport_shared::token::FIRST_PARTY_CLIENT;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
-use time::format_description::FormatItem;
-use time::macros::format_description;
-
-/// The document's timestamp form: `2019-05-29 18:22:30` (UTC).
-pub const DATETIME: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-
-pub fn datetime(epoch: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(epoch)
-        .ok()
-        .and_then(|t| t.format(DATETIME).ok())
-        .unwrap_or_default()
-}
 
 fn destination(req: &ApiRequest) -> Result<Destination, ApiError> {
     let account = req
@@ -34,7 +21,7 @@ fn tokens(issued: &Issued) -> Result<Reply, ApiError> {
     Reply::of(&serde_json::json!({
         "access_token": issued.access_token,
         "refresh_token": issued.refresh_token,
-        "expires_at": datetime(issued.expires_at),
+        "expires_at": passport_shared::datetime(issued.expires_at),
         "expires_in": issued.expires_in,
     }))
 }
@@ -131,12 +118,4 @@ pub async fn destroy_token(id: &Identity, req: &ApiRequest) -> Result<Reply, Api
     let auth = id.sessions.check(req, passport_shared::now()).await?;
     id.sessions.end(&auth).await?;
     Ok(Reply::ok())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn datetimes_are_written_as_the_document_shows() {
-        assert_eq!(super::datetime(1_559_154_150), "2019-05-29 18:22:30");
-    }
 }

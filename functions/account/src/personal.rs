@@ -6,9 +6,9 @@
 //! 0, 1 or 2; birthday `YYYY-MM-DD`; address up to 200 characters. An empty avatar,
 //! birthday or address clears it.
 
-use crate::auth::datetime;
 use crate::App;
 use passport_shared::avatar::{self, STORED_PREFIX};
+use passport_shared::datetime;
 use passport_shared::domain::{short_text, Birthday, Gender, Nickname};
 use passport_shared::storage::sessions::Authenticated;
 use passport_shared::storage::users::{Change, Field, User};

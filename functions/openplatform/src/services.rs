@@ -13,18 +13,8 @@ use passport_shared::avatar;
 use passport_shared::domain::Gender;
 use passport_shared::response::{render, Payload};
 use passport_shared::storage::grants::{RestCode, REST_CODE_LIFETIME};
-use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
+use passport_shared::{crypto, datetime, ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
-
-const DATETIME: &[time::format_description::FormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-
-fn datetime(epoch: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(epoch)
-        .ok()
-        .and_then(|t| t.format(DATETIME).ok())
-        .unwrap_or_default()
-}
 
 pub async fn authorize(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let now = passport_shared::now();

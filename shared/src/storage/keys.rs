@@ -180,3 +180,125 @@ pub fn company(uid: u64) -> Key {
         sk: "COMPANY".to_owned(),
     }
 }
+
+/// The counter that numbers one kind of item (messages, events, feedback, ...).
+pub fn id_counter(kind: &str) -> Key {
+    Key {
+        pk: format!("COUNTER#{kind}"),
+        sk: "COUNTER".to_owned(),
+    }
+}
+
+/// An id as a sort-key part: zero-padded, so string order is number order.
+pub fn padded(id: u64) -> String {
+    format!("{id:020}")
+}
+
+/// One edge of a friendship: `uid` lists `fid`.
+pub fn friend(uid: u64, fid: u64) -> Key {
+    Key {
+        pk: format!("USER#{uid}"),
+        sk: format!("FRIEND#{}", padded(fid)),
+    }
+}
+
+/// A message in `uid`'s inbox.
+pub fn message(uid: u64, id: u64) -> Key {
+    Key {
+        pk: format!("USER#{uid}"),
+        sk: format!("MSG#{}", padded(id)),
+    }
+}
+
+/// A calendar event of `uid`.
+pub fn event(uid: u64, id: u64) -> Key {
+    Key {
+        pk: format!("USER#{uid}"),
+        sk: format!("EVENT#{}", padded(id)),
+    }
+}
+
+/// The index partition of `uid`'s events by start time (`gsi1sk` = padded start).
+pub fn events_of(uid: u64) -> String {
+    format!("EVENTS#{uid}")
+}
+
+/// `uid`'s binding of a push-service client id.
+pub fn push_binding(uid: u64, client_id: &str) -> Key {
+    Key {
+        pk: format!("USER#{uid}"),
+        sk: format!("PUSH#{client_id}"),
+    }
+}
+
+/// Which user holds a push-service client id.
+pub fn push_client_guard(client_id: &str) -> Key {
+    Key {
+        pk: format!("UNIQUE#PUSHCLIENT#{client_id}"),
+        sk: "GUARD".to_owned(),
+    }
+}
+
+/// A push log entry (a broadcast), listed under [`PUSH_LOGS`] by id.
+pub fn push_log(id: u64) -> Key {
+    Key {
+        pk: format!("PUSHLOG#{}", padded(id)),
+        sk: "LOG".to_owned(),
+    }
+}
+
+pub const PUSH_LOGS: &str = "PUSHLOGS";
+
+/// The newest push log id `uid` cleared from their log.
+pub fn push_cleared(uid: u64) -> Key {
+    Key {
+        pk: format!("USER#{uid}"),
+        sk: "PUSHCLEARED".to_owned(),
+    }
+}
+
+/// A FAQ entry, listed under [`FAQS`].
+pub fn faq(id: u64) -> Key {
+    Key {
+        pk: format!("FAQ#{}", padded(id)),
+        sk: "FAQ".to_owned(),
+    }
+}
+
+pub const FAQS: &str = "FAQS";
+
+/// A feedback category, listed under [`FEEDBACK_CATEGORIES`].
+pub fn feedback_category(id: u64) -> Key {
+    Key {
+        pk: format!("FBCAT#{}", padded(id)),
+        sk: "CATEGORY".to_owned(),
+    }
+}
+
+pub const FEEDBACK_CATEGORIES: &str = "FBCATS";
+
+/// A feedback (its record names its author), listed under [`feedbacks_of`] its author.
+pub fn feedback(id: u64) -> Key {
+    Key {
+        pk: format!("FEEDBACK#{}", padded(id)),
+        sk: "FEEDBACK".to_owned(),
+    }
+}
+
+/// The operator's reply to a feedback (one per feedback).
+pub fn feedback_reply(feedback_id: u64) -> Key {
+    Key {
+        pk: format!("FEEDBACK#{}", padded(feedback_id)),
+        sk: "REPLY".to_owned(),
+    }
+}
+
+/// The index partition of `uid`'s feedback.
+pub fn feedbacks_of(uid: u64) -> String {
+    format!("FEEDBACKS#{uid}")
+}
+
+/// The index partition of the replies `uid` has not read yet.
+pub fn unread_replies_of(uid: u64) -> String {
+    format!("UNREAD#{uid}")
+}

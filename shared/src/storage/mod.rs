@@ -15,13 +15,23 @@ pub mod codes;
 #[cfg(feature = "dynamodb")]
 pub mod companies;
 #[cfg(feature = "dynamodb")]
+pub mod friends;
+#[cfg(feature = "dynamodb")]
 pub mod grants;
 #[cfg(feature = "dynamodb")]
 pub mod guestbook;
 #[cfg(feature = "dynamodb")]
+pub mod messages;
+#[cfg(feature = "dynamodb")]
+pub mod push;
+#[cfg(feature = "dynamodb")]
 pub mod quotas;
+#[cfg(feature = "dynamodb")]
+pub mod records;
 #[cfg(feature = "tokens")]
 pub mod sessions;
+#[cfg(feature = "dynamodb")]
+pub mod support;
 #[cfg(feature = "dynamodb")]
 pub mod users;
 

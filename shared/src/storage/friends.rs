@@ -1,0 +1,171 @@
+//! Friendships: two edges (`USER#a / FRIEND#b` and `USER#b / FRIEND#a`) written or deleted
+//! in one transaction, each conditioned, so a friendship is whole or absent.
+
+use super::attr::{get_n, n, s};
+use super::{keys, sdk_error, StoreError};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+
+pub struct Friends {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+/// A transaction refused by its conditions (the edges were, or were not, there).
+fn is_cancelled<R>(
+    e: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    e.as_service_error()
+        .is_some_and(|e| e.is_transaction_canceled_exception())
+}
+
+impl Friends {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Friends {
+        Friends {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Makes `a` and `b` friends; false when they already are.
+    pub async fn make(&self, a: u64, b: u64, now: i64) -> Result<bool, StoreError> {
+        let edge = |from: u64, to: u64| -> Result<TransactWriteItem, StoreError> {
+            let key = keys::friend(from, to);
+            let put = Put::builder()
+                .table_name(&self.table)
+                .item(keys::PK, s(key.pk))
+                .item(keys::SK, s(key.sk))
+                .item("type", s("friend"))
+                .item("fid", n(to))
+                .item("since", n(now))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(|e| StoreError(e.to_string()))?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        let sent = self
+            .client
+            .transact_write_items()
+            .transact_items(edge(a, b)?)
+            .transact_items(edge(b, a)?)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) if is_cancelled(&e) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// Ends the friendship of `a` and `b`; false when there was none.
+    pub async fn remove(&self, a: u64, b: u64) -> Result<bool, StoreError> {
+        let edge = |from: u64, to: u64| -> Result<TransactWriteItem, StoreError> {
+            let key = keys::friend(from, to);
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(keys::PK, s(key.pk))
+                .key(keys::SK, s(key.sk))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(|e| StoreError(e.to_string()))?;
+            Ok(TransactWriteItem::builder().delete(delete).build())
+        };
+        let sent = self
+            .client
+            .transact_write_items()
+            .transact_items(edge(a, b)?)
+            .transact_items(edge(b, a)?)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) if is_cancelled(&e) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// Every friend of `uid` with the time the friendship began, in uid order.
+    pub async fn of(&self, uid: u64) -> Result<Vec<(u64, i64)>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :p AND begins_with(sk, :f)")
+                .expression_attribute_values(":p", s(format!("USER#{uid}")))
+                .expression_attribute_values(":f", s("FRIEND#"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            out.extend(
+                page.items().iter().filter_map(|i| {
+                    Some((get_n(i, "fid")? as u64, get_n(i, "since").unwrap_or(0)))
+                }),
+            );
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+}
+
+/// Friends of friends who are not yet friends (nor `me`), ranked by how many friends they
+/// share with `me` (most first), then by how recently the newest of those shared friendships
+/// began (newest first), then by uid; at most `limit`.
+pub fn recommend(
+    me: u64,
+    mine: &[(u64, i64)],
+    theirs: &[(u64, Vec<(u64, i64)>)],
+    limit: usize,
+) -> Vec<(u64, usize)> {
+    use std::collections::HashMap;
+    let known: std::collections::HashSet<u64> = mine.iter().map(|(f, _)| *f).collect();
+    let mut score: HashMap<u64, (usize, i64)> = HashMap::new();
+    for (_, friends) in theirs {
+        for (candidate, since) in friends {
+            if *candidate == me || known.contains(candidate) {
+                continue;
+            }
+            let entry = score.entry(*candidate).or_insert((0, 0));
+            entry.0 += 1;
+            entry.1 = entry.1.max(*since);
+        }
+    }
+    let mut ranked: Vec<(u64, (usize, i64))> = score.into_iter().collect();
+    ranked.sort_by(|a, b| {
+        b.1 .0
+            .cmp(&a.1 .0)
+            .then(b.1 .1.cmp(&a.1 .1))
+            .then(a.0.cmp(&b.0))
+    });
+    ranked
+        .into_iter()
+        .take(limit)
+        .map(|(u, (c, _))| (u, c))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn friends_of_friends_rank_by_shared_friends() {
+        // me=1, friends 2 and 3; 2 knows 4, 5; 3 knows 4, 6, 1; 5 is newer than 6.
+        let mine = [(2, 10), (3, 10)];
+        let theirs = vec![
+            (2, vec![(1, 10), (4, 20), (5, 50)]),
+            (3, vec![(1, 10), (4, 30), (6, 40), (2, 5)]),
+        ];
+        assert_eq!(
+            super::recommend(1, &mine, &theirs, 10),
+            vec![(4, 2), (5, 1), (6, 1)]
+        );
+        assert_eq!(super::recommend(1, &mine, &theirs, 1), vec![(4, 2)]);
+        assert!(super::recommend(1, &[], &[], 10).is_empty());
+    }
+}

@@ -1,0 +1,497 @@
+//! Plain records (messages, events, push logs, FAQ entries, feedback): JSON objects stored as
+//! DynamoDB maps of their fields, numbered by atomic counters, listed by queries (of the
+//! table or of `gsi1`), never by scans, and paged in the center dialect's shape.
+
+use super::attr::{get_n, n, s, Item};
+use super::{keys, sdk_error, StoreError};
+use aws_sdk_dynamodb::types::builders::{DeleteBuilder, PutBuilder};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValue, Select, TransactWriteItem,
+};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A JSON value as an attribute.
+pub fn to_attr(v: &Value) -> AttributeValue {
+    match v {
+        Value::Null => AttributeValue::Null(true),
+        Value::Bool(b) => AttributeValue::Bool(*b),
+        Value::Number(x) => AttributeValue::N(x.to_string()),
+        Value::String(t) => AttributeValue::S(t.clone()),
+        Value::Array(a) => AttributeValue::L(a.iter().map(to_attr).collect()),
+        Value::Object(o) => {
+            AttributeValue::M(o.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect())
+        }
+    }
+}
+
+/// An attribute as a JSON value.
+pub fn from_attr(a: &AttributeValue) -> Value {
+    match a {
+        AttributeValue::S(t) => Value::String(t.clone()),
+        AttributeValue::N(x) => x
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| {
+                x.parse::<f64>().map(|f| {
+                    Number::from_f64(f)
+                        .map(Value::Number)
+                        .unwrap_or(Value::Null)
+                })
+            })
+            .unwrap_or(Value::Null),
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::L(l) => Value::Array(l.iter().map(from_attr).collect()),
+        AttributeValue::M(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), from_attr(v))).collect())
+        }
+        _ => Value::Null,
+    }
+}
+
+/// A page of records in the center dialect's shape.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Page {
+    pub total: u64,
+    pub pages: u64,
+    pub current_page: u32,
+    pub page_size: u32,
+    pub data: Vec<Value>,
+}
+
+/// Which page: 1-based number and size (defaults 1 and 20, size capped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub number: u32,
+    pub size: u32,
+}
+
+impl PageRequest {
+    /// `page_no` and `page_size` of a request.
+    pub fn from_params(p: &crate::Params) -> Result<PageRequest, crate::ApiError> {
+        Ok(PageRequest::new(p.int("page_no")?, p.int("page_size")?))
+    }
+
+    pub fn new(number: Option<u32>, size: Option<u32>) -> PageRequest {
+        PageRequest {
+            number: number.unwrap_or(1).max(1),
+            size: size.unwrap_or(20).clamp(1, MAX_PAGE_SIZE),
+        }
+    }
+}
+
+/// Where a listing lives: a partition of the table (sort keys starting with a prefix) or of
+/// `gsi1` (optionally with a sort-key range).
+#[derive(Debug, Clone)]
+pub enum Listing {
+    Table {
+        pk: String,
+        sk_prefix: String,
+    },
+    Index {
+        pk: String,
+        after: Option<String>,
+    },
+    /// `gsi1` sort keys from `from` to `to`, inclusive.
+    IndexRange {
+        pk: String,
+        from: String,
+        to: String,
+    },
+}
+
+/// One write of a transaction ([`Records::transact`]).
+pub enum Step {
+    Put(PutBuilder),
+    Delete(DeleteBuilder),
+}
+
+/// A record built from a JSON object literal.
+pub fn object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    }
+}
+
+pub struct Records {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+/// The fields of a stored record: its `record` map.
+fn record_of(item: &Item) -> Option<Map<String, Value>> {
+    match item.get("record").map(from_attr) {
+        Some(Value::Object(o)) => Some(o),
+        _ => None,
+    }
+}
+
+impl Records {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Records {
+        Records {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The next number of a kind (1, 2, ...).
+    pub async fn next_id(&self, kind: &str) -> Result<u64, StoreError> {
+        let key = keys::id_counter(kind);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .update_expression("ADD #n :one")
+            .expression_attribute_names("#n", "n")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.attributes
+            .as_ref()
+            .and_then(|a| get_n(a, "n"))
+            .map(|v| v as u64)
+            .ok_or_else(|| StoreError("counter returned nothing".into()))
+    }
+
+    /// The last number a kind was given (0 before the first).
+    pub async fn last_id(&self, kind: &str) -> Result<u64, StoreError> {
+        let key = keys::id_counter(kind);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out
+            .item
+            .as_ref()
+            .and_then(|i| get_n(i, "n"))
+            .unwrap_or(0)
+            .max(0) as u64)
+    }
+
+    /// A transaction step storing a record; add a condition to the builder before [`Step`].
+    pub fn put_step(
+        &self,
+        key: &keys::Key,
+        index: Option<(&str, &str)>,
+        record: &Map<String, Value>,
+    ) -> PutBuilder {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::item(key, index, record)))
+    }
+
+    /// A transaction step deleting a record.
+    pub fn delete_step(&self, key: &keys::Key) -> DeleteBuilder {
+        Delete::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+    }
+
+    /// Writes all steps or none; false when a condition refused the transaction.
+    pub async fn transact(&self, steps: Vec<Step>) -> Result<bool, StoreError> {
+        let mut items = Vec::with_capacity(steps.len());
+        for step in steps {
+            items.push(
+                match step {
+                    Step::Put(p) => TransactWriteItem::builder()
+                        .put(p.build().map_err(|e| StoreError(e.to_string()))?),
+                    Step::Delete(d) => TransactWriteItem::builder()
+                        .delete(d.build().map_err(|e| StoreError(e.to_string()))?),
+                }
+                .build(),
+            );
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_transaction_canceled_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// The item of a record: keys, optional index keys, and the record.
+    pub fn item(key: &keys::Key, index: Option<(&str, &str)>, record: &Map<String, Value>) -> Item {
+        let mut item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(&key.pk)),
+            (keys::SK.to_owned(), s(&key.sk)),
+            ("record".to_owned(), to_attr(&Value::Object(record.clone()))),
+        ]);
+        if let Some((pk, sk)) = index {
+            item.insert(keys::GSI1_PK.to_owned(), s(pk));
+            item.insert(keys::GSI1_SK.to_owned(), s(sk));
+        }
+        item
+    }
+
+    /// Stores a new record (fails if the key exists).
+    pub async fn create(
+        &self,
+        key: &keys::Key,
+        index: Option<(&str, &str)>,
+        record: &Map<String, Value>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::item(key, index, record)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Stores a record, replacing any.
+    pub async fn put(
+        &self,
+        key: &keys::Key,
+        index: Option<(&str, &str)>,
+        record: &Map<String, Value>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::item(key, index, record)))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &keys::Key) -> Result<Option<Map<String, Value>>, StoreError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        Ok(item.as_ref().and_then(record_of))
+    }
+
+    /// Sets fields of an existing record; returns the record after, or `None` when there
+    /// is none (nothing is created).
+    pub async fn update(
+        &self,
+        key: &keys::Key,
+        fields: &Map<String, Value>,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#r", "record")
+            .return_values(ReturnValue::AllNew);
+        let mut sets = Vec::new();
+        for (i, (name, value)) in fields.iter().enumerate() {
+            sets.push(format!("#r.#f{i} = :v{i}"));
+            request = request
+                .expression_attribute_names(format!("#f{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), to_attr(value));
+        }
+        if sets.is_empty() {
+            return self.get(key).await;
+        }
+        match request
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.attributes.as_ref().and_then(record_of)),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// Deletes a record; false when there was none.
+    pub async fn delete(&self, key: &keys::Key) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    fn query(
+        &self,
+        listing: &Listing,
+        newest_first: bool,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .scan_index_forward(!newest_first);
+        match listing {
+            Listing::Table { pk, sk_prefix } => q
+                .key_condition_expression("pk = :p AND begins_with(sk, :s)")
+                .expression_attribute_values(":p", s(pk))
+                .expression_attribute_values(":s", s(sk_prefix))
+                .consistent_read(true),
+            Listing::Index { pk, after: None } => q
+                .index_name(keys::GSI1)
+                .key_condition_expression("gsi1pk = :p")
+                .expression_attribute_values(":p", s(pk)),
+            Listing::IndexRange { pk, from, to } => q
+                .index_name(keys::GSI1)
+                .key_condition_expression("gsi1pk = :p AND gsi1sk BETWEEN :f AND :t")
+                .expression_attribute_values(":p", s(pk))
+                .expression_attribute_values(":f", s(from))
+                .expression_attribute_values(":t", s(to)),
+            Listing::Index {
+                pk,
+                after: Some(after),
+            } => q
+                .index_name(keys::GSI1)
+                .key_condition_expression("gsi1pk = :p AND gsi1sk > :a")
+                .expression_attribute_values(":p", s(pk))
+                .expression_attribute_values(":a", s(after)),
+        }
+    }
+
+    /// How many records a listing holds (a counting query).
+    pub async fn count(&self, listing: &Listing) -> Result<u64, StoreError> {
+        let mut total = 0u64;
+        let mut start = None;
+        loop {
+            let out = self
+                .query(listing, false)
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            total += out.count as u64;
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(total),
+            }
+        }
+    }
+
+    /// The records of a listing, up to `limit`, in order.
+    pub async fn list(
+        &self,
+        listing: &Listing,
+        newest_first: bool,
+        limit: usize,
+    ) -> Result<Vec<Map<String, Value>>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        while out.len() < limit {
+            let page = self
+                .query(listing, newest_first)
+                .limit((limit - out.len()).min(1000) as i32)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            out.extend(page.items().iter().filter_map(record_of));
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// One page of a listing.
+    pub async fn page(
+        &self,
+        listing: &Listing,
+        newest_first: bool,
+        at: PageRequest,
+    ) -> Result<Page, StoreError> {
+        let total = self.count(listing).await?;
+        let skip = (u64::from(at.number) - 1) * u64::from(at.size);
+        let data = if skip >= total {
+            Vec::new()
+        } else {
+            let upto = (skip + u64::from(at.size)).min(total) as usize;
+            let mut all = self.list(listing, newest_first, upto).await?;
+            all.drain(..(skip as usize).min(all.len()));
+            all.into_iter().map(Value::Object).collect()
+        };
+        Ok(Page {
+            total,
+            pages: total.div_ceil(u64::from(at.size)),
+            current_page: at.number,
+            page_size: at.size,
+            data,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_round_trips_through_attributes() {
+        let v = json!({"id": 3, "title": "标题", "read": false, "tags": ["a", 1], "nested": {"x": null}, "ratio": 1.5});
+        assert_eq!(from_attr(&to_attr(&v)), v);
+    }
+
+    #[test]
+    fn page_requests_default_and_cap() {
+        assert_eq!(
+            PageRequest::new(None, None),
+            PageRequest {
+                number: 1,
+                size: 20
+            }
+        );
+        assert_eq!(
+            PageRequest::new(Some(0), Some(5000)),
+            PageRequest {
+                number: 1,
+                size: MAX_PAGE_SIZE
+            }
+        );
+    }
+}

@@ -1,0 +1,295 @@
+//! Support (document 004 `/api/faq*`, `/api/feedback*`): FAQ entries and feedback categories
+//! the operator writes, users' feedback and the operator's replies.
+//!
+//! A feedback is stored under its own id with its author in the record (so reaching another
+//! user's feedback is a clear "not yours", not a silent miss) and listed per author through
+//! `gsi1`. A reply waits in its author's unread partition of `gsi1` until they read it, which
+//! makes "unread replies" a counting query.
+
+use super::records::{object, Listing, Page, PageRequest, Records, Step};
+use super::{keys, StoreError};
+use serde_json::{json, Map, Value};
+
+const FAQ_IDS: &str = "FAQ";
+const CATEGORY_IDS: &str = "FEEDBACKCATEGORY";
+const FEEDBACK_IDS: &str = "FEEDBACK";
+const REPLY_IDS: &str = "FEEDBACKREPLY";
+
+/// The fields of a FAQ entry.
+#[derive(Debug, Clone, Default)]
+pub struct FaqFields {
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub category: Option<String>,
+    pub external_link: Option<String>,
+}
+
+/// The fields of a feedback category.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryFields {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A new feedback.
+#[derive(Debug, Clone)]
+pub struct NewFeedback {
+    pub content: String,
+    pub category_id: Option<u64>,
+    pub contact_phone: String,
+}
+
+pub struct Support {
+    pub records: Records,
+}
+
+fn set(record: &mut Map<String, Value>, field: &str, value: &Option<String>) {
+    if let Some(v) = value {
+        record.insert(field.to_owned(), json!(v));
+    }
+}
+
+fn by_id(index: &str, id: u64) -> (String, String) {
+    (index.to_owned(), keys::padded(id))
+}
+
+/// The author of a feedback.
+pub fn author(feedback: &Map<String, Value>) -> Option<u64> {
+    feedback.get("user_id").and_then(Value::as_u64)
+}
+
+impl Support {
+    pub async fn faq_add(&self, f: &FaqFields, now: i64) -> Result<Map<String, Value>, StoreError> {
+        let id = self.records.next_id(FAQ_IDS).await?;
+        let stamp = crate::datetime(now);
+        let mut faq = object(json!({
+            "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
+            "title": "", "content": "", "category": "", "external_link": "",
+        }));
+        set(&mut faq, "title", &f.title);
+        set(&mut faq, "content", &f.content);
+        set(&mut faq, "category", &f.category);
+        set(&mut faq, "external_link", &f.external_link);
+        let (pk, sk) = by_id(keys::FAQS, id);
+        self.records
+            .create(&keys::faq(id), Some((&pk, &sk)), &faq)
+            .await?;
+        Ok(faq)
+    }
+
+    /// Changes the fields given; `None` when there is no such entry.
+    pub async fn faq_edit(
+        &self,
+        id: u64,
+        f: &FaqFields,
+        now: i64,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        let mut fields = object(json!({ "updated_at": crate::datetime(now) }));
+        set(&mut fields, "title", &f.title);
+        set(&mut fields, "content", &f.content);
+        set(&mut fields, "category", &f.category);
+        set(&mut fields, "external_link", &f.external_link);
+        self.records.update(&keys::faq(id), &fields).await
+    }
+
+    pub async fn faq(&self, id: u64) -> Result<Option<Map<String, Value>>, StoreError> {
+        self.records.get(&keys::faq(id)).await
+    }
+
+    /// The FAQ, oldest entry first.
+    pub async fn faqs(&self, at: PageRequest) -> Result<Page, StoreError> {
+        let listing = Listing::Index {
+            pk: keys::FAQS.to_owned(),
+            after: None,
+        };
+        self.records.page(&listing, false, at).await
+    }
+
+    pub async fn category_add(
+        &self,
+        f: &CategoryFields,
+        now: i64,
+    ) -> Result<Map<String, Value>, StoreError> {
+        let id = self.records.next_id(CATEGORY_IDS).await?;
+        let stamp = crate::datetime(now);
+        let mut category = object(json!({
+            "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
+            "name": "", "description": "",
+        }));
+        set(&mut category, "name", &f.name);
+        set(&mut category, "description", &f.description);
+        let (pk, sk) = by_id(keys::FEEDBACK_CATEGORIES, id);
+        self.records
+            .create(&keys::feedback_category(id), Some((&pk, &sk)), &category)
+            .await?;
+        Ok(category)
+    }
+
+    pub async fn category_edit(
+        &self,
+        id: u64,
+        f: &CategoryFields,
+        now: i64,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        let mut fields = object(json!({ "updated_at": crate::datetime(now) }));
+        set(&mut fields, "name", &f.name);
+        set(&mut fields, "description", &f.description);
+        self.records
+            .update(&keys::feedback_category(id), &fields)
+            .await
+    }
+
+    pub async fn category(&self, id: u64) -> Result<Option<Map<String, Value>>, StoreError> {
+        self.records.get(&keys::feedback_category(id)).await
+    }
+
+    /// The feedback categories, oldest first.
+    pub async fn categories(&self, at: PageRequest) -> Result<Page, StoreError> {
+        let listing = Listing::Index {
+            pk: keys::FEEDBACK_CATEGORIES.to_owned(),
+            after: None,
+        };
+        self.records.page(&listing, false, at).await
+    }
+
+    pub async fn feedback_add(
+        &self,
+        uid: u64,
+        f: &NewFeedback,
+        now: i64,
+    ) -> Result<Map<String, Value>, StoreError> {
+        let id = self.records.next_id(FEEDBACK_IDS).await?;
+        let stamp = crate::datetime(now);
+        let feedback = object(json!({
+            "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
+            "feedback_content": f.content,
+            "feedback_status": 0,
+            "feedback_category_id": f.category_id,
+            "contact_phone": f.contact_phone,
+            "user_id": uid,
+        }));
+        let index = keys::feedbacks_of(uid);
+        self.records
+            .create(
+                &keys::feedback(id),
+                Some((&index, &keys::padded(id))),
+                &feedback,
+            )
+            .await?;
+        Ok(feedback)
+    }
+
+    pub async fn feedback(&self, id: u64) -> Result<Option<Map<String, Value>>, StoreError> {
+        self.records.get(&keys::feedback(id)).await
+    }
+
+    /// `uid`'s feedback, newest first.
+    pub async fn feedbacks_of(&self, uid: u64, at: PageRequest) -> Result<Page, StoreError> {
+        let listing = Listing::Index {
+            pk: keys::feedbacks_of(uid),
+            after: None,
+        };
+        self.records.page(&listing, true, at).await
+    }
+
+    /// Deletes `uid`'s feedback `id` and its reply, in one transaction conditioned on the
+    /// author; false when it is gone or not theirs.
+    pub async fn feedback_delete(&self, uid: u64, id: u64) -> Result<bool, StoreError> {
+        let feedback = self
+            .records
+            .delete_step(&keys::feedback(id))
+            .condition_expression("#r.user_id = :uid")
+            .expression_attribute_names("#r", "record")
+            .expression_attribute_values(":uid", super::attr::n(uid));
+        let reply = self.records.delete_step(&keys::feedback_reply(id));
+        self.records
+            .transact(vec![Step::Delete(feedback), Step::Delete(reply)])
+            .await
+    }
+
+    /// The operator's reply to feedback `id` (replacing an earlier reply); the feedback's
+    /// status becomes 1 (replied), in the same transaction. `None` when there is no such
+    /// feedback.
+    pub async fn reply(
+        &self,
+        feedback_id: u64,
+        content: &str,
+        manager_id: u64,
+        now: i64,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        let Some(mut feedback) = self.feedback(feedback_id).await? else {
+            return Ok(None);
+        };
+        let Some(uid) = author(&feedback) else {
+            return Ok(None);
+        };
+        let stamp = crate::datetime(now);
+        let reply = object(json!({
+            "id": self.records.next_id(REPLY_IDS).await?,
+            "app_id": "", "created_at": stamp, "updated_at": stamp,
+            "reply_content": content,
+            "manager_id": manager_id,
+            "feedback_id": feedback_id,
+            "is_read": false,
+        }));
+        feedback.insert("feedback_status".into(), json!(1));
+        feedback.insert("updated_at".into(), json!(stamp));
+        let index = keys::feedbacks_of(uid);
+        let unread = keys::unread_replies_of(uid);
+        let padded = keys::padded(feedback_id);
+        let steps = vec![
+            Step::Put(
+                self.records
+                    .put_step(
+                        &keys::feedback(feedback_id),
+                        Some((&index, &padded)),
+                        &feedback,
+                    )
+                    .condition_expression("attribute_exists(pk)"),
+            ),
+            Step::Put(self.records.put_step(
+                &keys::feedback_reply(feedback_id),
+                Some((&unread, &padded)),
+                &reply,
+            )),
+        ];
+        Ok(self.records.transact(steps).await?.then_some(reply))
+    }
+
+    /// The reply to feedback `feedback_id`, as it was before this read; it is marked read
+    /// (and leaves its author's unread count) unless a newer reply replaced it meanwhile.
+    pub async fn read_reply(
+        &self,
+        feedback_id: u64,
+        now: i64,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        let key = keys::feedback_reply(feedback_id);
+        let Some(reply) = self.records.get(&key).await? else {
+            return Ok(None);
+        };
+        if reply.get("is_read") != Some(&Value::Bool(true)) {
+            let mut read = reply.clone();
+            read.insert("is_read".into(), json!(true));
+            read.insert("updated_at".into(), json!(crate::datetime(now)));
+            // Without index keys: the reply leaves the unread partition.
+            let step = self
+                .records
+                .put_step(&key, None, &read)
+                .condition_expression("#r.id = :id")
+                .expression_attribute_names("#r", "record")
+                .expression_attribute_values(":id", super::records::to_attr(&reply["id"]));
+            self.records.transact(vec![Step::Put(step)]).await?;
+        }
+        Ok(Some(reply))
+    }
+
+    /// How many replies `uid` has not read.
+    pub async fn unread_replies(&self, uid: u64) -> Result<u64, StoreError> {
+        self.records
+            .count(&Listing::Index {
+                pk: keys::unread_replies_of(uid),
+                after: None,
+            })
+            .await
+    }
+}
