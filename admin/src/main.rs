@@ -10,6 +10,12 @@
 //! passport-admin ... company set --user li_lei --name "..." --tax-number ... [--type 1 ...]
 //! passport-admin ... company show --user li_lei
 //! passport-admin ... company delete --user li_lei
+//! passport-admin ... faq add --title "..." --content "..." [--category ...] [--link https://...]
+//! passport-admin ... faq edit ID [--title ...] [--content ...] [--category ...] [--link ...]
+//! passport-admin ... category add --name app [--description "..."]
+//! passport-admin ... category edit ID [--name ...] [--description ...]
+//! passport-admin ... feedback reply FEEDBACK_ID --content "..." [--manager 1]
+//! passport-admin ... push record --title "..." --body "..." [--scope all|android|ios] [--manager 1]
 //! ```
 //!
 //! Against AWS it uses the standard AWS settings (profile, region) and `--table` (or
@@ -49,6 +55,100 @@ enum Cmd {
     Company {
         #[command(subcommand)]
         command: CompanyCmd,
+    },
+    /// The FAQ (GET /api/faq).
+    Faq {
+        #[command(subcommand)]
+        command: FaqCmd,
+    },
+    /// Feedback categories (GET /api/feedback_category).
+    Category {
+        #[command(subcommand)]
+        command: CategoryCmd,
+    },
+    /// Users' feedback.
+    Feedback {
+        #[command(subcommand)]
+        command: FeedbackCmd,
+    },
+    /// The push log (GET /api/push/log).
+    Push {
+        #[command(subcommand)]
+        command: PushCmd,
+    },
+}
+
+#[derive(clap::Args)]
+struct FaqArgs {
+    #[arg(long)]
+    title: Option<String>,
+    #[arg(long)]
+    content: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    /// An https link to more.
+    #[arg(long)]
+    link: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum FaqCmd {
+    /// Adds an entry (title and content required).
+    Add(FaqArgs),
+    /// Changes the fields given.
+    Edit {
+        id: u64,
+        #[command(flatten)]
+        fields: FaqArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct CategoryArgs {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum CategoryCmd {
+    /// Adds a category (name required).
+    Add(CategoryArgs),
+    /// Changes the fields given.
+    Edit {
+        id: u64,
+        #[command(flatten)]
+        fields: CategoryArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedbackCmd {
+    /// Replies to a feedback (replacing an earlier reply); its author sees it unread.
+    Reply {
+        feedback_id: u64,
+        #[arg(long)]
+        content: String,
+        /// The operator's id, shown as `manager_id`.
+        #[arg(long, default_value_t = 1)]
+        manager: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum PushCmd {
+    /// Records a push that was sent (its title, body and scope).
+    Record {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        body: String,
+        /// all (0), android (1) or ios (2).
+        #[arg(long, default_value = "all")]
+        scope: String,
+        #[arg(long, default_value_t = 1)]
+        manager: u64,
     },
 }
 
@@ -261,6 +361,142 @@ async fn company(
     Ok(())
 }
 
+fn print(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Checks the text fields an operator writes: no control characters but line breaks, and
+/// links that are https.
+fn checked(
+    fields: &[(&str, &Option<String>)],
+    link: Option<&Option<String>>,
+) -> anyhow::Result<()> {
+    for (name, value) in fields {
+        if let Some(v) = value {
+            if v.trim().is_empty() || v.chars().any(|c| c.is_control() && c != '\n') {
+                bail!("--{name} is empty or has control characters");
+            }
+        }
+    }
+    if let Some(Some(l)) = link {
+        if !l.starts_with("https://") || l.chars().any(char::is_whitespace) {
+            bail!("--link is an https address");
+        }
+    }
+    Ok(())
+}
+
+async fn content(
+    cmd: &Cmd,
+    db: passport_shared::aws::DynamoDbClient,
+    table: &str,
+) -> anyhow::Result<()> {
+    use passport_shared::storage::push::{Push, Scope};
+    use passport_shared::storage::records::Records;
+    use passport_shared::storage::support::{CategoryFields, FaqFields, Support};
+    let support = Support {
+        records: Records::new(db.clone(), table),
+    };
+    let now = passport_shared::now();
+    let faq_fields = |a: &FaqArgs| -> anyhow::Result<FaqFields> {
+        checked(
+            &[
+                ("title", &a.title),
+                ("content", &a.content),
+                ("category", &a.category),
+            ],
+            Some(&a.link),
+        )?;
+        Ok(FaqFields {
+            title: a.title.clone(),
+            content: a.content.clone(),
+            category: a.category.clone(),
+            external_link: a.link.clone(),
+        })
+    };
+    let category_fields = |a: &CategoryArgs| -> anyhow::Result<CategoryFields> {
+        checked(&[("name", &a.name), ("description", &a.description)], None)?;
+        Ok(CategoryFields {
+            name: a.name.clone(),
+            description: a.description.clone(),
+        })
+    };
+    match cmd {
+        Cmd::Faq {
+            command: FaqCmd::Add(a),
+        } => {
+            if a.title.is_none() || a.content.is_none() {
+                bail!("a FAQ entry has --title and --content");
+            }
+            print(&support.faq_add(&faq_fields(a)?, now).await?)
+        }
+        Cmd::Faq {
+            command: FaqCmd::Edit { id, fields },
+        } => {
+            let faq = support.faq_edit(*id, &faq_fields(fields)?, now).await?;
+            print(&faq.with_context(|| format!("no FAQ entry {id}"))?)
+        }
+        Cmd::Category {
+            command: CategoryCmd::Add(a),
+        } => {
+            if a.name.is_none() {
+                bail!("a category has a --name");
+            }
+            print(&support.category_add(&category_fields(a)?, now).await?)
+        }
+        Cmd::Category {
+            command: CategoryCmd::Edit { id, fields },
+        } => {
+            let category = support
+                .category_edit(*id, &category_fields(fields)?, now)
+                .await?;
+            print(&category.with_context(|| format!("no category {id}"))?)
+        }
+        Cmd::Feedback {
+            command:
+                FeedbackCmd::Reply {
+                    feedback_id,
+                    content,
+                    manager,
+                },
+        } => {
+            checked(&[("content", &Some(content.clone()))], None)?;
+            let reply = support
+                .reply(*feedback_id, content.trim(), *manager, now)
+                .await?;
+            print(&reply.with_context(|| format!("no feedback {feedback_id}"))?)
+        }
+        Cmd::Push {
+            command:
+                PushCmd::Record {
+                    title,
+                    body,
+                    scope,
+                    manager,
+                },
+        } => {
+            checked(
+                &[
+                    ("title", &Some(title.clone())),
+                    ("body", &Some(body.clone())),
+                ],
+                None,
+            )?;
+            let scope = Scope::parse(scope).context("--scope is all, android or ios (0, 1, 2)")?;
+            let push = Push {
+                records: Records::new(db, table),
+            };
+            print(
+                &push
+                    .record(title.trim(), body.trim(), scope, *manager, now)
+                    .await?,
+            )
+        }
+        Cmd::Client { .. } | Cmd::Company { .. } => unreachable!("handled in main"),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -268,6 +504,7 @@ async fn main() -> anyhow::Result<()> {
     let command = match &cli.command {
         Cmd::Company { command } => return company(command, db, &table).await,
         Cmd::Client { command } => command,
+        other => return content(other, db, &table).await,
     };
     let store = Clients::new(db, table);
     match command {

@@ -3,6 +3,7 @@
 //! §2034): the password reset and `show`.
 
 mod login;
+mod message;
 mod register;
 mod reset;
 mod settings;
@@ -32,6 +33,7 @@ pub enum Endpoint {
     Unbind,
     SnsRegister,
     Show,
+    Message,
 }
 
 pub const ROUTES: &[RouteSpec<Endpoint>] = &[
@@ -104,11 +106,13 @@ pub const ROUTES: &[RouteSpec<Endpoint>] = &[
         Endpoint::SnsRegister,
     ),
     RouteSpec::new("POST", "/apis/Users/show", Dialect::V1, Endpoint::Show),
+    RouteSpec::new("POST", "/api/User/message", Dialect::V2, Endpoint::Message),
 ];
 
 pub struct App {
     pub identity: Identity,
     pub avatars: Box<dyn AvatarStore>,
+    pub messages: passport_shared::storage::messages::Messages,
 }
 
 impl App {
@@ -131,6 +135,7 @@ impl App {
                 Endpoint::Unbind => settings::unbind(app, &req).await,
                 Endpoint::SnsRegister => sns::handle(id, &req).await,
                 Endpoint::Show => show::handle(app, &req).await,
+                Endpoint::Message => message::handle(app, &req).await,
             }
         })
         .await

@@ -1,0 +1,34 @@
+//! `GET /api/faq`, `GET /api/faq/{id}` and `GET /api/feedback_category`: what the operator
+//! wrote, paged oldest first, for any signed-in user.
+
+use crate::{path_id, App};
+use passport_shared::storage::records::PageRequest;
+use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+
+pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    app.sessions.check(req, passport_shared::now()).await?;
+    Reply::of(
+        &app.support
+            .faqs(PageRequest::from_params(&req.params)?)
+            .await?,
+    )
+}
+
+pub async fn item(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    app.sessions.check(req, passport_shared::now()).await?;
+    let faq = app
+        .support
+        .faq(path_id(req, "id")?)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("id"))?;
+    Reply::of(&faq)
+}
+
+pub async fn categories(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    app.sessions.check(req, passport_shared::now()).await?;
+    Reply::of(
+        &app.support
+            .categories(PageRequest::from_params(&req.params)?)
+            .await?,
+    )
+}
