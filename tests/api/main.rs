@@ -10,5 +10,8 @@ mod oauth;
 mod oauth_standard;
 mod openplatform;
 mod profiles;
+mod push;
 mod reset;
+mod social;
+mod support;
 mod users;

@@ -323,23 +323,67 @@ impl TestApp {
     }
 }
 
+/// A signed-in account of a test.
+pub struct Member {
+    pub uid: u64,
+    pub username: String,
+    pub token: String,
+}
+
 impl TestApp {
+    /// A fresh account, signed in.
+    pub async fn member(&self) -> Member {
+        let name = format!("u_{}", uuid::Uuid::new_v4().simple());
+        let username = name[..20].to_owned();
+        let password = "signed-in-pass";
+        let uid = self
+            .register(&username, &format!("{username}@example.com"), password)
+            .await;
+        let (status, body) = self.login(&username, password).await;
+        assert_eq!(status, 200, "sign in: {body}");
+        let token = body["access_token"].as_str().expect("access token");
+        Member {
+            uid,
+            username,
+            token: token.to_owned(),
+        }
+    }
+
     /// A fresh account, signed in: its access token.
     pub async fn signed_in(&self) -> String {
-        let name = format!("u_{}", uuid::Uuid::new_v4().simple());
-        let password = "signed-in-pass";
-        self.register(
-            &name[..20],
-            &format!("{}@example.com", &name[..20]),
-            password,
+        self.member().await.token
+    }
+
+    /// A center-dialect call (`Authorization: Token`): status and body.
+    pub async fn center(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .header("authorization", format!("Token {token}"));
+        if let Some(b) = body {
+            request = request.json(b);
+        }
+        json(request.send().await.expect("sent")).await
+    }
+
+    /// A v2 form post with a bearer token: status and body.
+    pub async fn v2(&self, path: &str, token: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        json(
+            self.http
+                .post(self.url(path))
+                .bearer_auth(token)
+                .form(form)
+                .send()
+                .await
+                .expect("sent"),
         )
-        .await;
-        let (status, body) = self.login(&name[..20], password).await;
-        assert_eq!(status, 200, "sign in: {body}");
-        body["access_token"]
-            .as_str()
-            .expect("access token")
-            .to_owned()
+        .await
     }
 }
 
