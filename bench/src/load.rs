@@ -1,0 +1,98 @@
+//! Requests per second and latency through the local stack (gateway, Runtime API, function,
+//! DynamoDB Local) at a fixed concurrency, for three routes: a token check with a read, a
+//! sign-in, a token refresh. Everything runs on this machine, emulators included, so the
+//! numbers compare builds with each other, not with AWS.
+
+use crate::fixtures::{login_request, member, Fixture, Member, Req};
+use crate::functions::summary;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+pub const CONCURRENCY: usize = 8;
+
+/// Runs `total` requests made by `make(i)` with CONCURRENCY in flight; each must answer 200.
+async fn run(fx: &Fixture, name: &str, requests: Vec<Req>) -> anyhow::Result<Value> {
+    let total = requests.len();
+    let queue = std::sync::Arc::new(tokio::sync::Mutex::new(requests.into_iter()));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let queue = queue.clone();
+        let http = fx.http.clone();
+        let api = fx.api.clone();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let Some(req) = queue.lock().await.next() else {
+                    break;
+                };
+                let t = Instant::now();
+                let (status, body) = req.send(&http, &api).await?;
+                anyhow::ensure!(status == 200, "{} answered {status}: {body}", req.path);
+                latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for w in workers {
+        latencies.extend(w.await??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let mut sorted = latencies.clone();
+    sorted.sort_by(f64::total_cmp);
+    let p99 = sorted[((sorted.len() - 1) as f64 * 0.99).round() as usize];
+    Ok(json!({
+        "scenario": name,
+        "requests": total,
+        "concurrency": CONCURRENCY,
+        "requests_per_second": (total as f64 / seconds * 10.0).round() / 10.0,
+        "latency_ms": summary(&latencies),
+        "p99_ms": (p99 * 1000.0).round() / 1000.0,
+    }))
+}
+
+pub async fn measure(fx: &Fixture) -> anyhow::Result<Vec<Value>> {
+    let center = format!("Token {}", fx.a.token);
+    let reads: Vec<Req> = (0..400)
+        .map(|_| Req::new("GET", "/api/personal/info").header("authorization", &center))
+        .collect();
+    // One account per worker: parallel sign-ins of one account share its failure slots
+    // (identity.rs), which is not what a crowd of users does.
+    let mut accounts: Vec<Member> = Vec::new();
+    for _ in 0..CONCURRENCY {
+        accounts.push(member(&fx.http, &fx.api).await?);
+    }
+    let mut logins = Vec::new();
+    for i in 0..80 {
+        let m = &accounts[i % CONCURRENCY];
+        logins.push(login_request(&fx.http, &fx.api, &m.username, &m.password).await?);
+    }
+    // Refresh rotates: each request spends its own session's refresh token.
+    let mut refreshes = Vec::new();
+    for i in 0..80 {
+        let m = &accounts[i % CONCURRENCY];
+        let (status, body) = login_request(&fx.http, &fx.api, &m.username, &m.password)
+            .await?
+            .send(&fx.http, &fx.api)
+            .await?;
+        anyhow::ensure!(status == 200, "sign-in for a refresh: {body}");
+        let refresh = body["refresh_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        refreshes.push(
+            Req::new("POST", "/api/auth/refresh_token").json(&json!({ "refresh_token": refresh })),
+        );
+    }
+    Ok(vec![
+        run(fx, "token check + read (GET /api/personal/info)", reads).await?,
+        run(fx, "sign-in (POST /api/User/login)", logins).await?,
+        run(
+            fx,
+            "token refresh (POST /api/auth/refresh_token)",
+            refreshes,
+        )
+        .await?,
+    ])
+}
