@@ -29,6 +29,8 @@ pub mod logging;
 pub mod mail;
 pub mod meter;
 pub mod params;
+#[cfg(test)]
+mod properties;
 pub mod response;
 pub mod routing;
 pub mod sms;

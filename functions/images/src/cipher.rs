@@ -375,4 +375,47 @@ mod tests {
         let as_url = format!("data:image/png;base64,{}", STANDARD.encode(&png));
         assert_eq!(decode_input(&as_url, Step::Disorder).unwrap(), png);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn png_of(width: u32, height: u32, seed: u8) -> (Vec<u8>, Vec<u8>) {
+            let img = RgbaImage::from_fn(width, height, |x, y| {
+                let v = (x as u8).wrapping_mul(31) ^ (y as u8).wrapping_mul(17) ^ seed;
+                Rgba([v, v.wrapping_add(85), v.wrapping_add(170), 255 - v / 2])
+            });
+            let mut out = Cursor::new(Vec::new());
+            img.write_to(&mut out, ImageFormat::Png).unwrap();
+            (out.into_inner(), img.into_raw())
+        }
+
+        proptest! {
+            // Each case derives a key: few cases, each a different shape and password.
+            #![proptest_config(ProptestConfig::with_cases(24))]
+
+            #[test]
+            fn reorder_undoes_disorder_for_any_picture_and_password(
+                width in 1u32..40, height in 1u32..40, seed in any::<u8>(), password in "\\PC{1,24}",
+            ) {
+                let (png, original) = png_of(width, height, seed);
+                let scrambled = disorder(&png, &password).unwrap();
+                let restored = reorder(&scrambled, &password).unwrap();
+                prop_assert_eq!(decoded(&restored).into_rgba8().into_raw(), original);
+            }
+
+            #[test]
+            fn another_password_never_restores(password in "[a-z]{1,12}", other in "[A-Z]{1,12}") {
+                let (png, _) = png_of(8, 8, 7);
+                let scrambled = disorder(&png, &password).unwrap();
+                prop_assert_eq!(reorder(&scrambled, &other), Err(ErrorKind::ImagePasswordWrong));
+            }
+
+            #[test]
+            fn any_bytes_are_answered_not_panicked_on(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+                prop_assert!(disorder(&bytes, "pw").is_err());
+                prop_assert!(reorder(&bytes, "pw").is_err());
+            }
+        }
+    }
 }
