@@ -46,9 +46,20 @@ impl Gateway {
         Ok(())
     }
 
+    /// The route API Gateway would pick: one declared for the method, else an `ANY` route of
+    /// the path (which sends the other methods to the function, whose router answers 405).
     fn find(&self, method: &Method, path: &str) -> Option<(&GatewayRoute, Map<String, Value>)> {
+        self.find_declared(method.as_str(), path)
+            .or_else(|| self.find_declared("ANY", path))
+    }
+
+    fn find_declared(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(&GatewayRoute, Map<String, Value>)> {
         self.routes.iter().find_map(|route| {
-            if route.method != "ANY" && route.method != method.as_str() {
+            if route.method != method {
                 return None;
             }
             let mut params = Map::new();

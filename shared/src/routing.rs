@@ -47,8 +47,8 @@ impl<E> RouteSpec<E> {
 #[derive(Debug)]
 pub enum Match<'a, E> {
     Found(&'a RouteSpec<E>, Vec<(String, String)>),
-    /// The path is served, but not for this method.
-    MethodNotAllowed(&'a RouteSpec<E>),
+    /// The path is served, but not for this method; the methods it is served for.
+    MethodNotAllowed(&'a RouteSpec<E>, Vec<&'static str>),
     NotFound,
 }
 
@@ -60,17 +60,29 @@ pub fn find<'a, E>(routes: &'a [RouteSpec<E>], method: &str, path: &str) -> Matc
         _ => path,
     };
     let mut path_match = None;
-    for route in routes {
+    let mut allowed = Vec::new();
+    // As API Gateway does, a literal path wins over a pattern (`/api/push/log/delete` over
+    // `/api/push/log/{id}`): patterns are tried only when no literal path matches.
+    let (literal, patterns): (Vec<_>, Vec<_>) = routes.iter().partition(|r| !r.path.contains('{'));
+    for route in [literal, patterns].into_iter().flatten() {
+        if path_match.is_some_and(|m: &RouteSpec<E>| !m.path.contains('{'))
+            && route.path.contains('{')
+        {
+            break;
+        }
         if let Some(captures) = match_path(route.path, path, route.dialect.case_insensitive_paths())
         {
             if route.method.eq_ignore_ascii_case(method) {
                 return Match::Found(route, captures);
             }
             path_match.get_or_insert(route);
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method);
+            }
         }
     }
     match path_match {
-        Some(route) => Match::MethodNotAllowed(route),
+        Some(route) => Match::MethodNotAllowed(route, allowed),
         None => Match::NotFound,
     }
 }
@@ -125,6 +137,18 @@ impl ApiRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A numeric record id in the path. Digits beyond u64 name no record (ids are counted
+    /// up from 1), so they read as `u64::MAX` and the lookup answers as for any missing id;
+    /// anything but digits is an invalid `name`.
+    pub fn path_id(&self, name: &str) -> Result<u64, ApiError> {
+        match self.path_param(name) {
+            Some(raw) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(raw.parse().unwrap_or(u64::MAX))
+            }
+            _ => Err(ApiError::invalid(name)),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -161,13 +185,15 @@ where
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
         let accept_language = header("accept-language").map(str::to_owned);
         let content_type = header("content-type").map(str::to_owned);
+        let mut allow = None;
         let (route, path_params, mut meta) = match find(routes, &method, &path) {
             Match::Found(spec, captures) => {
                 let meta = meta_for(spec.dialect, spec.path, &path, &request_id);
                 (Ok(spec), captures, meta)
             }
-            Match::MethodNotAllowed(spec) => {
+            Match::MethodNotAllowed(spec, methods) => {
                 let meta = meta_for(spec.dialect, spec.path, &path, &request_id);
+                allow = Some(methods.join(", "));
                 (Err(ErrorKind::MethodNotAllowed), Vec::new(), meta)
             }
             Match::NotFound => {
@@ -188,14 +214,9 @@ where
             (Err(kind), _) => Err(ApiError::new(kind)),
             (Ok(_), Err(e)) => Err(e),
             (Ok(spec), Ok(params)) => match choose_format(&meta, &params) {
-                Err(e) => {
-                    // JSONP was asked for with an unusable callback: answer it as JSONP
-                    // with the default name, so the script tag still gets a call.
-                    if e.field.as_deref() == Some("callback") {
-                        meta.format = Format::Jsonp(response::DEFAULT_CALLBACK.to_owned());
-                    }
-                    Err(e)
-                }
+                // An unusable callback or format: no script could call the answer, so it is a
+                // plain refusal in JSON, with its status.
+                Err(e) => Err(e),
                 Ok(format) => {
                     meta.format = format;
                     let api_request = ApiRequest {
@@ -209,7 +230,11 @@ where
                 }
             },
         };
-        let response = response::render(&meta, outcome);
+        let mut response = response::render(&meta, outcome);
+        // A 405 names the methods the path does serve (RFC 9110, section 15.5.6).
+        if let Some(value) = allow.and_then(|a| http::HeaderValue::from_str(&a).ok()) {
+            response.headers_mut().insert(http::header::ALLOW, value);
+        }
         tracing::info!(
             status = response.status().as_u16(),
             api = %meta.api,
@@ -313,11 +338,30 @@ mod tests {
     }
 
     #[test]
+    fn a_literal_path_wins_over_a_pattern_for_every_method() {
+        const PUSH: &[RouteSpec<E>] = &[
+            RouteSpec::new("GET", "/api/faq/{id}", Dialect::Center, E::FaqItem),
+            RouteSpec::new("DELETE", "/api/faq/all", Dialect::Center, E::Faq),
+        ];
+        assert!(
+            matches!(find(PUSH, "DELETE", "/api/faq/all"), Match::Found(r, _) if r.endpoint == E::Faq)
+        );
+        let Match::MethodNotAllowed(_, allow) = find(PUSH, "GET", "/api/faq/all") else {
+            panic!("GET of the literal path")
+        };
+        assert_eq!(allow, vec!["DELETE"]);
+        assert!(
+            matches!(find(PUSH, "GET", "/api/faq/7"), Match::Found(r, _) if r.endpoint == E::FaqItem)
+        );
+    }
+
+    #[test]
     fn a_known_path_with_another_method_is_405_not_404() {
-        assert!(matches!(
-            find(ROUTES, "GET", "/apis/Services/guestbook"),
-            Match::MethodNotAllowed(_)
-        ));
+        let Match::MethodNotAllowed(_, allow) = find(ROUTES, "GET", "/apis/Services/guestbook")
+        else {
+            panic!("a known path with another method")
+        };
+        assert_eq!(allow, vec!["POST"]);
         assert!(matches!(
             find(ROUTES, "GET", "/apis/Services/nothing"),
             Match::NotFound

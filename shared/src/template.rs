@@ -314,8 +314,9 @@ pub fn workspace_template(manifest_dir: &str) -> std::path::PathBuf {
 }
 
 /// Panics unless the template routes exactly what `routes` serves for the function built
-/// from `binary`: each function's tests call this, so the gateway and the routers cannot
-/// disagree.
+/// from `binary`, and routes every other method of each served path (`ANY`) to it too, so
+/// that an undeclared method gets the router's 405 with `Allow` rather than the gateway's
+/// 404. Each function's tests call this, so the gateway and the routers cannot disagree.
 pub fn assert_routes_agree<E>(
     manifest_dir: &str,
     binary: &str,
@@ -327,23 +328,30 @@ pub fn assert_routes_agree<E>(
         .function(binary)
         .unwrap_or_else(|| panic!("template.yaml declares no function with Binary {binary}"));
     for route in &function.routes {
+        // An `ANY` route sends a served path's other methods to the router, which answers 405.
+        let served = match find(routes, &route.method, &route.path) {
+            Match::Found(..) => true,
+            Match::MethodNotAllowed(..) => route.method == "ANY",
+            Match::NotFound => false,
+        };
         assert!(
-            matches!(find(routes, &route.method, &route.path), Match::Found(..)),
+            served,
             "template.yaml routes {} {} to {binary}, which does not serve it",
-            route.method,
-            route.path
+            route.method, route.path
         );
     }
     for spec in routes {
-        assert!(
-            function
-                .routes
-                .iter()
-                .any(|r| r.method == spec.method && r.path == spec.path),
-            "{binary} serves {} {}, which template.yaml does not route",
-            spec.method,
-            spec.path
-        );
+        for method in [spec.method, "ANY"] {
+            assert!(
+                function
+                    .routes
+                    .iter()
+                    .any(|r| r.method == method && r.path == spec.path),
+                "{binary} serves {} {}, which template.yaml does not route as {method}",
+                spec.method,
+                spec.path
+            );
+        }
     }
 }
 

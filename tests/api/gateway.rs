@@ -18,13 +18,27 @@ async fn an_unrouted_path_gets_api_gateways_own_404() {
 }
 
 #[tokio::test]
-async fn a_routed_path_with_an_unrouted_method_is_404_as_in_api_gateway() {
+async fn a_method_a_served_path_does_not_serve_gets_405_with_allow_in_the_dialect() {
     let app = TestApp::new();
+    // The path's `ANY` route (template.yaml) brings the request to the function's router.
     let response = app
         .http
         .get(app.url("/apis/Services/guestbook"))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 404);
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let (_, body) = json(response).await;
+    assert_eq!(body["request"], "apis/Services/guestbook", "{body}");
+
+    // A literal path wins over a pattern: GET of /api/push/log/delete is not log item "delete".
+    let response = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/api/push/log/delete"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "DELETE");
 }
