@@ -82,10 +82,7 @@ pub async fn log(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 
 pub async fn log_item(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
-    let id: u64 = req
-        .path_param("id")
-        .and_then(|i| i.parse().ok())
-        .ok_or_else(|| ApiError::invalid("id"))?;
+    let id = req.path_id("id")?;
     let log = app
         .push
         .log(uid, id)

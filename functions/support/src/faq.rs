@@ -1,7 +1,7 @@
 //! `GET /api/faq`, `GET /api/faq/{id}` and `GET /api/feedback_category`: what the operator
 //! wrote, paged oldest first, for any signed-in user.
 
-use crate::{path_id, App};
+use crate::App;
 use passport_shared::storage::records::PageRequest;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 
@@ -18,7 +18,7 @@ pub async fn item(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     app.sessions.check(req, passport_shared::now()).await?;
     let faq = app
         .support
-        .faq(path_id(req, "id")?)
+        .faq(req.path_id("id")?)
         .await?
         .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("id"))?;
     Reply::of(&faq)

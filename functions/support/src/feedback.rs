@@ -2,7 +2,7 @@
 //! `GET /api/feedback/reply/{feedback_id}`. A user reaches only their own feedback: another
 //! user's is 10003, a missing one 10001.
 
-use crate::{path_id, App};
+use crate::App;
 use passport_shared::storage::records::PageRequest;
 use passport_shared::storage::support::{author, NewFeedback};
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
@@ -85,7 +85,7 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 
 pub async fn delete(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
-    let id = path_id(req, "id")?;
+    let id = req.path_id("id")?;
     own(app, uid, id, "id").await?;
     if !app.support.feedback_delete(uid, id).await? {
         // Deleted by a parallel request between the read and the transaction.
@@ -97,7 +97,7 @@ pub async fn delete(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 pub async fn reply(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
     let uid = app.sessions.check(req, now).await?.uid;
-    let id = path_id(req, "feedback_id")?;
+    let id = req.path_id("feedback_id")?;
     own(app, uid, id, "feedback_id").await?;
     let reply = app
         .support

@@ -89,16 +89,6 @@ impl App {
     }
 }
 
-/// A numeric path parameter.
-fn path_id(
-    req: &passport_shared::ApiRequest,
-    name: &str,
-) -> Result<u64, passport_shared::ApiError> {
-    req.path_param(name)
-        .and_then(|i| i.parse().ok())
-        .ok_or_else(|| passport_shared::ApiError::invalid(name))
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
