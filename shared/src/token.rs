@@ -136,20 +136,27 @@ pub fn openid(keys: &SigningKeys, client_id: &str, uid: u64) -> String {
 }
 
 /// The access token a request presents: `Authorization: Bearer <t>`, `Authorization: Token
-/// <t>` (center dialect), or an `access_token` parameter (query, form or JSON).
+/// <t>` (center dialect), or an `access_token` parameter (query, form or JSON). A request
+/// that presents two different tokens (RFC 6750, section 2: one method per request) is
+/// answered as one with an invalid token (an empty one, which no check accepts), never by
+/// picking one of them.
 pub fn presented(req: &ApiRequest) -> Option<String> {
-    if let Some(auth) = req.header("authorization") {
+    let header = req.header("authorization").and_then(|auth| {
         let auth = auth.trim();
-        for scheme in ["Bearer ", "Token ", "bearer ", "token "] {
-            if let Some(t) = auth.strip_prefix(scheme) {
-                let t = t.trim();
-                if !t.is_empty() {
-                    return Some(t.to_owned());
-                }
-            }
-        }
+        ["Bearer ", "Token ", "bearer ", "token "]
+            .iter()
+            .find_map(|scheme| auth.strip_prefix(scheme))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    });
+    // With a header token, an `access_token` parameter that is there at all, even empty,
+    // is a second token.
+    match (header, req.params.get("access_token")) {
+        (Some(h), Some(p)) if !crate::crypto::same(&h, p.trim()) => Some(String::new()),
+        (Some(t), _) => Some(t),
+        (None, _) => req.params.text("access_token"),
     }
-    req.params.text("access_token")
 }
 
 #[cfg(test)]
