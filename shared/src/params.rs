@@ -120,13 +120,13 @@ impl Params {
         Ok(())
     }
 
-    /// The value of `name` as text, untrimmed: strings as they are, numbers and booleans
-    /// written out; `None` when absent or null. Arrays and objects are not text.
+    /// The value of `name` as text, untrimmed: strings as they are, numbers written out;
+    /// `None` when absent or null. JSON booleans, arrays and objects are not text (a JSON
+    /// `"username": false` is no username); booleans are read with [`Params::flag`].
     pub fn get(&self, name: &str) -> Option<String> {
         match self.values.get(name)? {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
     }
@@ -150,6 +150,9 @@ impl Params {
 
     /// A boolean in any of the forms clients send: true/false, yes/no, 1/0, on/off.
     pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        if let Some(Value::Bool(b)) = self.values.get(name) {
+            return Ok(Some(*b));
+        }
         let Some(raw) = self.text(name) else {
             return Ok(None);
         };

@@ -192,8 +192,12 @@ async fn a_callback_that_is_not_a_plain_identifier_is_refused() {
             ],
         )
         .await;
+    // No script can call an unusable name, so the refusal is plain JSON with its status.
+    assert_eq!(response.status(), 400);
     let body = response.text().await.unwrap();
-    assert!(body.starts_with(r#"jsonpReturn({"code":200001,"#), "{body}");
+    let refusal: Value = serde_json::from_str(&body).expect("a JSON refusal");
+    assert_eq!(refusal["code"], 200001, "{body}");
+    assert_eq!(refusal["field"], "callback", "{body}");
     assert!(!body.contains("alert"));
     assert!(
         entries_from(&app, &email).await.is_empty(),
