@@ -316,17 +316,18 @@ impl Identity {
     }
 
     /// The signed-in caller of `req` (its checked access token) and their account as it is
-    /// now.
+    /// now. The account is read alongside the token's check: the signed token names the
+    /// account, and a forged one is refused before either read.
     pub async fn caller(
         &self,
         req: &crate::routing::ApiRequest,
     ) -> Result<(crate::storage::sessions::Authenticated, User), ApiError> {
-        let auth = self.sessions.check(req, crate::now()).await?;
-        let user = self
-            .users
-            .get(auth.uid)
-            .await?
-            .ok_or(ErrorKind::TokenExpired)?;
+        let token = crate::token::presented(req).ok_or(ErrorKind::TokenMissing)?;
+        let uid = self.keys.verify(&token)?.uid()?;
+        let (auth, user) =
+            tokio::join!(self.sessions.check(req, crate::now()), self.users.get(uid));
+        let auth = auth?;
+        let user = user?.ok_or(ErrorKind::TokenExpired)?;
         Ok((auth, user))
     }
 

@@ -90,14 +90,34 @@ enum Families<'a> {
 }
 
 /// Counting calls against the calling client's hourly quotas.
+///
+/// A client's limits are read once and kept for [`Meter::LIMITS_TTL`] by the function
+/// instance, so that a warm check is one conditional update that runs alongside the token
+/// read: an operator's change of a limit applies within that time.
 pub struct Meter {
     pub clients: super::clients::Clients,
     pub quotas: super::quotas::Quotas,
     /// The limit of an API the client names no limit for.
     pub default_limit: u32,
+    limits: std::sync::Mutex<HashMap<(String, String), (std::time::Instant, u32)>>,
 }
 
 impl Meter {
+    pub const LIMITS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+    pub fn new(
+        clients: super::clients::Clients,
+        quotas: super::quotas::Quotas,
+        default_limit: u32,
+    ) -> Meter {
+        Meter {
+            clients,
+            quotas,
+            default_limit,
+            limits: Default::default(),
+        }
+    }
+
     /// Counts one call of `client_id` to `api`.
     pub async fn hit(
         &self,
@@ -111,12 +131,26 @@ impl Meter {
 
     /// The hourly limit of `api` for `client_id`.
     pub async fn limit(&self, client_id: &str, api: &str) -> Result<u32, StoreError> {
-        Ok(self
+        let key = (client_id.to_owned(), api.to_owned());
+        let cached = |limits: &HashMap<_, (std::time::Instant, u32)>| {
+            limits
+                .get(&key)
+                .filter(|(at, _)| at.elapsed() < Self::LIMITS_TTL)
+                .map(|&(_, limit)| limit)
+        };
+        if let Some(limit) = cached(&self.limits.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(limit);
+        }
+        let limit = self
             .clients
             .get(client_id)
             .await?
             .and_then(|c| c.limit_for(api))
-            .unwrap_or(self.default_limit))
+            .unwrap_or(self.default_limit);
+        let mut limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
+        limits.retain(|_, (at, _)| at.elapsed() < Self::LIMITS_TTL);
+        limits.insert(key, (std::time::Instant::now(), limit));
+        Ok(limit)
     }
 }
 
@@ -149,11 +183,11 @@ impl Sessions {
     ) -> Sessions {
         let table = table.into();
         Sessions {
-            meter: Meter {
-                clients: super::clients::Clients::new(client.clone(), &table),
-                quotas: super::quotas::Quotas::new(client.clone(), &table),
+            meter: Meter::new(
+                super::clients::Clients::new(client.clone(), &table),
+                super::quotas::Quotas::new(client.clone(), &table),
                 default_limit,
-            },
+            ),
             client,
             table,
             keys,
