@@ -216,6 +216,7 @@ impl Report {
                         "budget": format!("{} {} ≤ 2 sequential round trips", r["method"].as_str().unwrap_or(""), r["route"].as_str().unwrap_or("")),
                         "value": r["sequential"]["median"],
                         "met": met,
+                        "why": format!("critical path: {}", r["critical_path"].as_str().unwrap_or("?")),
                     }));
                 }
             }
@@ -230,13 +231,14 @@ impl Report {
             budgets.len()
         );
         if !missed.is_empty() {
-            let _ = writeln!(md, "| missed | value |\n|---|---|");
+            let _ = writeln!(md, "| missed | value | why |\n|---|---|---|");
             for b in &missed {
                 let _ = writeln!(
                     md,
-                    "| {} | {} |",
+                    "| {} | {} | {} |",
                     b["budget"].as_str().unwrap_or(""),
-                    b["value"]
+                    b["value"],
+                    b["why"].as_str().unwrap_or("")
                 );
             }
         }

@@ -60,13 +60,18 @@ pub fn measure(meter_file: &std::path::Path) -> anyhow::Result<(Vec<Value>, usiz
             .iter()
             .filter(|v| (200..300).contains(&v["status"].as_u64().unwrap_or(0)))
             .collect();
+        // `+ 0.0` turns the -0.0 of an empty float sum into 0.
         let f = |k: &str| {
             ok.iter()
-                .map(|v| v[k].as_f64().unwrap_or(0.0))
+                .map(|v| v[k].as_f64().unwrap_or(0.0) + 0.0)
                 .collect::<Vec<_>>()
         };
         let sequential = summary(&f("sequential"));
         let median_sequential = sequential["median"].as_f64();
+        // The critical path of a request at the median, to say why a budget is missed.
+        let critical_path = median_sequential
+            .and_then(|m| ok.iter().find(|v| v["sequential"].as_f64() == Some(m)))
+            .map(|v| critical_path(&v["calls"]));
         rows.push(json!({
             "method": method,
             "route": path,
@@ -77,7 +82,62 @@ pub fn measure(meter_file: &std::path::Path) -> anyhow::Result<(Vec<Value>, usiz
             "sequential": sequential,
             "capacity_units": summary(&f("capacity")),
             "within_budget": if token_checked { median_sequential.map(|s| s <= 2.0) } else { None },
+            "critical_path": critical_path,
         }));
     }
     Ok((rows, lines))
+}
+
+/// A request's DynamoDB calls as stages in time: calls that overlap share a stage (`∥`),
+/// stages follow each other (`→`).
+fn critical_path(calls: &Value) -> String {
+    let mut calls: Vec<(u64, u64, &str)> = calls
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| {
+                    (
+                        c["start_us"].as_u64().unwrap_or(0),
+                        c["end_us"].as_u64().unwrap_or(0),
+                        c["op"].as_str().unwrap_or("?"),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    calls.sort();
+    let mut stages: Vec<(u64, Vec<&str>)> = Vec::new();
+    for (start, end, op) in calls {
+        match stages.last_mut() {
+            Some((stage_end, ops)) if start < *stage_end => {
+                ops.push(op);
+                *stage_end = (*stage_end).max(end);
+            }
+            _ => stages.push((end, vec![op])),
+        }
+    }
+    stages
+        .iter()
+        .map(|(_, ops)| ops.join(" ∥ "))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_calls_share_a_stage_and_the_rest_follow() {
+        let calls = json!([
+            {"op": "GetItem", "start_us": 0, "end_us": 10},
+            {"op": "UpdateItem", "start_us": 1, "end_us": 12},
+            {"op": "GetItem", "start_us": 13, "end_us": 20},
+            {"op": "TransactWriteItems", "start_us": 21, "end_us": 40},
+        ]);
+        assert_eq!(
+            critical_path(&calls),
+            "GetItem ∥ UpdateItem → GetItem → TransactWriteItems"
+        );
+    }
 }
