@@ -138,6 +138,35 @@ impl Params {
             .filter(|s| !s.is_empty())
     }
 
+    /// Refuses a JSON boolean, array or object given for any of `names`, fields that take
+    /// text or a number: for optional fields, where "not text" would otherwise read as "not
+    /// given".
+    pub fn scalars(&self, names: &[&str]) -> Result<(), ApiError> {
+        match names.iter().find(|n| {
+            matches!(
+                self.values.get(**n),
+                Some(Value::Bool(_) | Value::Array(_) | Value::Object(_))
+            )
+        }) {
+            Some(name) => Err(ApiError::invalid(name)),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses anything but a string (or null) given for any of `names`: text fields of a
+    /// JSON body where a number would only be a mistake (a nickname of `0`).
+    pub fn strings(&self, names: &[&str]) -> Result<(), ApiError> {
+        match names.iter().find(|n| {
+            !matches!(
+                self.values.get(**n),
+                None | Some(Value::String(_) | Value::Null)
+            )
+        }) {
+            Some(name) => Err(ApiError::invalid(name)),
+            None => Ok(()),
+        }
+    }
+
     /// The raw JSON value of `name` (for lists and objects in JSON bodies).
     pub fn value(&self, name: &str) -> Option<&Value> {
         self.values.get(name)
@@ -212,6 +241,17 @@ mod tests {
         .unwrap();
         assert_eq!(p.get("phone").as_deref(), Some("13800138000"));
         assert_eq!(p.flag("remember").unwrap(), Some(true));
+        assert!(p.scalars(&["phone", "missing"]).is_ok());
+        assert_eq!(
+            p.scalars(&["phone", "ids"]).unwrap_err().field.as_deref(),
+            Some("ids")
+        );
+        assert_eq!(p.get("remember"), None, "a JSON boolean is not text");
+        assert_eq!(
+            p.strings(&["missing", "phone"]).unwrap_err().field.as_deref(),
+            Some("phone"),
+            "a JSON number is not a string"
+        );
         assert!(p.get("ids").is_none());
         assert_eq!(p.value("ids").unwrap().as_array().unwrap().len(), 2);
     }

@@ -272,17 +272,23 @@ fn choose_format(meta: &Meta, params: &Params) -> Result<Format, ApiError> {
     if !matches!(meta.dialect, Dialect::V1 | Dialect::V2) {
         return Ok(meta.format.clone());
     }
+    // A callback is checked even when JSON is asked for: a page that names one no script
+    // could call should hear so, whatever the format.
+    let callback = match params.text("callback") {
+        Some(cb) if !response::is_plain_identifier(&cb) => {
+            return Err(ApiError::invalid("callback"))
+        }
+        cb => cb,
+    };
     match params
         .text("format")
         .map(|f| f.to_ascii_lowercase())
         .as_deref()
     {
         None | Some("json") => Ok(Format::Json),
-        Some("jsonp") => match params.text("callback") {
-            None => Ok(Format::Jsonp(response::DEFAULT_CALLBACK.to_owned())),
-            Some(cb) if response::is_plain_identifier(&cb) => Ok(Format::Jsonp(cb)),
-            Some(_) => Err(ApiError::invalid("callback")),
-        },
+        Some("jsonp") => Ok(Format::Jsonp(
+            callback.unwrap_or_else(|| response::DEFAULT_CALLBACK.to_owned()),
+        )),
         Some(_) => Err(ApiError::invalid("format")),
     }
 }

@@ -54,6 +54,8 @@ fn avatar_address(raw: &str) -> Result<String, ApiError> {
 
 /// The change a PUT asks for, every field checked before anything is written.
 fn change_from(p: &Params, user: &User, today: time::Date) -> Result<Change, ApiError> {
+    p.strings(&["nickname", "avatar", "birthday", "address"])?;
+    p.scalars(&["gender"])?;
     let mut change = Change::default();
     if let Some(raw) = p.get("nickname") {
         let nickname = Nickname::parse(&raw)?;

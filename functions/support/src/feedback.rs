@@ -58,6 +58,7 @@ pub async fn add(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
     let uid = app.sessions.check(req, now).await?.uid;
     let p = &req.params;
+    p.scalars(&["feedback_content", "feedback_category_id", "contact_phone"])?;
     let content = content(p)?;
     let category_id = p.int::<u64>("feedback_category_id")?;
     if let Some(id) = category_id {
