@@ -248,7 +248,10 @@ mod tests {
         );
         assert_eq!(p.get("remember"), None, "a JSON boolean is not text");
         assert_eq!(
-            p.strings(&["missing", "phone"]).unwrap_err().field.as_deref(),
+            p.strings(&["missing", "phone"])
+                .unwrap_err()
+                .field
+                .as_deref(),
             Some("phone"),
             "a JSON number is not a string"
         );
