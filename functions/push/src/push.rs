@@ -37,6 +37,7 @@ async fn binding_of(
 pub async fn bind(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
     let uid = app.sessions.check(req, now).await?.uid;
+    req.params.strings(&["client_id", "client_type"])?;
     let client_id = client_id(req.params.get("client_id"))?;
     let client_type = req
         .params
