@@ -230,6 +230,19 @@ impl Report {
             budgets.len() - missed.len(),
             budgets.len()
         );
+        if missed.iter().any(|b| b["why"].is_string()) {
+            let _ = writeln!(
+                md,
+                "Round trips are counted on the end-to-end tests' own traffic. A stage of a route's \
+                 critical path (`→`) waits for the one before it; `∥` runs alongside. The token check \
+                 is the first stage. Past it, a route misses the budget where it reads before it writes \
+                 (the record it changes, or the account, read after the check instead of beside it), \
+                 where one request writes in more than one step (session ends, code checks), or, for a \
+                 registered client's token, where the client's limits are read before the quota \
+                 update: an instance keeps them for 60 s, but every end-to-end test registers its own \
+                 client, so these requests meet a cold cache that warm traffic of one client does not.\n"
+            );
+        }
         if !missed.is_empty() {
             let _ = writeln!(md, "| missed | value | why |\n|---|---|---|");
             for b in &missed {
