@@ -322,10 +322,12 @@ impl Identity {
         &self,
         req: &crate::routing::ApiRequest,
     ) -> Result<(crate::storage::sessions::Authenticated, User), ApiError> {
-        let token = crate::token::presented(req).ok_or(ErrorKind::TokenMissing)?;
-        let uid = self.keys.verify(&token)?.uid()?;
-        let (auth, user) =
-            tokio::join!(self.sessions.check(req, crate::now()), self.users.get(uid));
+        let claims = self.sessions.signed(req)?;
+        let uid = claims.uid()?;
+        let (auth, user) = tokio::join!(
+            self.sessions.check_signed(req, claims, crate::now()),
+            self.users.get(uid)
+        );
         let auth = auth?;
         let user = user?.ok_or(ErrorKind::TokenExpired)?;
         Ok((auth, user))

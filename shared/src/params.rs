@@ -142,26 +142,23 @@ impl Params {
     /// text or a number: for optional fields, where "not text" would otherwise read as "not
     /// given".
     pub fn scalars(&self, names: &[&str]) -> Result<(), ApiError> {
-        match names.iter().find(|n| {
-            matches!(
-                self.values.get(**n),
-                Some(Value::Bool(_) | Value::Array(_) | Value::Object(_))
-            )
-        }) {
-            Some(name) => Err(ApiError::invalid(name)),
-            None => Ok(()),
-        }
+        self.refuse_any(names, |v| {
+            matches!(v, Value::Bool(_) | Value::Array(_) | Value::Object(_))
+        })
     }
 
     /// Refuses anything but a string (or null) given for any of `names`: text fields of a
     /// JSON body where a number would only be a mistake (a nickname of `0`).
     pub fn strings(&self, names: &[&str]) -> Result<(), ApiError> {
-        match names.iter().find(|n| {
-            !matches!(
-                self.values.get(**n),
-                None | Some(Value::String(_) | Value::Null)
-            )
-        }) {
+        self.refuse_any(names, |v| !matches!(v, Value::String(_) | Value::Null))
+    }
+
+    /// The first of `names` whose given value is `refused`, as an invalid field.
+    fn refuse_any(&self, names: &[&str], refused: impl Fn(&Value) -> bool) -> Result<(), ApiError> {
+        match names
+            .iter()
+            .find(|n| self.values.get(**n).is_some_and(&refused))
+        {
             Some(name) => Err(ApiError::invalid(name)),
             None => Ok(()),
         }

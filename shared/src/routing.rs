@@ -63,21 +63,20 @@ pub fn find<'a, E>(routes: &'a [RouteSpec<E>], method: &str, path: &str) -> Matc
     let mut allowed = Vec::new();
     // As API Gateway does, a literal path wins over a pattern (`/api/push/log/delete` over
     // `/api/push/log/{id}`): patterns are tried only when no literal path matches.
-    let (literal, patterns): (Vec<_>, Vec<_>) = routes.iter().partition(|r| !r.path.contains('{'));
-    for route in [literal, patterns].into_iter().flatten() {
-        if path_match.is_some_and(|m: &RouteSpec<E>| !m.path.contains('{'))
-            && route.path.contains('{')
-        {
+    for patterns in [false, true] {
+        if path_match.is_some() {
             break;
         }
-        if let Some(captures) = match_path(route.path, path, route.dialect.case_insensitive_paths())
-        {
-            if route.method.eq_ignore_ascii_case(method) {
-                return Match::Found(route, captures);
-            }
-            path_match.get_or_insert(route);
-            if !allowed.contains(&route.method) {
-                allowed.push(route.method);
+        for route in routes.iter().filter(|r| r.path.contains('{') == patterns) {
+            let insensitive = route.dialect.case_insensitive_paths();
+            if let Some(captures) = match_path(route.path, path, insensitive) {
+                if route.method.eq_ignore_ascii_case(method) {
+                    return Match::Found(route, captures);
+                }
+                path_match.get_or_insert(route);
+                if !allowed.contains(&route.method) {
+                    allowed.push(route.method);
+                }
             }
         }
     }
@@ -213,9 +212,8 @@ where
         let outcome = match (route, params) {
             (Err(kind), _) => Err(ApiError::new(kind)),
             (Ok(_), Err(e)) => Err(e),
+            // An unusable callback or format is refused in plain JSON, with its status.
             (Ok(spec), Ok(params)) => match choose_format(&meta, &params) {
-                // An unusable callback or format: no script could call the answer, so it is a
-                // plain refusal in JSON, with its status.
                 Err(e) => Err(e),
                 Ok(format) => {
                     meta.format = format;

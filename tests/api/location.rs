@@ -93,22 +93,29 @@ async fn location_needs_a_token_and_speaks_jsonp_at_the_documents_lower_case_pat
     assert!(text.starts_with("jsonpReturn({\"code\":200,\"request\":\"apis/Services/location\",\"ip\":\"8.8.8.8\",\"country\":\"美国\""), "{text}");
 }
 
+/// A location request with `header` as its bearer token and `query` (which may carry an
+/// `access_token` of its own).
+async fn locate_with_bearer(app: &TestApp, header: &str, query: &str) -> (u16, serde_json::Value) {
+    json(
+        app.http
+            .get(app.url(&format!("/apis/Services/location?{query}")))
+            .header("authorization", format!("Bearer {header}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn two_different_tokens_in_one_request_are_refused_and_the_same_one_twice_is_not() {
     let app = TestApp::new();
     let (mine, other) = (app.signed_in().await, app.signed_in().await);
-    let with_header = |header: &str| {
-        app.http
-            .get(app.url(&format!(
-                "/apis/Services/location?access_token={mine}&ip=8.8.8.8"
-            )))
-            .header("authorization", format!("Bearer {header}"))
-            .send()
-    };
-    let (status, body) = json(with_header(&other).await.unwrap()).await;
+    let query = format!("access_token={mine}&ip=8.8.8.8");
+    let (status, body) = locate_with_bearer(&app, &other, &query).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["code"], 200009, "{body}");
-    let (status, body) = json(with_header(&mine).await.unwrap()).await;
+    let (status, body) = locate_with_bearer(&app, &mine, &query).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -116,13 +123,6 @@ async fn two_different_tokens_in_one_request_are_refused_and_the_same_one_twice_
 async fn an_empty_access_token_parameter_beside_a_header_token_is_a_second_token() {
     let app = TestApp::new();
     let token = app.signed_in().await;
-    let response = app
-        .http
-        .get(app.url("/apis/Services/location?access_token=&ip=8.8.8.8"))
-        .header("authorization", format!("Bearer {token}"))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = json(response).await;
+    let (status, body) = locate_with_bearer(&app, &token, "access_token=&ip=8.8.8.8").await;
     assert_eq!(status, 401, "{body}");
 }

@@ -321,8 +321,25 @@ impl Sessions {
         req: &crate::routing::ApiRequest,
         now: i64,
     ) -> Result<Authenticated, ApiError> {
+        let claims = self.signed(req)?;
+        self.check_signed(req, claims, now).await
+    }
+
+    /// The claims of the request's access token, its signature and expiry checked: the first
+    /// half of [`Sessions::check`], which reads nothing.
+    pub fn signed(&self, req: &crate::routing::ApiRequest) -> Result<Claims, ApiError> {
         let token = crate::token::presented(req).ok_or(ErrorKind::TokenMissing)?;
-        let claims = self.keys.verify(&token)?;
+        self.keys.verify(&token)
+    }
+
+    /// The second half of [`Sessions::check`], for claims [`Sessions::signed`] gave: the
+    /// token's record and the quota count.
+    pub async fn check_signed(
+        &self,
+        req: &crate::routing::ApiRequest,
+        claims: Claims,
+        now: i64,
+    ) -> Result<Authenticated, ApiError> {
         let uid = claims.uid()?;
         let api = req.meta.api.as_str();
         // Passport's own sign-ins (the built-in first-party client) serve the platform's
