@@ -23,10 +23,12 @@ pub fn measure() -> anyhow::Result<Value> {
     let verify = time_ms(20, || assert!(password::verify("bench-password-1", &phc)));
     let keys = SigningKeys::from_pem(&SigningKeys::generate_pem())?;
     let now = passport_shared::now();
+    let issuer = "http://127.0.0.1:3000";
+    passport_shared::issuer::configure(Some(issuer), None);
     let claims = Claims {
-        iss: passport_shared::token::ISSUER.to_owned(),
+        iss: issuer.to_owned(),
         sub: "10001".to_owned(),
-        aud: "passport".to_owned(),
+        aud: issuer.to_owned(),
         client_id: "passport".to_owned(),
         scope: "basic".to_owned(),
         jti: "bench".to_owned(),

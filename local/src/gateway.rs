@@ -28,6 +28,9 @@ pub struct Gateway {
 
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
+/// The path of the route that takes what no other route takes.
+pub const DEFAULT_ROUTE: &str = "$default";
+
 impl Gateway {
     pub fn new(routes: Vec<GatewayRoute>, domain: String) -> Gateway {
         Gateway {
@@ -47,10 +50,17 @@ impl Gateway {
     }
 
     /// The route API Gateway would pick: one declared for the method, else an `ANY` route of
-    /// the path (which sends the other methods to the function, whose router answers 405).
+    /// the path (which sends the other methods to the function, whose router answers 405),
+    /// else the `$default` route.
     fn find(&self, method: &Method, path: &str) -> Option<(&GatewayRoute, Map<String, Value>)> {
         self.find_declared(method.as_str(), path)
             .or_else(|| self.find_declared("ANY", path))
+            .or_else(|| {
+                self.routes
+                    .iter()
+                    .find(|r| r.path == DEFAULT_ROUTE)
+                    .map(|r| (r, Map::new()))
+            })
     }
 
     fn find_declared(
@@ -215,7 +225,11 @@ pub fn event_for(
         }
     }
     let now = time::OffsetDateTime::now_utc();
-    let route_key = format!("{} {}", route.method, route.path);
+    let route_key = if route.path == DEFAULT_ROUTE {
+        DEFAULT_ROUTE.to_owned()
+    } else {
+        format!("{} {}", route.method, route.path)
+    };
     let text = is_text(headers) && std::str::from_utf8(body).is_ok();
     let mut event = json!({
         "version": "2.0",

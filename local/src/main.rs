@@ -10,6 +10,7 @@
 
 mod emulators;
 mod gateway;
+mod lambda_api;
 mod paths;
 mod procs;
 mod provision;
@@ -105,6 +106,9 @@ struct StackInfo {
     /// The stack's token signing key (generated per run, local only).
     jwt_key_file: PathBuf,
     expose_captcha: bool,
+    /// The stack's Lambda Invoke API (`lambda_api`), for functions that invoke others.
+    #[serde(default)]
+    lambda: Option<String>,
 }
 
 /// What the local stack gives every function beyond its template environment.
@@ -112,13 +116,23 @@ struct StackInfo {
 struct LocalSecrets {
     jwt_private_key: String,
     expose_captcha: bool,
+    /// The issuer of tokens and discovery (`ISSUER_URL`): the local API's address.
+    issuer: String,
+    /// The stack's Lambda Invoke API (`AWS_ENDPOINT_URL_LAMBDA`), when it serves one.
+    lambda: Option<String>,
 }
 
+/// The issuer of a stack whose API is not served (`invoke` without `--attach`): the address
+/// `scripts/dev` serves by default.
+const DEFAULT_ISSUER: &str = "http://127.0.0.1:3000";
+
 impl LocalSecrets {
-    fn generate(expose_captcha: bool) -> LocalSecrets {
+    fn generate(expose_captcha: bool, issuer: String) -> LocalSecrets {
         LocalSecrets {
             jwt_private_key: passport_shared::token::SigningKeys::generate_pem(),
             expose_captcha,
+            issuer,
+            lambda: None,
         }
     }
 
@@ -171,6 +185,10 @@ fn local_env(
         "JWT_PRIVATE_KEY".to_owned(),
         secrets.jwt_private_key.clone(),
     );
+    env.insert("ISSUER_URL".to_owned(), secrets.issuer.clone());
+    if let Some(lambda) = &secrets.lambda {
+        env.insert("AWS_ENDPOINT_URL_LAMBDA".to_owned(), lambda.clone());
+    }
     if secrets.expose_captcha {
         env.insert("PASSPORT_EXPOSE_CAPTCHA".to_owned(), "1".to_owned());
     }
@@ -304,7 +322,6 @@ async fn serve(
     expose_captcha: bool,
 ) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
-    let secrets = LocalSecrets::generate(expose_captcha);
     let template = Template::load(&paths.template())?;
     let ports = Ports {
         dynamodb: pick(dynamodb_port)?,
@@ -315,6 +332,11 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     let api_port = listener.local_addr()?.port();
+    let lambda_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let lambda_url = format!("http://127.0.0.1:{}", lambda_listener.local_addr()?.port());
+    let mut secrets =
+        LocalSecrets::generate(expose_captcha, format!("http://127.0.0.1:{api_port}"));
+    secrets.lambda = Some(lambda_url.clone());
 
     let sup = Supervisor::default();
     let result = async {
@@ -322,12 +344,19 @@ async fn serve(
         provision(&template, ports).await?;
         let launcher = Launcher { paths: &paths, ports, secrets: &secrets, sup: &sup, quiet };
         let mut routes = Vec::new();
+        let mut functions = BTreeMap::new();
         for f in &template.functions {
             let runtime = launcher.start(f, &[], max_instances).await?;
             for r in &f.routes {
                 routes.push(GatewayRoute { method: r.method.clone(), path: r.path.clone(), function: runtime.clone() });
             }
+            functions.insert(f.logical_id.clone(), runtime);
         }
+        tokio::spawn(async move {
+            if let Err(e) = lambda_api::serve(lambda_listener, std::sync::Arc::new(functions)).await {
+                eprintln!("passport-local: Lambda API stopped: {e:#}");
+            }
+        });
         let route_count = routes.len();
         let gateway = Gateway::new(routes, format!("127.0.0.1:{api_port}"));
         tokio::spawn(async move {
@@ -350,6 +379,7 @@ async fn serve(
             pid: std::process::id(),
             jwt_key_file: jwt_key_file.clone(),
             expose_captcha,
+            lambda: Some(lambda_url.clone()),
         };
         std::fs::write(&stack_file, serde_json::to_string_pretty(&info)?)?;
         eprintln!(
@@ -379,6 +409,8 @@ fn attached(file: &std::path::Path) -> anyhow::Result<(Ports, LocalSecrets)> {
     let secrets = LocalSecrets {
         jwt_private_key: std::fs::read_to_string(&info.jwt_key_file)?,
         expose_captcha: info.expose_captcha,
+        issuer: info.api.clone(),
+        lambda: info.lambda.clone(),
     };
     let ports = Ports {
         dynamodb: port_of(&info.dynamodb)?,
@@ -441,7 +473,10 @@ async fn invoke(
                 };
                 emulators::start(&sup, &paths, ports, true).await?;
                 provision(&template, ports).await?;
-                (ports, LocalSecrets::generate(false))
+                (
+                    ports,
+                    LocalSecrets::generate(false, DEFAULT_ISSUER.to_owned()),
+                )
             }
         };
         let launcher = Launcher {

@@ -195,6 +195,9 @@ pub static V2: &[Entry] = &[
     e(100004, "Validation failed", "验证失败"),
     e(100005, "Mail sending failed", "邮件发送失败"),
     e(200001, "POST method required", "请使用POST方法"),
+    // Ours: the same code for the GET-only routes (/api/Oauth/authorize), which must not
+    // ask for POST.
+    e(200001, "GET method required", "请使用GET方法"),
     e(200002, "Invalid captcha", "验证码错误"),
     e(200002, "Captcha verification failed", "验证码验证失败"),
     e(

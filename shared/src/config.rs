@@ -35,6 +35,9 @@ pub struct Config {
     pub default_hourly_limit: u32,
     /// The IP location database (`IPDB_PATH`), for the functions that locate addresses.
     pub ipdb_path: Option<String>,
+    /// The issuer URL of tokens and discovery (`ISSUER_URL`, an absolute `https://` URL, or
+    /// `http://` for a loopback host); without it, the API's own URL ([`crate::issuer`]).
+    pub issuer_url: Option<String>,
     /// Local only: captcha answers are shown to the test harness in a response header
     /// (`PASSPORT_EXPOSE_CAPTCHA=1`, refused unless `PASSPORT_LOCAL=1`).
     pub expose_captcha: bool,
@@ -50,11 +53,20 @@ pub enum ConfigError {
     ExposeWithoutLocal,
     #[error("environment variable {0} must be a positive whole number")]
     NotANumber(&'static str),
+    #[error("ISSUER_URL must be an absolute https:// URL (http:// only for 127.0.0.1 or localhost), without query or fragment")]
+    IssuerUrl,
 }
 
 impl Config {
+    /// The configuration of this process. Also settles the issuer ([`crate::issuer`]) from
+    /// `ISSUER_URL` and `AWS_REGION`.
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|k| env::var(k).ok())
+        let config = Config::from_lookup(|k| env::var(k).ok())?;
+        crate::issuer::configure(
+            config.issuer_url.as_deref(),
+            env::var("AWS_REGION").ok().as_deref(),
+        );
+        Ok(config)
     }
 
     /// The same, from any lookup (tests pass a map).
@@ -88,7 +100,14 @@ impl Config {
         if expose_captcha && !local {
             return Err(ConfigError::ExposeWithoutLocal);
         }
+        let issuer_url = match get("ISSUER_URL").map(|u| crate::issuer::normalise(&u)) {
+            Some(url) if url.is_empty() => None,
+            Some(url) if issuer_url_ok(&url) => Some(url),
+            Some(_) => return Err(ConfigError::IssuerUrl),
+            None => None,
+        };
         Ok(Config {
+            issuer_url,
             jwt_private_key: get("JWT_PRIVATE_KEY").filter(|v| !v.is_empty()),
             ipdb_path: get("IPDB_PATH").filter(|v| !v.is_empty()),
             code_send_interval: number("CODE_SEND_INTERVAL_SECONDS", 60)?,
@@ -109,6 +128,26 @@ impl Config {
     }
 }
 
+/// An issuer is an https URL without query or fragment (RFC 8414 §2); plain http is for a
+/// loopback host, as the local stack serves.
+fn issuer_url_ok(url: &str) -> bool {
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or("");
+        if host != "127.0.0.1" && host != "localhost" {
+            return false;
+        }
+        rest
+    } else {
+        return false;
+    };
+    !rest.is_empty()
+        && !rest.starts_with('/')
+        && !rest.contains(['?', '#'])
+        && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +159,32 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn the_issuer_is_an_absolute_url_without_a_trailing_slash() {
+        let issuer = |v: &str| {
+            Config::from_lookup(lookup(&[("TABLE_NAME", "t"), ("ISSUER_URL", v)]))
+                .map(|c| c.issuer_url)
+        };
+        assert_eq!(
+            issuer("https://id.example.com/").unwrap().as_deref(),
+            Some("https://id.example.com")
+        );
+        assert_eq!(
+            issuer("http://127.0.0.1:3000").unwrap().as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(issuer("").unwrap(), None);
+        for bad in [
+            "passport",
+            "http://id.example.com",
+            "https://",
+            "https://a.example/?x=1",
+            "ftp://a",
+        ] {
+            assert!(matches!(issuer(bad), Err(ConfigError::IssuerUrl)), "{bad}");
+        }
     }
 
     #[test]

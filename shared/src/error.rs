@@ -15,8 +15,11 @@ pub enum ErrorKind {
     Internal,
     /// No route at this path.
     NotFound,
-    /// The path exists but not for this method.
+    /// The path exists but not for this method; it is served for POST.
     MethodNotAllowed,
+    /// The path exists but not for this method, nor for POST (v2's GET-only routes): the
+    /// answer must not ask for POST.
+    MethodGetRequired,
     /// A parameter is missing or malformed and no more specific code exists.
     InvalidParameter,
 
@@ -65,6 +68,9 @@ pub enum ErrorKind {
     PhoneTaken,
     /// Username (or account) and password are both required to sign in.
     CredentialsRequired,
+    /// The password grant of a token request without username or password (the OAuth
+    /// tables' 201212, where the sign-in route says 202102).
+    GrantCredentialsRequired,
     /// Wrong password, or no such account: one answer for both.
     IncorrectPassword,
     /// Too many failed sign-ins; `args` are the limit and the minutes.
@@ -102,6 +108,9 @@ pub enum ErrorKind {
     AuthCodeInvalid,
     /// OAuth: the client may not use this grant type or redirect URI.
     GrantMismatch,
+    /// OAuth: a token request's `redirect_uri` is not the one its code was issued for (the
+    /// tables' 201205 "client_id client_secret grant_type redirect_uri are not matched").
+    GrantRedirectMismatch,
     /// OAuth: the token lacks the scope this API needs.
     ScopeDenied,
     ClientSecretMismatch,
@@ -191,6 +200,7 @@ impl ErrorKind {
         ErrorKind::Internal,
         ErrorKind::NotFound,
         ErrorKind::MethodNotAllowed,
+        ErrorKind::MethodGetRequired,
         ErrorKind::InvalidParameter,
         ErrorKind::UsernameRequired,
         ErrorKind::UsernameTooShort,
@@ -223,6 +233,7 @@ impl ErrorKind {
         ErrorKind::EmailTaken,
         ErrorKind::PhoneTaken,
         ErrorKind::CredentialsRequired,
+        ErrorKind::GrantCredentialsRequired,
         ErrorKind::IncorrectPassword,
         ErrorKind::AccountLocked,
         ErrorKind::SamePassword,
@@ -241,6 +252,7 @@ impl ErrorKind {
         ErrorKind::AuthCodeRequired,
         ErrorKind::AuthCodeInvalid,
         ErrorKind::GrantMismatch,
+        ErrorKind::GrantRedirectMismatch,
         ErrorKind::ScopeDenied,
         ErrorKind::ClientSecretMismatch,
         ErrorKind::ClientIdRequired,
@@ -291,7 +303,18 @@ impl ErrorKind {
         match self {
             Internal => [c(100001), c(100001), c(500), c(10000)],
             NotFound => [c(100011), c(404), c(400), c(10002)],
-            MethodNotAllowed => [c(200002), c(200001), c(400), c(10002)],
+            MethodNotAllowed => [
+                c(200002),
+                Code(200001, Some("POST method required")),
+                c(400),
+                c(10002),
+            ],
+            MethodGetRequired => [
+                c(100011),
+                Code(200001, Some("GET method required")),
+                c(400),
+                c(10002),
+            ],
             InvalidParameter => [c(200001), V2_INVALID, REST_INVALID, CENTER_INVALID],
             UsernameRequired => [c(200012), V2_INVALID, REST_INVALID, CENTER_INVALID],
             UsernameTooShort => [c(200013), V2_INVALID, REST_INVALID, CENTER_INVALID],
@@ -349,6 +372,7 @@ impl ErrorKind {
             EmailTaken => [c(203002), c(202003), c(400), c(10009)],
             PhoneTaken => [c(100005), c(202004), c(400), c(10009)],
             CredentialsRequired => [c(201212), c(202102), REST_INVALID, CENTER_INVALID],
+            GrantCredentialsRequired => [c(201212), c(201212), REST_INVALID, CENTER_INVALID],
             IncorrectPassword => [c(203004), c(202103), c(401), c(10007)],
             AccountLocked => [c(203202), c(203202), c(401), c(10000)],
             SamePassword => [c(203006), c(202304), REST_INVALID, CENTER_INVALID],
@@ -367,6 +391,7 @@ impl ErrorKind {
             AuthCodeRequired => [c(201101), c(201105), REST_INVALID, CENTER_INVALID],
             AuthCodeInvalid => [c(201102), c(201215), REST_INVALID, CENTER_INVALID],
             GrantMismatch => [c(201205), c(201205), c(100002), CENTER_INVALID],
+            GrantRedirectMismatch => [c(201205), c(201205), REST_INVALID, CENTER_INVALID],
             ScopeDenied => [c(201206), c(201206), c(100002), c(10003)],
             ClientSecretMismatch => [c(201208), c(201208), c(100009), CENTER_INVALID],
             ClientIdRequired => [c(201210), c(201210), REST_INVALID, CENTER_INVALID],
@@ -453,7 +478,7 @@ impl ErrorKind {
         match self {
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             NotFound => StatusCode::NOT_FOUND,
-            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            MethodNotAllowed | MethodGetRequired => StatusCode::METHOD_NOT_ALLOWED,
             MessageDeliveryFailed | CodeMailFailed | CodeSmsFailed => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

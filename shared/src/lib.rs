@@ -25,6 +25,7 @@ pub mod error;
 pub mod identity;
 #[cfg(feature = "ipdb")]
 pub mod ipdb;
+pub mod issuer;
 pub mod logging;
 pub mod mail;
 pub mod meter;

@@ -23,6 +23,8 @@ pub struct Call {
 }
 
 struct Calls {
+    // Read by the DynamoDB interceptor only.
+    #[cfg_attr(not(feature = "dynamodb"), allow(dead_code))]
     started: Instant,
     calls: Vec<Call>,
 }
@@ -88,6 +90,7 @@ where
     out
 }
 
+#[cfg_attr(not(feature = "dynamodb"), allow(dead_code))]
 fn record(call: impl FnOnce(Instant) -> Call) {
     let _ = CALLS.try_with(|calls| {
         if let Ok(mut c) = calls.lock() {

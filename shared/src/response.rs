@@ -68,6 +68,25 @@ pub struct Meta {
     pub request_id: String,
 }
 
+impl Meta {
+    /// Whether the route belongs to an OAuth family (`apis/Oauth/*`, `api/Oauth/*`), whose
+    /// tables number token and quota errors apart from the rest of their dialect.
+    pub fn oauth_family(&self) -> bool {
+        self.api.to_ascii_lowercase().contains("oauth/")
+    }
+
+    /// What a route that needs a signed-in user answers without a token: v2's user routes
+    /// say 202101 "Not logged in yet" (document 002, under login and sendcode); the OAuth
+    /// tables and the other dialects name the missing token.
+    pub fn missing_token(&self) -> ErrorKind {
+        if self.dialect == Dialect::V2 && !self.oauth_family() {
+            ErrorKind::NotLoggedIn
+        } else {
+            ErrorKind::TokenMissing
+        }
+    }
+}
+
 /// The default JSONP callback of the documents.
 pub const DEFAULT_CALLBACK: &str = "jsonpReturn";
 
@@ -81,15 +100,19 @@ pub fn is_plain_identifier(name: &str) -> bool {
 
 /// Renders `outcome` in `meta`'s dialect and format, logging errors on the way out.
 pub fn render(meta: &Meta, outcome: Result<Reply, ApiError>) -> Response<Body> {
-    let (status, body) = match outcome {
+    let (status, body, challenge) = match outcome {
         Ok(Reply::Raw(response)) => return response,
-        Ok(Reply::Data(fields)) => (StatusCode::OK, success_body(meta, fields)),
+        Ok(Reply::Data(fields)) => (StatusCode::OK, success_body(meta, fields), None),
         Err(err) => {
             log_error(meta, &err);
-            (err.kind.status(), error_body(meta, &err))
+            (
+                err.kind.status(),
+                error_body(meta, &err),
+                challenge(err.kind),
+            )
         }
     };
-    match &meta.format {
+    let mut response = match &meta.format {
         Format::Json => respond(status, "application/json; charset=utf-8", body.to_string()),
         Format::Jsonp(callback) => respond(
             StatusCode::OK,
@@ -97,6 +120,27 @@ pub fn render(meta: &Meta, outcome: Result<Reply, ApiError>) -> Response<Body> {
             format!("{callback}({body});"),
         ),
         Format::Xml => respond(status, "application/xml; charset=utf-8", to_xml(&body)),
+    };
+    if let (StatusCode::UNAUTHORIZED, Some(value)) = (response.status(), challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// The `WWW-Authenticate` challenge of a 401 (RFC 9110 §11.6.1): `Bearer` where an access
+/// token was missing or refused (RFC 6750 §3, with `invalid_token` for a refused one), `Basic`
+/// where a client's credentials were. The body keeps the dialect's code.
+pub fn challenge(kind: ErrorKind) -> Option<&'static str> {
+    use ErrorKind::*;
+    match kind {
+        TokenMissing | NotLoggedIn => Some(r#"Bearer realm="passport""#),
+        TokenInvalid | TokenExpired => Some(r#"Bearer realm="passport", error="invalid_token""#),
+        ClientSecretMismatch | ClientSecretRequired | ClientNotFound | ClientIdRequired => {
+            Some(r#"Basic realm="passport""#)
+        }
+        _ => None,
     }
 }
 

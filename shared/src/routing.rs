@@ -180,6 +180,11 @@ where
         Some(Match::Found(spec, _)) => spec.path.to_owned(),
         _ => path.clone(),
     };
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = request.request_context_ref() {
+        if let Some(api_id) = &ctx.apiid {
+            crate::issuer::observe_api(api_id);
+        }
+    }
     let serve = async move {
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
         let accept_language = header("accept-language").map(str::to_owned);
@@ -193,7 +198,13 @@ where
             Match::MethodNotAllowed(spec, methods) => {
                 let meta = meta_for(spec.dialect, spec.path, &path, &request_id);
                 allow = Some(methods.join(", "));
-                (Err(ErrorKind::MethodNotAllowed), Vec::new(), meta)
+                // "POST method required" only where POST would do.
+                let kind = if methods.contains(&"POST") {
+                    ErrorKind::MethodNotAllowed
+                } else {
+                    ErrorKind::MethodGetRequired
+                };
+                (Err(kind), Vec::new(), meta)
             }
             Match::NotFound => {
                 let meta = meta_for(Dialect::of_path(&path), &path, &path, &request_id);

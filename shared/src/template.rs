@@ -123,6 +123,13 @@ impl Template {
                 if buckets.iter().any(|b| b.eq_ignore_ascii_case(name)) {
                     return Some(name.to_ascii_lowercase());
                 }
+                // A function: locally, its name is its logical id.
+                if resources
+                    .get(name)
+                    .is_some_and(|r| type_of(r) == "AWS::Serverless::Function")
+                {
+                    return Some(name.to_owned());
+                }
             }
             None
         };

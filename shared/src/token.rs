@@ -1,7 +1,9 @@
 //! Access tokens: JWTs signed with the platform's Ed25519 key.
 //!
-//! Claims: `iss`, `sub` (the uid), `aud` and `client_id` (the client the token was issued
-//! to), `scope`, `jti`, `iat`, `exp`. A check verifies the signature and expiry first, so a
+//! The JWT profile of RFC 9068: header `typ: at+jwt`; claims `iss` (the configured issuer,
+//! [`crate::issuer`]), `aud` (the same URL: Passport's API is the resource), `sub` (the
+//! uid; `0` for a client's own client-credentials token), `client_id` (the client the token
+//! was issued to), `scope`, `jti`, `iat`, `exp`. A check verifies the signature and expiry first, so a
 //! forged token never reaches DynamoDB; then [`crate::storage::sessions`] reads the token's
 //! record, so that logout, revoke and password changes take effect at once.
 //!
@@ -17,7 +19,15 @@ use ed25519_dalek::SigningKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-pub const ISSUER: &str = "passport";
+/// The media type of an access token (RFC 9068 §2.1): its header's `typ`.
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// The issuer and audience of this deployment's access tokens ([`crate::issuer`]): Passport's
+/// own API is the resource they are for. Known from the first request on.
+pub fn issuer() -> Result<&'static str, ApiError> {
+    crate::issuer::current()
+        .ok_or_else(|| ApiError::internal("the issuer is not known: set ISSUER_URL"))
+}
 /// The client id of Passport's own sign-in (the v2 and center routes).
 pub const FIRST_PARTY_CLIENT: &str = "passport";
 
@@ -107,15 +117,26 @@ impl SigningKeys {
 
     pub fn sign(&self, claims: &Claims) -> String {
         let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding).expect("EdDSA signing cannot fail")
     }
 
-    /// Verifies signature, issuer and expiry.
+    /// Verifies type, signature, issuer, audience and expiry.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| ErrorKind::TokenInvalid)?;
+        if !header
+            .typ
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE))
+        {
+            return Err(ErrorKind::TokenInvalid.into());
+        }
+        let issuer = issuer()?;
         let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_issuer(&[ISSUER]);
-        validation.validate_aud = false;
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 0;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map(|data| data.claims)
@@ -163,12 +184,15 @@ pub fn presented(req: &ApiRequest) -> Option<String> {
 mod tests {
     use super::*;
 
+    const TEST_ISSUER: &str = "https://passport.test";
+
     fn claims(exp_from_now: i64) -> Claims {
+        crate::issuer::configure(Some(TEST_ISSUER), None);
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         Claims {
-            iss: ISSUER.into(),
+            iss: TEST_ISSUER.into(),
             sub: "10001".into(),
-            aud: FIRST_PARTY_CLIENT.into(),
+            aud: TEST_ISSUER.into(),
             client_id: FIRST_PARTY_CLIENT.into(),
             scope: "all".into(),
             jti: "j1".into(),
@@ -198,7 +222,7 @@ mod tests {
         );
         let token = keys.sign(&claims(60));
         let mut parts: Vec<&str> = token.split('.').collect();
-        let forged = URL_SAFE_NO_PAD.encode(br#"{"iss":"passport","sub":"1","aud":"x","client_id":"x","scope":"all","jti":"j","iat":0,"exp":99999999999}"#);
+        let forged = URL_SAFE_NO_PAD.encode(br#"{"iss":"https://passport.test","sub":"1","aud":"https://passport.test","client_id":"x","scope":"all","jti":"j","iat":0,"exp":99999999999}"#);
         parts[1] = &forged;
         assert_eq!(
             keys.verify(&parts.join(".")).unwrap_err().kind,
@@ -206,6 +230,32 @@ mod tests {
         );
         assert_eq!(
             keys.verify("not.a.jwt").unwrap_err().kind,
+            ErrorKind::TokenInvalid
+        );
+    }
+
+    #[test]
+    fn tokens_follow_rfc_9068_and_others_are_refused() {
+        let keys = SigningKeys::from_pem(&SigningKeys::generate_pem()).unwrap();
+        let token = keys.sign(&claims(60));
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+        // Another issuer, another audience, or a JWT of another type: not our access token.
+        let mut other_issuer = claims(60);
+        other_issuer.iss = "passport".into();
+        let mut other_audience = claims(60);
+        other_audience.aud = "351274360187462".into();
+        for c in [other_issuer, other_audience] {
+            assert_eq!(
+                keys.verify(&keys.sign(&c)).unwrap_err().kind,
+                ErrorKind::TokenInvalid
+            );
+        }
+        let mut plain = Header::new(Algorithm::EdDSA);
+        plain.kid = Some(keys.kid.clone());
+        let untyped = jsonwebtoken::encode(&plain, &claims(60), &keys.encoding).unwrap();
+        assert_eq!(
+            keys.verify(&untyped).unwrap_err().kind,
             ErrorKind::TokenInvalid
         );
     }

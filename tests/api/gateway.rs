@@ -3,7 +3,7 @@
 use passport_tests::{json, TestApp};
 
 #[tokio::test]
-async fn an_unrouted_path_gets_api_gateways_own_404() {
+async fn an_unrouted_path_goes_to_the_default_route_never_a_bare_gateway_body() {
     let app = TestApp::new();
     let (status, body) = json(
         app.http
@@ -14,7 +14,10 @@ async fn an_unrouted_path_gets_api_gateways_own_404() {
     )
     .await;
     assert_eq!(status, 404);
-    assert_eq!(body, serde_json::json!({"message": "Not Found"}));
+    assert_eq!(
+        body,
+        serde_json::json!({"code": 10002, "message": "The path does not exist", "data": {}})
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 mod account;
 mod captcha;
+mod contract;
 mod gateway;
 mod guestbook;
 mod images;
@@ -14,4 +15,5 @@ mod push;
 mod reset;
 mod social;
 mod support;
+mod tokens;
 mod users;

@@ -4,7 +4,7 @@
 use passport_tests::{json, TestApp};
 use serde_json::{json, Value};
 
-const REDIRECT: &str = "https://app.example.com/cb";
+pub const REDIRECT: &str = "https://app.example.com/cb";
 
 /// Registers a client with the operator CLI: (id, secret).
 pub fn client(app: &TestApp, extra: &[&str]) -> (String, Option<String>) {

@@ -170,7 +170,7 @@ async fn only_real_png_or_jpeg_pictures_are_accepted_as_avatars() {
     let (status, body) = upload(&app, "", picture(8, 8, image::ImageFormat::Png), "a.png").await;
     assert_eq!(
         (status, code(&body)),
-        (401, Some(201202)),
+        (401, Some(202101)),
         "no token: {body}"
     );
 }

@@ -192,10 +192,11 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
                 }
                 Err(CodeRefused::Invalid) => return Err(ErrorKind::AuthCodeInvalid.into()),
             };
-            if grant.client_id != client.id
-                || p.get("redirect_uri").as_deref() != Some(grant.redirect_uri.as_str())
-            {
+            if grant.client_id != client.id {
                 return Err(ErrorKind::AuthCodeInvalid.into());
+            }
+            if p.get("redirect_uri").as_deref() != Some(grant.redirect_uri.as_str()) {
+                return Err(ErrorKind::GrantRedirectMismatch.into());
             }
             if let Some(challenge) = &grant.code_challenge {
                 let verifier = p.get("code_verifier").unwrap_or_default();
@@ -235,7 +236,7 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
                 p.text("username"),
                 p.get("password").filter(|s| !s.is_empty()),
             ) else {
-                return Err(ErrorKind::CredentialsRequired.into());
+                return Err(ErrorKind::GrantCredentialsRequired.into());
             };
             let password = passport_shared::domain::Password::parse(&raw)
                 .map_err(|_| ApiError::new(ErrorKind::IncorrectPassword))?;

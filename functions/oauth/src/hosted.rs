@@ -81,12 +81,18 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             ..
         }) => return redirect_error(&redirect_uri, rfc, state.as_deref()),
     };
-    if p.text("response_type").as_deref() != Some("code") {
-        return redirect_error(
-            &request.redirect_uri,
-            "unsupported_response_type",
-            request.state.as_deref(),
-        );
+    // RFC 6749 §4.1.2.1: a missing response_type is a malformed request; another one is
+    // unsupported.
+    match p.text("response_type").as_deref() {
+        Some("code") => {}
+        missing_or_other => {
+            let error = if missing_or_other.is_none() {
+                "invalid_request"
+            } else {
+                "unsupported_response_type"
+            };
+            return redirect_error(&request.redirect_uri, error, request.state.as_deref());
+        }
     }
     let now = passport_shared::now();
     let pending = PendingRequest {

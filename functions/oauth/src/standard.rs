@@ -17,9 +17,12 @@ pub fn rfc_error(e: &ApiError) -> (StatusCode, &'static str) {
         ClientIdRequired | ClientNotFound | ClientSecretRequired | ClientSecretMismatch => {
             (StatusCode::UNAUTHORIZED, "invalid_client")
         }
-        AuthCodeInvalid | RefreshTokenInvalid | IncorrectPassword | AccountLocked => {
-            (StatusCode::BAD_REQUEST, "invalid_grant")
-        }
+        AuthCodeInvalid
+        | GrantRedirectMismatch
+        | RefreshTokenInvalid
+        | IncorrectPassword
+        | AccountLocked
+        | ClientUserMismatch => (StatusCode::BAD_REQUEST, "invalid_grant"),
         GrantMismatch => (StatusCode::BAD_REQUEST, "unauthorized_client"),
         GrantTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
         ScopeDenied => (StatusCode::BAD_REQUEST, "invalid_scope"),
@@ -40,8 +43,9 @@ fn json_response(status: StatusCode, body: &Value) -> Reply {
 }
 
 /// A refusal as RFC 6749 writes it. The description is the catalog's English text, never a
-/// cause; internal causes are logged.
-fn refusal(e: ApiError, basic: bool) -> Reply {
+/// cause; internal causes are logged. A 401 (`invalid_client`) carries the `Basic` challenge
+/// (RFC 6749 §5.2), whichever way the client tried to authenticate.
+pub fn refusal(e: ApiError) -> Reply {
     let (status, error) = rfc_error(&e);
     if status.is_server_error() {
         tracing::error!(kind = ?e.kind, cause = e.cause().unwrap_or(""), "oauth2 request failed");
@@ -51,7 +55,7 @@ fn refusal(e: ApiError, basic: bool) -> Reply {
         status,
         &json!({"error": error, "error_description": description}),
     );
-    if let (true, Reply::Raw(r)) = (basic && status == StatusCode::UNAUTHORIZED, &mut reply) {
+    if let (StatusCode::UNAUTHORIZED, Reply::Raw(r)) = (status, &mut reply) {
         r.headers_mut().insert(
             http::header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"passport\""),
@@ -63,10 +67,15 @@ fn refusal(e: ApiError, basic: bool) -> Reply {
 pub async fn token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let creds = match presented(req) {
         Ok(c) => c,
-        Err(e) => return Ok(refusal(e, true)),
+        Err(e) => return Ok(refusal(e)),
     };
     let outcome = async {
         let client = authenticate(app, &creds, true).await?;
+        // RFC 6749 §5.2: without a grant_type the request is malformed (invalid_request);
+        // unsupported_grant_type is for one that is given and unknown.
+        if req.params.text("grant_type").is_none() {
+            return Err(ApiError::invalid("grant_type"));
+        }
         grant(app, &client, &req.params, passport_shared::now()).await
     }
     .await;
@@ -83,7 +92,7 @@ pub async fn token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             }
             json_response(StatusCode::OK, &body)
         }
-        Err(e) => refusal(e, creds.basic),
+        Err(e) => refusal(e),
     })
 }
 
@@ -117,44 +126,51 @@ async fn find(app: &App, token: &str, now: i64) -> Result<Option<Found>, ApiErro
 pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let creds = match presented(req) {
         Ok(c) => c,
-        Err(e) => return Ok(refusal(e, true)),
+        Err(e) => return Ok(refusal(e)),
     };
     let client = match authenticate(app, &creds, true).await {
         Ok(c) => c,
-        Err(e) => return Ok(refusal(e, creds.basic)),
+        Err(e) => return Ok(refusal(e)),
     };
     let Some(token) = req.params.text("token") else {
-        return Ok(refusal(ApiError::invalid("token"), false));
+        return Ok(refusal(ApiError::invalid("token")));
     };
     let now = passport_shared::now();
-    // RFC 7009 §2.2: unknown, expired and other clients' tokens are answered 200 too.
+    // RFC 7009 §2.2: an unknown or expired token is answered 200, there is nothing to do.
+    // §2.1: a live token issued to another client is refused, and kept.
     let record = match find(app, &token, now).await? {
-        Some(Found::Access(_, r)) | Some(Found::Refresh(r)) => Some(r),
-        None => None,
+        Some(Found::Access(_, r)) | Some(Found::Refresh(r)) => r,
+        None => return Ok(json_response(StatusCode::OK, &json!({}))),
     };
-    if let Some(r) = record.filter(|r| r.client_id == client.id) {
-        app.identity
-            .sessions
-            .end_family_of(r.uid, &r.family)
-            .await?;
+    if record.client_id != client.id {
+        return Ok(refusal(ErrorKind::ClientUserMismatch.into()));
     }
+    app.identity
+        .sessions
+        .end_family_of(record.uid, &record.family)
+        .await?;
     Ok(json_response(StatusCode::OK, &json!({})))
 }
 
 pub async fn introspect(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let creds = match presented(req) {
         Ok(c) => c,
-        Err(e) => return Ok(refusal(e, true)),
+        Err(e) => return Ok(refusal(e)),
     };
     // Resource servers introspect: a confidential client is required.
-    if let Err(e) = authenticate(app, &creds, false).await {
-        return Ok(refusal(e, creds.basic));
-    }
+    let client = match authenticate(app, &creds, false).await {
+        Ok(c) => c,
+        Err(e) => return Ok(refusal(e)),
+    };
     let Some(token) = req.params.text("token") else {
-        return Ok(refusal(ApiError::invalid("token"), false));
+        return Ok(refusal(ApiError::invalid("token")));
     };
     let now = passport_shared::now();
-    let body = match find(app, &token, now).await? {
+    // RFC 7662 §4: a client learns nothing of a token issued to another client.
+    let found = find(app, &token, now).await?.filter(|f| match f {
+        Found::Access(_, r) | Found::Refresh(r) => r.client_id == client.id,
+    });
+    let body = match found {
         Some(Found::Access(claims, r)) => json!({
             "active": true,
             "scope": r.scope,
@@ -181,20 +197,10 @@ pub async fn introspect(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> 
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// The base URL clients reach this API at: `PUBLIC_URL` semantics without configuration,
-/// from the request's host (plain HTTP only for loopback hosts).
-pub fn base_url(req: &ApiRequest) -> String {
-    let host = req.header("host").unwrap_or("localhost");
-    let local =
-        host.starts_with("127.0.0.1") || host.starts_with("localhost") || host.starts_with("[::1]");
-    let scheme = req
-        .header("x-forwarded-proto")
-        .unwrap_or(if local { "http" } else { "https" });
-    format!("{scheme}://{host}")
-}
-
-pub async fn metadata(_app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let base = base_url(req);
+/// RFC 8414 metadata. Every URL is built on the one configured issuer, never on the
+/// request's `Host` header.
+pub async fn metadata(_app: &App, _req: &ApiRequest) -> Result<Reply, ApiError> {
+    let base = passport_shared::token::issuer()?;
     Ok(json_response(
         StatusCode::OK,
         &json!({
@@ -204,13 +210,14 @@ pub async fn metadata(_app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             "revocation_endpoint": format!("{base}/oauth2/revoke"),
             "introspection_endpoint": format!("{base}/oauth2/introspect"),
             "jwks_uri": format!("{base}/oauth2/jwks"),
+            "scopes_supported": ["basic"],
             "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token", "password", "client_credentials"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_signing_alg_values_supported": ["EdDSA"],
         }),
     ))
 }

@@ -12,7 +12,7 @@ use super::attr::{get_n, get_s, n, s, Item};
 use super::{keys, sdk_error, StoreError};
 use crate::crypto;
 use crate::error::{ApiError, ErrorKind};
-use crate::token::{Claims, SigningKeys, ISSUER};
+use crate::token::{Claims, SigningKeys};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -225,7 +225,7 @@ impl Sessions {
     }
 
     /// The items and answer of a new pair in `family`.
-    fn mint(&self, grant: &Grant, family: &str, now: i64) -> (Issued, Item, Item) {
+    fn mint(&self, grant: &Grant, family: &str, issuer: &str, now: i64) -> (Issued, Item, Item) {
         let jti = uuid::Uuid::new_v4().simple().to_string();
         let access_life = if grant.remember {
             self.lifetimes.access_remember
@@ -233,9 +233,9 @@ impl Sessions {
             self.lifetimes.access
         };
         let claims = Claims {
-            iss: ISSUER.to_owned(),
+            iss: issuer.to_owned(),
             sub: grant.uid.to_string(),
-            aud: grant.client_id.clone(),
+            aud: issuer.to_owned(),
             client_id: grant.client_id.clone(),
             scope: grant.scope.clone(),
             jti: jti.clone(),
@@ -300,7 +300,9 @@ impl Sessions {
     /// Issues a new pair: a new family, both records written in one transaction.
     pub async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
         let family = uuid::Uuid::new_v4().simple().to_string();
-        let (issued, access, refresh) = self.mint(grant, &family, now);
+        let issuer = crate::issuer::current()
+            .ok_or_else(|| StoreError("the issuer is not known: set ISSUER_URL".into()))?;
+        let (issued, access, refresh) = self.mint(grant, &family, issuer, now);
         self.client
             .transact_write_items()
             .transact_items(self.put(access)?)
@@ -328,7 +330,7 @@ impl Sessions {
     /// The claims of the request's access token, its signature and expiry checked: the first
     /// half of [`Sessions::check`], which reads nothing.
     pub fn signed(&self, req: &crate::routing::ApiRequest) -> Result<Claims, ApiError> {
-        let token = crate::token::presented(req).ok_or(ErrorKind::TokenMissing)?;
+        let token = crate::token::presented(req).ok_or(req.meta.missing_token())?;
         self.keys.verify(&token)
     }
 
@@ -357,8 +359,7 @@ impl Sessions {
             _ => return Err(ErrorKind::TokenExpired.into()),
         }
         if hit? == Some(super::quotas::Hit::Exhausted) {
-            let oauth = api.to_ascii_lowercase().contains("/oauth/");
-            return Err(if oauth {
+            return Err(if req.meta.oauth_family() {
                 ErrorKind::OauthRateLimited
             } else {
                 ErrorKind::RateLimited
@@ -546,7 +547,7 @@ impl Sessions {
                 .unwrap_or(false),
         };
         let family = get_s(&old, "family").unwrap_or_default();
-        let (issued, access, refresh) = self.mint(&grant, &family, now);
+        let (issued, access, refresh) = self.mint(&grant, &family, crate::token::issuer()?, now);
         let mut writes = vec![self.put(access)?, self.put(refresh)?];
         if let Some(old_jti) = get_s(&old, "access_jti") {
             let old_access = keys::access_token(&old_jti);

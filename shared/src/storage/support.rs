@@ -164,7 +164,8 @@ impl Support {
             "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
             "feedback_content": f.content,
             "feedback_status": 0,
-            "feedback_category_id": f.category_id,
+            // 0: no category (document 004 types the field as an int).
+            "feedback_category_id": f.category_id.unwrap_or(0),
             "contact_phone": f.contact_phone,
             "user_id": uid,
         }));
