@@ -253,3 +253,39 @@ async fn a_method_the_get_only_authorize_route_does_not_take_says_get() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn optional_text_fields_take_empty_as_not_given_and_refuse_what_is_not_text() {
+    let app = TestApp::new();
+    let member = app.member().await;
+    let post = |path: &'static str, body: Value, token: Option<String>| {
+        let mut request = app.http.post(app.url(path)).json(&body);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        async move { json(request.send().await.unwrap()).await }
+    };
+    // Empty optional fields change nothing: the one field given is the change.
+    let (status, body) = post(
+        "/api/User/modifyDetailInfo",
+        json!({"realname": "", "idcard": "", "postalcode": " ", "nation": "汉"}),
+        Some(member.token.clone()),
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (200, Some(0)), "{body}");
+    // An object is no text, even for an optional field (found by schemathesis).
+    let (status, body) = post(
+        "/api/User/modifyDetailInfo",
+        json!({"nation": "汉", "leader": {}}),
+        Some(member.token.clone()),
+    )
+    .await;
+    assert_eq!((status, code_of(&body), body["field"].as_str()), (400, Some(100004), Some("leader")), "{body}");
+    let (status, body) = post(
+        "/apis/Services/guestbook",
+        json!({"name": "Li Lei", "email": app.email("gb"), "phone": "13800138000", "subject": {}, "message": "Nice site!"}),
+        None,
+    )
+    .await;
+    assert_eq!((status, code_of(&body), body["field"].as_str()), (400, Some(200001), Some("subject")), "{body}");
+}

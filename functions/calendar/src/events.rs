@@ -57,7 +57,8 @@ struct Input {
 
 fn input(p: &Params) -> Result<Input, ApiError> {
     let mut f = Map::new();
-    if let Some(t) = p.get("title") {
+    // An empty title is a title not given; an empty location or remark clears it.
+    if let Some(t) = p.text("title") {
         f.insert("title".into(), json!(short_text("title", &t, 100)?));
     }
     if let Some(t) = p.get("location") {

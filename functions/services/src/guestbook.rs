@@ -40,6 +40,8 @@ fn bounded(params: &Params, field: &str, max_chars: usize) -> Result<Option<Stri
 
 impl FromParams for GuestbookForm {
     fn from_params(p: &Params) -> Result<Self, ApiError> {
+        // A JSON object, list or boolean is no text: refused, not taken as "not given".
+        p.scalars(&["name", "email", "phone", "subject", "message"])?;
         let name = bounded(p, "name", MAX_NAME_CHARS)?.ok_or_else(|| ApiError::invalid("name"))?;
         let email = Email::parse(&p.get("email").unwrap_or_default())?;
         let phone = Phone::parse(&p.get("phone").unwrap_or_default())?;

@@ -177,9 +177,24 @@ pub async fn modify_basic_info(app: &App, req: &ApiRequest) -> Result<Reply, Api
     Reply::of(&profile(app, &user).await?)
 }
 
+/// The fields of `modifyDetailInfo`.
+const DETAIL_FIELDS: [&str; 9] = [
+    "realname",
+    "idcard",
+    "address",
+    "nation",
+    "postalcode",
+    "departmentcode",
+    "majorcode",
+    "leader",
+    "gender",
+];
+
 pub async fn modify_detail_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let (_, user) = app.identity.caller(req).await?;
     let p = &req.params;
+    // A JSON object, list or boolean is no text: refused, not taken as "not given".
+    p.scalars(&DETAIL_FIELDS)?;
     let mut change = Change::default();
     let mut text = |name: &'static str, value: String| change.set.push((name, Field::Text(value)));
     if let Some(raw) = p.text("realname") {
