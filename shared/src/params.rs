@@ -153,6 +153,13 @@ impl Params {
         self.refuse_any(names, |v| !matches!(v, Value::String(_) | Value::Null))
     }
 
+    /// Refuses anything but a string given for any of `names` (a JSON null, number, boolean,
+    /// list or object): text fields of a JSON body whose schema is a plain string, where null
+    /// would otherwise read as "not given" and a number is a mistake.
+    pub fn texts(&self, names: &[&str]) -> Result<(), ApiError> {
+        self.refuse_any(names, |v| !matches!(v, Value::String(_)))
+    }
+
     /// The first of `names` whose given value is `refused`, as an invalid field.
     fn refuse_any(&self, names: &[&str], refused: impl Fn(&Value) -> bool) -> Result<(), ApiError> {
         match names

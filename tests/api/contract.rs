@@ -280,12 +280,32 @@ async fn optional_text_fields_take_empty_as_not_given_and_refuse_what_is_not_tex
         Some(member.token.clone()),
     )
     .await;
-    assert_eq!((status, code_of(&body), body["field"].as_str()), (400, Some(100004), Some("leader")), "{body}");
+    assert_eq!(
+        (status, code_of(&body), body["field"].as_str()),
+        (400, Some(100004), Some("leader")),
+        "{body}"
+    );
     let (status, body) = post(
         "/apis/Services/guestbook",
         json!({"name": "Li Lei", "email": app.email("gb"), "phone": "13800138000", "subject": {}, "message": "Nice site!"}),
         None,
     )
     .await;
-    assert_eq!((status, code_of(&body), body["field"].as_str()), (400, Some(200001), Some("subject")), "{body}");
+    assert_eq!(
+        (status, code_of(&body), body["field"].as_str()),
+        (400, Some(200001), Some("subject")),
+        "{body}"
+    );
+    // Nor is null, where the document does not make the field nullable.
+    let (status, body) = post(
+        "/api/User/modifyDetailInfo",
+        json!({"nation": "汉", "leader": null}),
+        Some(member.token.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("leader")),
+        "{body}"
+    );
 }

@@ -50,8 +50,10 @@ async fn a_method_a_served_path_does_not_serve_gets_405_with_allow_in_the_dialec
 async fn the_fallback_sample_event_runs_through_invoke_and_forwards_v1_spellings() {
     let app = TestApp::new();
     let mut event: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(passport_tests::repo_root().join("events/fallback-unknown-path.json"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            passport_tests::repo_root().join("events/fallback-unknown-path.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let answer = app.invoke("FallbackFunction", &event, &[]);

@@ -198,11 +198,17 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
             if p.get("redirect_uri").as_deref() != Some(grant.redirect_uri.as_str()) {
                 return Err(ErrorKind::GrantRedirectMismatch.into());
             }
-            if let Some(challenge) = &grant.code_challenge {
-                let verifier = p.get("code_verifier").unwrap_or_default();
-                if !crypto::same(&crypto::pkce_s256(&verifier), challenge) {
-                    return Err(ErrorKind::AuthCodeInvalid.into());
+            // PKCE both ways (RFC 9700 §2.1.1, §4.8.2): a code issued with a challenge needs
+            // its verifier, and a verifier for a code issued without one is a downgrade.
+            match (&grant.code_challenge, p.get("code_verifier")) {
+                (Some(challenge), verifier) => {
+                    let verifier = verifier.unwrap_or_default();
+                    if !crypto::same(&crypto::pkce_s256(&verifier), challenge) {
+                        return Err(ErrorKind::AuthCodeInvalid.into());
+                    }
                 }
+                (None, Some(_)) => return Err(ErrorKind::AuthCodeInvalid.into()),
+                (None, None) => {}
             }
             let issued = sessions
                 .issue(

@@ -40,8 +40,10 @@ fn bounded(params: &Params, field: &str, max_chars: usize) -> Result<Option<Stri
 
 impl FromParams for GuestbookForm {
     fn from_params(p: &Params) -> Result<Self, ApiError> {
-        // A JSON object, list or boolean is no text: refused, not taken as "not given".
-        p.scalars(&["name", "email", "phone", "subject", "message"])?;
+        // In JSON, text is a string: anything else is refused, not taken as "not given"
+        // (the phone may be a JSON number, as clients send it).
+        p.texts(&["name", "email", "subject", "message"])?;
+        p.scalars(&["phone"])?;
         let name = bounded(p, "name", MAX_NAME_CHARS)?.ok_or_else(|| ApiError::invalid("name"))?;
         let email = Email::parse(&p.get("email").unwrap_or_default())?;
         let phone = Phone::parse(&p.get("phone").unwrap_or_default())?;

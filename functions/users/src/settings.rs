@@ -177,8 +177,8 @@ pub async fn modify_basic_info(app: &App, req: &ApiRequest) -> Result<Reply, Api
     Reply::of(&profile(app, &user).await?)
 }
 
-/// The fields of `modifyDetailInfo`.
-const DETAIL_FIELDS: [&str; 9] = [
+/// The text fields of `modifyDetailInfo`.
+const DETAIL_FIELDS: [&str; 8] = [
     "realname",
     "idcard",
     "address",
@@ -187,14 +187,15 @@ const DETAIL_FIELDS: [&str; 9] = [
     "departmentcode",
     "majorcode",
     "leader",
-    "gender",
 ];
 
 pub async fn modify_detail_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let (_, user) = app.identity.caller(req).await?;
     let p = &req.params;
-    // A JSON object, list or boolean is no text: refused, not taken as "not given".
-    p.scalars(&DETAIL_FIELDS)?;
+    // In JSON, text is a string: anything else is refused, not taken as "not given" (the
+    // gender may be a number, 0/1/2).
+    p.texts(&DETAIL_FIELDS)?;
+    p.scalars(&["gender"])?;
     let mut change = Change::default();
     let mut text = |name: &'static str, value: String| change.set.push((name, Field::Text(value)));
     if let Some(raw) = p.text("realname") {
