@@ -10,6 +10,7 @@ use crate::mail::{Mail, Mailer};
 use crate::sms::SmsSender;
 use crate::storage::captcha::Captchas;
 use crate::storage::codes::{Codes, SendRefused};
+use crate::storage::keys;
 use crate::storage::users::{Gate, User, Users};
 use crate::token::SigningKeys;
 
@@ -40,6 +41,14 @@ impl Destination {
         match self {
             Destination::Email(e) => e.canonical(),
             Destination::Phone(p) => p.e164(),
+        }
+    }
+
+    /// The guard item that makes this destination unique to one account.
+    pub fn guard(&self) -> keys::Key {
+        match self {
+            Destination::Email(e) => keys::email_guard(e.as_str()),
+            Destination::Phone(p) => keys::phone_guard(p.area(), p.number()),
         }
     }
 
@@ -113,6 +122,23 @@ impl CodeService<'_> {
         {
             return Err(ApiError::new(ErrorKind::CodeSendTooFrequent).with_args([s.max(1)]));
         }
+        let delivered = self.deliver(purpose, destination, &code).await;
+        if delivered.is_err() {
+            // A send that failed spends neither the interval nor the hour's cap.
+            self.codes
+                .release_send(purpose.as_str(), &destination.canonical(), &hash, now)
+                .await?;
+        }
+        delivered
+    }
+
+    /// Mails or texts `code` to `destination`.
+    async fn deliver(
+        &self,
+        purpose: Purpose,
+        destination: &Destination,
+        code: &str,
+    ) -> Result<(), ApiError> {
         let minutes = self.codes.policy.lifetime / 60;
         let text = format!(
             "Your Passport verification code is {code}. Use it within {minutes} minutes to {}. \
@@ -213,50 +239,97 @@ impl Default for LoginPolicy {
     }
 }
 
-/// Checks `password` for `user` (or for no one: an unknown account costs the same time and
-/// gets the same answer as a wrong password). Counts the attempt first, conditionally, so no
-/// more than `max_failures` checks run while an account collects failures; the attempt that
-/// takes the last slot locks the account unless its password is right.
+/// The name a sign-in is for: the guard of a username, an email address or a phone number,
+/// normalised as guards are (usernames and emails case-insensitive, phones as E.164). The
+/// lockout counts failures per name, whether or not an account holds it.
+#[derive(Debug, Clone)]
+pub struct SignInName(keys::Key);
+
+impl SignInName {
+    /// What a sign-in form's "username" field names: an email address when it has `@` and
+    /// parses as one, a username otherwise.
+    pub fn of_login(login: &str) -> SignInName {
+        match Email::parse(login) {
+            Ok(email) if login.contains('@') => SignInName(keys::email_guard(email.as_str())),
+            _ => SignInName(keys::username_guard(login.trim())),
+        }
+    }
+
+    /// An email address or a phone number (the center's `account`).
+    pub fn of_destination(to: &Destination) -> SignInName {
+        SignInName(to.guard())
+    }
+
+    /// Longer than any name an account can hold (and than a DynamoDB key may be).
+    fn impossible(&self) -> bool {
+        self.0.pk.len() > 512
+    }
+}
+
+/// Checks `password` for the account named `name`. The same work and the same DynamoDB
+/// calls whether or not the account exists: the gate's count alongside the name's guard and
+/// then the account ([`Users::resolve`]: for an unknown name, the same read of an item that
+/// never exists), then one argon2id verification (against a dummy hash for no account). So
+/// neither the answer, nor the lockout, nor the time tells who has an account.
+///
+/// The attempt is counted first, conditionally, so no more than `max_failures` checks run
+/// while a name collects failures; the attempt that takes the last slot locks the name
+/// unless its password is right.
 pub async fn sign_in(
     users: &Users,
     policy: LoginPolicy,
-    user: Option<User>,
+    name: &SignInName,
     password: &Password,
     now: i64,
 ) -> Result<User, ApiError> {
-    let Some(user) = user else {
-        crypto::password::verify_dummy(password.expose());
-        return Err(ErrorKind::IncorrectPassword.into());
-    };
     let locked = || {
         ApiError::new(ErrorKind::AccountLocked).with_args([
             policy.max_failures.to_string(),
             policy.lock_minutes.to_string(),
         ])
     };
-    let failures = match users
-        .open_gate(user.uid, policy.max_failures, policy.lock_minutes * 60, now)
-        .await?
-    {
+    if name.impossible() {
+        verify(password, None).await?;
+        return Err(ErrorKind::IncorrectPassword.into());
+    }
+    let gate = keys::sign_in_gate(&name.0);
+    let (counted, user) = tokio::join!(
+        users.open_gate(&gate, policy.max_failures, policy.lock_minutes * 60, now),
+        users.resolve(std::slice::from_ref(&name.0)),
+    );
+    let failures = match counted? {
         Gate::Open { failures } => failures,
         Gate::Locked { .. } => return Err(locked()),
     };
-    let right = {
-        let password = password.clone();
-        let phc = user.password_hash.clone();
-        tokio::task::spawn_blocking(move || crypto::password::verify(password.expose(), &phc))
-            .await
-            .map_err(ApiError::internal)?
-    };
-    if right {
-        users.clear_failures(user.uid).await?;
-        Ok(user)
-    } else if failures >= policy.max_failures {
-        // This failure took the last slot; the gate has already locked the account.
+    let user = user?;
+    if verify(password, user.as_ref()).await? {
+        if let Some(user) = user {
+            users.clear_failures(&gate).await?;
+            return Ok(user);
+        }
+    }
+    if failures >= policy.max_failures {
+        // This failure took the last slot; the gate has already locked the name.
         Err(locked())
     } else {
         Err(ErrorKind::IncorrectPassword.into())
     }
+}
+
+/// One argon2id verification off the async threads: against the account's hash, or the
+/// dummy hash when there is no account (never a match).
+async fn verify(password: &Password, user: Option<&User>) -> Result<bool, ApiError> {
+    let password = password.clone();
+    let phc = user.map(|u| u.password_hash.clone());
+    tokio::task::spawn_blocking(move || {
+        let right = crypto::password::verify(
+            password.expose(),
+            phc.as_deref().unwrap_or(crypto::password::dummy_phc()),
+        );
+        right && phc.is_some()
+    })
+    .await
+    .map_err(ApiError::internal)
 }
 
 /// Hashes a new password off the async threads (argon2id takes tens of milliseconds).

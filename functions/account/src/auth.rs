@@ -1,7 +1,9 @@
 //! `/api/auth/*` (document 004): sign-up by code, sign-in, token refresh and sign-out.
 
 use passport_shared::domain::Password;
-use passport_shared::identity::{hash_password, sign_in, Destination, Identity, Purpose};
+use passport_shared::identity::{
+    hash_password, sign_in, Destination, Identity, Purpose, SignInName,
+};
 use passport_shared::storage::sessions::{Grant, Issued};
 use passport_shared::storage::users::{CreateError, NewUser};
 use passport_shared::token::FIRST_PARTY_CLIENT;
@@ -95,14 +97,8 @@ pub async fn access_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiE
             }
         })?;
     let now = passport_shared::now();
-    let user = sign_in(
-        &id.users,
-        id.login,
-        to.owner(&id.users).await?,
-        &password,
-        now,
-    )
-    .await?;
+    let name = SignInName::of_destination(&to);
+    let user = sign_in(&id.users, id.login, &name, &password, now).await?;
     tokens(&id.sessions.issue(&grant(user.uid), now).await?)
 }
 

@@ -4,7 +4,7 @@
 
 use crate::App;
 use passport_shared::crypto;
-use passport_shared::identity::sign_in;
+use passport_shared::identity::{sign_in, SignInName};
 use passport_shared::storage::clients::Client;
 use passport_shared::storage::grants::{CodeGrant, CodeRefused};
 use passport_shared::storage::sessions::{Grant, Issued};
@@ -246,13 +246,15 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
             };
             let password = passport_shared::domain::Password::parse(&raw)
                 .map_err(|_| ApiError::new(ErrorKind::IncorrectPassword))?;
-            let users = &app.identity.users;
-            let user = if login.contains('@') {
-                users.find_by_email(&login).await?
-            } else {
-                users.find_by_username(&login).await?
-            };
-            let user = sign_in(users, app.identity.login, user, &password, now).await?;
+            let name = SignInName::of_login(&login);
+            let user = sign_in(
+                &app.identity.users,
+                app.identity.login,
+                &name,
+                &password,
+                now,
+            )
+            .await?;
             let scope = scope_for(client, p.get("scope").as_deref())?;
             Ok(sessions
                 .issue(

@@ -20,7 +20,7 @@ use http::StatusCode;
 use passport_shared::captcha::{check_captcha, issue_captcha};
 use passport_shared::captcha_render::{self, Kind};
 use passport_shared::domain::Password;
-use passport_shared::identity::sign_in;
+use passport_shared::identity::{sign_in, SignInName};
 use passport_shared::storage::grants::PendingRequest;
 use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
 
@@ -213,12 +213,8 @@ async fn sign_in_step(
     };
     let user = match Password::parse(&raw) {
         Ok(password) => {
-            let found = if login.contains('@') {
-                identity.users.find_by_email(&login).await?
-            } else {
-                identity.users.find_by_username(&login).await?
-            };
-            sign_in(&identity.users, identity.login, found, &password, now).await
+            let name = SignInName::of_login(&login);
+            sign_in(&identity.users, identity.login, &name, &password, now).await
         }
         Err(_) => Err(ErrorKind::IncorrectPassword.into()),
     };

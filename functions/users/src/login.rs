@@ -1,7 +1,7 @@
 //! `POST /api/User/login` (§2.2.1): username (or email), password, captcha, `remember`.
 
-use passport_shared::domain::{Email, Password};
-use passport_shared::identity::{check_captcha, sign_in, Identity};
+use passport_shared::domain::Password;
+use passport_shared::identity::{check_captcha, sign_in, Identity, SignInName};
 use passport_shared::storage::sessions::Grant;
 use passport_shared::token::FIRST_PARTY_CLIENT;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -35,15 +35,8 @@ pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> 
     )
     .await?;
 
-    let user = if login.contains('@') {
-        match Email::parse(&login) {
-            Ok(email) => id.users.find_by_email(email.as_str()).await?,
-            Err(_) => None,
-        }
-    } else {
-        id.users.find_by_username(&login).await?
-    };
-    let user = sign_in(&id.users, id.login, user, &password, now).await?;
+    let name = SignInName::of_login(&login);
+    let user = sign_in(&id.users, id.login, &name, &password, now).await?;
     let grant = Grant {
         uid: user.uid,
         client_id: FIRST_PARTY_CLIENT.to_owned(),

@@ -9,8 +9,10 @@
 
 use passport_shared::domain::Password;
 use passport_shared::identity::{hash_password, Destination, Identity, Purpose};
+use passport_shared::storage::keys;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+use std::time::Duration;
 
 fn account(req: &ApiRequest) -> Result<String, ApiError> {
     let account = req
@@ -20,17 +22,32 @@ fn account(req: &ApiRequest) -> Result<String, ApiError> {
     if account.chars().count() < 2 {
         return Err(ErrorKind::AccountTooShort.into());
     }
+    // Longer than any username, address or number an account can hold (and than a
+    // DynamoDB key may be): refused before it reaches a key.
+    if account.len() > MAX_ACCOUNT_BYTES {
+        return Err(ApiError::invalid("account"));
+    }
     Ok(account)
 }
 
-/// The account named by a username, an email address or a phone number.
+/// The longest `account` looked up: an email address is at most 254 bytes.
+const MAX_ACCOUNT_BYTES: usize = 254;
+
+/// How long `forgotPassword` takes at the least, so that the mail only an existing account
+/// gets sent is hidden inside it. The send is awaited, never dropped (a Lambda function is
+/// frozen once it has answered, so a send left running could be lost); only a send slower
+/// than this would show.
+const REQUEST_ANSWER_FLOOR: Duration = Duration::from_millis(300);
+
+/// The account named by a username, an email address or a phone number: the guards the
+/// account's form can name (its address or number, and a username), all read whatever
+/// holds them, so an unknown account costs the calls of a known one.
 async fn find(id: &Identity, req: &ApiRequest, account: &str) -> Result<Option<User>, ApiError> {
+    let mut guards = vec![keys::username_guard(account)];
     if let Ok(destination) = Destination::parse(req.params.text("area").as_deref(), account) {
-        if let Some(user) = destination.owner(&id.users).await? {
-            return Ok(Some(user));
-        }
+        guards.insert(0, destination.guard());
     }
-    Ok(id.users.find_by_username(account).await?)
+    Ok(id.users.resolve(&guards).await?)
 }
 
 /// Where the reset code for `user` goes: the email, else the phone.
@@ -43,27 +60,30 @@ fn destination(user: &User) -> Option<Destination> {
 }
 
 pub async fn request(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let started = tokio::time::Instant::now();
     let account = account(req)?;
     let now = passport_shared::now();
     let codes = id.code_service();
-    match find(id, req, &account)
+    let sent = match find(id, req, &account)
         .await?
         .as_ref()
         .and_then(destination)
     {
         Some(to) => match codes.send(Purpose::Reset, &to, now).await {
-            Ok(()) => {}
+            Ok(()) => Ok(()),
             // Too frequent is told (it is about this client's own requests, and unknown
             // accounts get it too); a delivery failure is logged, not told, since it would
             // reveal that the account exists.
-            Err(e) if e.kind == ErrorKind::CodeSendTooFrequent => return Err(e),
+            Err(e) if e.kind == ErrorKind::CodeSendTooFrequent => Err(e),
             Err(e) => {
-                tracing::error!(error = %e, cause = e.cause().unwrap_or(""), "reset code not delivered")
+                tracing::error!(error = %e, cause = e.cause().unwrap_or(""), "reset code not delivered");
+                Ok(())
             }
         },
-        None => codes.send_nowhere(Purpose::Reset, &account, now).await?,
-    }
-    Ok(Reply::ok())
+        None => codes.send_nowhere(Purpose::Reset, &account, now).await,
+    };
+    tokio::time::sleep_until(started + REQUEST_ANSWER_FLOOR).await;
+    sent.map(|()| Reply::ok())
 }
 
 pub async fn complete(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {

@@ -10,8 +10,8 @@
 //! 203203 "Login failed with <channel>".
 
 use crate::register::RegisterForm;
-use passport_shared::domain::{Email, Password};
-use passport_shared::identity::{hash_password, sign_in, Identity};
+use passport_shared::domain::Password;
+use passport_shared::identity::{hash_password, sign_in, Identity, SignInName};
 use passport_shared::social::{self, SnsIdentity};
 use passport_shared::storage::sessions::Grant;
 use passport_shared::storage::users::{Change, CreateError, NewUser, Taken, UpdateError, User};
@@ -61,11 +61,8 @@ pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> 
         let login = p.text("username").ok_or(ErrorKind::CredentialsRequired)?;
         let password = Password::parse(&p.get("password").unwrap_or_default())
             .map_err(|_| ApiError::new(ErrorKind::IncorrectPassword))?;
-        let found = match Email::parse(&login) {
-            Ok(email) if login.contains('@') => id.users.find_by_email(email.as_str()).await?,
-            _ => id.users.find_by_username(&login).await?,
-        };
-        let user: User = sign_in(&id.users, id.login, found, &password, now).await?;
+        let name = SignInName::of_login(&login);
+        let user: User = sign_in(&id.users, id.login, &name, &password, now).await?;
         if user.sns.contains_key(sns.channel.as_str()) {
             return Err(bound(&sns));
         }

@@ -138,6 +138,43 @@ impl Codes {
         }
     }
 
+    /// Gives back what [`Codes::store_for_send`] took when the code could not be delivered:
+    /// the send interval and one of the hour's sends, and the undelivered code is void. Only
+    /// while that send is still the latest (`code_hash` and `last_sent` are its own).
+    pub async fn release_send(
+        &self,
+        purpose: &str,
+        destination: &str,
+        code_hash: &str,
+        sent_at: i64,
+    ) -> Result<(), StoreError> {
+        let key = keys::code(purpose, destination);
+        let released = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .update_expression(
+                "SET last_sent = :zero, hour_sends = hour_sends - :one, code_expires = :zero",
+            )
+            .condition_expression("code_hash = :h AND last_sent = :sent AND hour_sends >= :one")
+            .expression_attribute_values(":h", s(code_hash))
+            .expression_attribute_values(":sent", n(sent_at))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match released {
+            Ok(_) => Ok(()),
+            // Another send has taken its place since: that one counts, as it should.
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
     /// Checks `code_hash` against the destination's code, counting the attempt. With
     /// `consume`, a right code is used up (once, even under concurrency).
     pub async fn check(

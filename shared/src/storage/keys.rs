@@ -72,6 +72,17 @@ pub fn phone_guard(area: &str, number: &str) -> Key {
     }
 }
 
+/// The failure counter of a sign-in name (the pk of its guard: a username, email or phone,
+/// normalised as guards are), whether or not an account holds the name, so that the lockout
+/// tells nothing about who has an account. Keyed by the SHA-256 of the name: a fixed length
+/// whatever the client sent, and no name in the key.
+pub fn sign_in_gate(name: &Key) -> Key {
+    Key {
+        pk: format!("SIGNIN#{}", crate::crypto::sha256_hex(&name.pk)),
+        sk: "GATE".to_owned(),
+    }
+}
+
 pub fn nickname_guard(nickname: &str) -> Key {
     Key {
         pk: format!("UNIQUE#NICKNAME#{}", nickname.to_lowercase()),

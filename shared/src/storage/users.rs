@@ -359,7 +359,22 @@ impl Users {
     }
 
     /// The uid holding a guard, if any.
-    async fn guard_owner(&self, guard: keys::Key) -> Result<Option<u64>, StoreError> {
+    /// The account the first of `guards` that is held names: every guard read at once,
+    /// then the account, or for no holder the same read of an item that never exists
+    /// (uid 0), so that an unknown name costs the calls of a known one.
+    pub async fn resolve(&self, guards: &[keys::Key]) -> Result<Option<User>, StoreError> {
+        let owners =
+            futures_util::future::join_all(guards.iter().map(|g| self.guard_owner(g.clone())))
+                .await;
+        let mut uid = None;
+        for owner in owners {
+            uid = uid.or(owner?);
+        }
+        self.get(uid.unwrap_or(0)).await
+    }
+
+    /// The uid a guard (username, email or phone) names, if any.
+    pub async fn guard_owner(&self, guard: keys::Key) -> Result<Option<u64>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -632,28 +647,32 @@ impl Users {
         }
     }
 
-    /// Counts a sign-in attempt before the password is checked, so that no more than
-    /// `max_failures` checks run while failures accumulate, however many arrive at once.
+    /// Counts a sign-in attempt on the gate of a sign-in name ([`keys::sign_in_gate`])
+    /// before the password is checked, so that no more than `max_failures` checks run while
+    /// failures accumulate, however many arrive at once. The gate exists for every name
+    /// tried, account or not: unknown names lock as known ones do.
     ///
     /// The attempt that takes the last allowed slot also sets the lock (`lock_until`) in
     /// the same conditional write, so attempts racing it are refused at once; a right password
-    /// clears both ([`Users::clear_failures`]). When a lock has run out, the first attempt to
-    /// notice starts a new count.
+    /// deletes the gate ([`Users::clear_failures`]). When a lock has run out, the first attempt
+    /// to notice starts a new count. Gates expire (TTL) a day after their last write.
     pub async fn open_gate(
         &self,
-        uid: u64,
+        gate: &keys::Key,
         max_failures: u32,
         lock_seconds: i64,
         now: i64,
     ) -> Result<Gate, StoreError> {
-        let key = keys::user(uid);
         let max = max_failures.max(1);
+        let expires = n(now + lock_seconds + 86_400);
         let update = || {
             self.client
                 .update_item()
                 .table_name(&self.table)
-                .key(keys::PK, s(&key.pk))
-                .key(keys::SK, s(&key.sk))
+                .key(keys::PK, s(&gate.pk))
+                .key(keys::SK, s(&gate.sk))
+                .expression_attribute_names("#ttl", keys::TTL)
+                .expression_attribute_values(":ttl", expires.clone())
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,
                 )
@@ -661,8 +680,12 @@ impl Users {
         // Below the last slot: count the attempt.
         if max > 1 {
             let counted = update()
-                .update_expression("SET login_failures = if_not_exists(login_failures, :zero) + :one")
-                .condition_expression("attribute_exists(pk) AND (attribute_not_exists(login_failures) OR login_failures < :last)")
+                .update_expression(
+                    "SET login_failures = if_not_exists(login_failures, :zero) + :one, #ttl = :ttl",
+                )
+                .condition_expression(
+                    "attribute_not_exists(login_failures) OR login_failures < :last",
+                )
                 .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":last", n(max - 1))
@@ -675,7 +698,7 @@ impl Users {
                         .attributes
                         .as_ref()
                         .and_then(|a| get_n(a, "login_failures"))
-                        .unwrap_or(1);
+                        .ok_or_else(|| StoreError("sign-in gate without a count".into()))?;
                     return Ok(Gate::Open {
                         failures: failures as u32,
                     });
@@ -687,8 +710,8 @@ impl Users {
         }
         // The last slot: take it and lock in the same write.
         let last = update()
-            .update_expression("SET login_failures = :max, lock_until = :lock")
-            .condition_expression("attribute_exists(pk) AND (login_failures = :last OR (attribute_not_exists(login_failures) AND :last = :zero))")
+            .update_expression("SET login_failures = :max, lock_until = :lock, #ttl = :ttl")
+            .condition_expression("login_failures = :last OR (attribute_not_exists(login_failures) AND :last = :zero)")
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":max", n(max))
             .expression_attribute_values(":last", n(max - 1))
@@ -708,7 +731,7 @@ impl Users {
         }
         // The lock has run out: start a new count, once, for whoever gets here first.
         let reset = update()
-            .update_expression("SET login_failures = :one, lock_until = :zero")
+            .update_expression("SET login_failures = :one, lock_until = :zero, #ttl = :ttl")
             .condition_expression("login_failures >= :max AND lock_until = :until")
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
@@ -727,16 +750,13 @@ impl Users {
         }
     }
 
-    /// After a right password: the failures are forgotten.
-    pub async fn clear_failures(&self, uid: u64) -> Result<(), StoreError> {
-        let key = keys::user(uid);
+    /// After a right password: the name's failures are forgotten.
+    pub async fn clear_failures(&self, gate: &keys::Key) -> Result<(), StoreError> {
         self.client
-            .update_item()
+            .delete_item()
             .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .update_expression("SET login_failures = :zero, lock_until = :zero")
-            .expression_attribute_values(":zero", n(0))
+            .key(keys::PK, s(&gate.pk))
+            .key(keys::SK, s(&gate.sk))
             .send()
             .await
             .map_err(sdk_error)?;
