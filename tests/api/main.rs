@@ -5,6 +5,7 @@ mod captcha;
 mod contract;
 mod gateway;
 mod guestbook;
+mod hardening;
 mod images;
 mod location;
 mod oauth;

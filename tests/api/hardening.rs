@@ -1,0 +1,468 @@
+//! What an attacker and a load test found from outside (issue 16), each case as they sent it.
+
+use crate::oauth::{client, user, REDIRECT};
+use passport_tests::{json, repo_root, TestApp};
+use serde_json::{json, Value};
+
+fn code_of(body: &Value) -> Option<u64> {
+    body["error_code"].as_u64().or(body["code"].as_u64())
+}
+
+/// A v1 authorization code issued without a PKCE challenge.
+async fn code_without_challenge(app: &TestApp, id: &str, token: &str) -> String {
+    let (status, body) = json(
+        app.http
+            .post(app.url("/apis/Oauth/authorize"))
+            .bearer_auth(token)
+            .form(&[
+                ("response_type", "json"),
+                ("client_id", id),
+                ("redirect_uri", REDIRECT),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["authorization_code"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_verifier_for_a_code_issued_without_a_challenge_is_refused_at_every_token_route() {
+    let app = TestApp::new();
+    let (id, secret) = client(&app, &[]);
+    let secret = secret.unwrap();
+    let (_, _, token) = user(&app, "downgrade").await;
+    let verifier = "a".repeat(43);
+    for (path, status, code, error) in [
+        ("/apis/Oauth/accessToken", 400, Some(201102), None),
+        ("/api/Oauth/accessToken", 400, Some(201215), None),
+        ("/oauth2/token", 400, None, Some("invalid_grant")),
+    ] {
+        let code_value = code_without_challenge(&app, &id, &token).await;
+        let form = [
+            ("client_id", id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", REDIRECT),
+            ("code", &code_value),
+            ("code_verifier", &verifier),
+        ];
+        let (s, body) = json(app.post_form(path, &form).await).await;
+        assert_eq!(
+            (s, code_of(&body), body["error"].as_str()),
+            (status, code, error),
+            "{path}: {body}"
+        );
+        // The refused code is spent, and gives nothing without a verifier either.
+        let (s, _) = json(app.post_form(path, &form[..5]).await).await;
+        assert_eq!(s, 400, "{path}: a refused code stays refused");
+    }
+    // Without a verifier, a code issued without a challenge still works (confidential client).
+    let code_value = code_without_challenge(&app, &id, &token).await;
+    let (s, body) = json(
+        app.post_form(
+            "/oauth2/token",
+            &[
+                ("client_id", id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", REDIRECT),
+                ("code", &code_value),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+}
+
+/// How one sign-in attempt was answered, in words that do not depend on the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Wrong,
+    Locked,
+    SignedIn,
+}
+
+/// One wrong-or-right sign-in through `path`: its outcome.
+async fn attempt(
+    app: &TestApp,
+    path: &str,
+    name: &str,
+    password: &str,
+    grant_client: &(String, String),
+) -> Outcome {
+    match path {
+        "login" => {
+            let (status, body) = app.login(name, password).await;
+            match (status, code_of(&body)) {
+                (200, _) => Outcome::SignedIn,
+                (401, Some(202103)) => Outcome::Wrong,
+                (429, Some(203202)) => Outcome::Locked,
+                other => panic!("login: {other:?} {body}"),
+            }
+        }
+        "access_token" => {
+            let (status, body) = json(
+                app.post_json(
+                    "/api/auth/access_token",
+                    &json!({"account": name, "password": password}),
+                )
+                .await,
+            )
+            .await;
+            match (status, code_of(&body)) {
+                (200, _) => Outcome::SignedIn,
+                (401, Some(10007)) => Outcome::Wrong,
+                (429, Some(10000)) => Outcome::Locked,
+                other => panic!("access_token: {other:?} {body}"),
+            }
+        }
+        "password_grant" => {
+            let (status, body) = json(
+                app.http
+                    .post(app.url("/oauth2/token"))
+                    .basic_auth(&grant_client.0, Some(&grant_client.1))
+                    .form(&[
+                        ("grant_type", "password"),
+                        ("username", name),
+                        ("password", password),
+                    ])
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            let description = body["error_description"].as_str().unwrap_or("");
+            match (status, body["error"].as_str()) {
+                (200, _) => Outcome::SignedIn,
+                (400, Some("invalid_grant")) if description.contains("locked") => Outcome::Locked,
+                (400, Some("invalid_grant")) => Outcome::Wrong,
+                other => panic!("password grant: {other:?} {body}"),
+            }
+        }
+        "hosted" => {
+            let page = app
+                .http
+                .get(app.url("/oauth2/authorize"))
+                .query(&[
+                    ("response_type", "code"),
+                    ("client_id", grant_client.0.as_str()),
+                    ("redirect_uri", REDIRECT),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let field = |marker: &str| {
+                let start = page
+                    .find(marker)
+                    .unwrap_or_else(|| panic!("{marker}: {page}"))
+                    + marker.len();
+                page[start..].split('"').next().unwrap().to_owned()
+            };
+            let answer = app
+                .http
+                .post(app.url("/oauth2/authorize"))
+                .form(&[
+                    ("request", field("name=\"request\" value=\"").as_str()),
+                    ("step", "signin"),
+                    ("captcha_key", &field("name=\"captcha_key\" value=\"")),
+                    ("captcha", &field("data-answer=\"")),
+                    ("username", name),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if answer.contains("id=\"allow\"") {
+                Outcome::SignedIn
+            } else if answer.contains("locked") {
+                Outcome::Locked
+            } else if answer.contains("Wrong username or password") {
+                Outcome::Wrong
+            } else {
+                panic!("hosted page: {answer}")
+            }
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_name_locks_as_an_account_does_on_every_sign_in_path() {
+    let app = TestApp::new();
+    let (id, secret) = client(
+        &app,
+        &[
+            "--first-party",
+            "--grant",
+            "password",
+            "--grant",
+            "authorization_code",
+        ],
+    );
+    let grant_client = (id, secret.unwrap());
+    let expected = [
+        Outcome::Wrong,
+        Outcome::Wrong,
+        Outcome::Wrong,
+        Outcome::Wrong,
+        Outcome::Locked,
+        Outcome::Locked,
+    ];
+    for path in ["login", "access_token", "password_grant", "hosted"] {
+        // The center signs in by email; the others by username (or email).
+        let existing = format!("lk{}_{}", &path[..3], app.run);
+        let email = app.email(&format!("lock-{path}"));
+        app.register(&existing, &email, "the-right-pass").await;
+        let known = if path == "access_token" {
+            email
+        } else {
+            existing
+        };
+        let unknown = if path == "access_token" {
+            app.email(&format!("nobody-{path}"))
+        } else {
+            format!("nobody{}_{}", &path[..3], app.run)
+        };
+        for name in [&known, &unknown] {
+            let mut seen = Vec::new();
+            for _ in 0..expected.len() {
+                seen.push(attempt(&app, path, name, "a-wrong-pass", &grant_client).await);
+            }
+            assert_eq!(seen, expected, "{path}, {name}");
+        }
+        // Locked means locked, even for the right password.
+        assert_eq!(
+            attempt(&app, path, &known, "the-right-pass", &grant_client).await,
+            Outcome::Locked,
+            "{path}"
+        );
+    }
+}
+
+/// An API Gateway event for `method path` with `body`, from the sample events' shape.
+fn event(
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Value {
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("events/account-access-token.json")).unwrap(),
+    )
+    .unwrap();
+    event["routeKey"] = json!(format!("{method} {path}"));
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["routeKey"] = json!(format!("{method} {path}"));
+    event["headers"]["content-type"] = json!(content_type);
+    for (k, v) in headers {
+        event["headers"][*k] = json!(v);
+    }
+    event["body"] = json!(body);
+    event
+}
+
+/// The DynamoDB calls one invocation of `function` on `event` made (sorted operation names)
+/// and how many of them ran one after another, from the meter (shared/src/meter.rs).
+fn metered(app: &TestApp, function: &str, event: &Value) -> (u16, Vec<String>, u64) {
+    let file = std::env::temp_dir().join(format!(
+        "passport-meter-{}-{}.jsonl",
+        app.run,
+        uuid::Uuid::new_v4()
+    ));
+    let answer = app.invoke(
+        function,
+        event,
+        &[("PASSPORT_METER_FILE", file.to_str().unwrap())],
+    );
+    let line: Value = serde_json::from_str(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let mut ops: Vec<String> = line["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["op"].as_str().unwrap().to_owned())
+        .collect();
+    ops.sort();
+    (
+        answer["statusCode"].as_u64().unwrap() as u16,
+        ops,
+        line["sequential"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn unknown_and_existing_accounts_cost_the_same_dynamodb_calls() {
+    let app = TestApp::new();
+    let username = format!("meter_{}", app.run);
+    let email = app.email("meter");
+    app.register(&username, &email, "the-right-pass").await;
+    let (id, secret) = client(&app, &["--first-party", "--grant", "password"]);
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{id}:{}", secret.unwrap())
+        )
+    );
+    let form = "application/x-www-form-urlencoded";
+    let nobody_email = app.email("meter-nobody");
+    let nobody = format!("nobody_{}", app.run);
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "account",
+            event(
+                "POST",
+                "/api/auth/access_token",
+                "application/json",
+                &json!({"account": email, "password": "wrong-pass"}).to_string(),
+                &[],
+            ),
+            event(
+                "POST",
+                "/api/auth/access_token",
+                "application/json",
+                &json!({"account": nobody_email, "password": "wrong-pass"}).to_string(),
+                &[],
+            ),
+        ),
+        (
+            "oauth",
+            event(
+                "POST",
+                "/oauth2/token",
+                form,
+                &format!("grant_type=password&username={username}&password=wrong-pass"),
+                &[("authorization", &basic)],
+            ),
+            event(
+                "POST",
+                "/oauth2/token",
+                form,
+                &format!("grant_type=password&username={nobody}&password=wrong-pass"),
+                &[("authorization", &basic)],
+            ),
+        ),
+        (
+            "users",
+            event(
+                "POST",
+                "/apis/Users/forgotPassword",
+                form,
+                &format!("account={username}"),
+                &[],
+            ),
+            event(
+                "POST",
+                "/apis/Users/forgotPassword",
+                form,
+                &format!("account={nobody}"),
+                &[],
+            ),
+        ),
+    ];
+    for (function, existing, unknown) in cases {
+        let (s1, known_calls, known_depth) = metered(&app, function, &existing);
+        let (s2, unknown_calls, unknown_depth) = metered(&app, function, &unknown);
+        assert_eq!(s1, s2, "{function}: the same answer");
+        assert!(
+            !known_calls.is_empty(),
+            "{function}: the meter saw the calls"
+        );
+        assert_eq!(
+            (known_calls, known_depth),
+            (unknown_calls, unknown_depth),
+            "{function} {}: the same calls, in as many stages",
+            existing["rawPath"]
+        );
+    }
+    // v2 login, with a fresh captcha for each.
+    let login = |name: &str, captcha: &passport_tests::Captcha| {
+        event(
+            "POST",
+            "/api/User/login",
+            form,
+            &format!(
+                "username={name}&password=wrong-pass&captcha={}",
+                captcha.answer
+            ),
+            &[("x-captcha-key", &captcha.key)],
+        )
+    };
+    let (c1, c2) = (app.captcha().await, app.captcha().await);
+    let known = metered(&app, "users", &login(&username, &c1));
+    let unknown = metered(&app, "users", &login(&nobody, &c2));
+    assert_eq!(known.0, 401);
+    assert_eq!(
+        known, unknown,
+        "v2 login: the same answer, calls and stages"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_delivery_spends_neither_the_send_interval_nor_the_hourly_cap() {
+    let app = TestApp::new();
+    let email = app.email("nomail");
+    let mut sendcode: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("events/users-sendcode.json")).unwrap(),
+    )
+    .unwrap();
+    sendcode["body"] = json!(format!("medium={}", email.replace('@', "%40")));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead_ses = format!("http://127.0.0.1:{closed}");
+    // SES down, three times in a row: each time the documented delivery failure, never 429.
+    for _ in 0..3 {
+        let answer = app.invoke(
+            "users",
+            &sendcode,
+            &[
+                ("AWS_ENDPOINT_URL_SES", &dead_ses),
+                ("AWS_MAX_ATTEMPTS", "1"),
+                ("CODE_HOURLY_CAP", "2"),
+            ],
+        );
+        assert_eq!(answer["statusCode"], 503, "{answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["error_code"], 202201, "{body}");
+    }
+    // SES back: the next send goes out at once, and its code works.
+    let (status, body) = json(
+        app.post_form("/api/User/sendcode", &[("medium", &email)])
+            .await,
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (200, Some(0)), "{body}");
+    let code = app.mailed_code(&email).await;
+    let (status, body) = json(
+        app.post_form(
+            "/api/User/validateCommunicationCode",
+            &[("medium", &email), ("code", &code)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
