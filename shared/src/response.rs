@@ -63,6 +63,10 @@ pub struct Meta {
     pub dialect: Dialect,
     /// The route as the envelope names it, without the leading slash: `apis/Services/guestbook`.
     pub api: String,
+    /// The route's template, without the leading slash: `api/faq/{id}` for `/api/faq/7`
+    /// (the same as `api` for a route without parameters). Quotas count per template,
+    /// whatever the path's spelling.
+    pub route: String,
     pub lang: Lang,
     pub format: Format,
     pub request_id: String,
@@ -306,6 +310,7 @@ mod tests {
         Meta {
             dialect,
             api: api.into(),
+            route: api.into(),
             lang: Lang::En,
             format,
             request_id: "req-1".into(),

@@ -466,3 +466,83 @@ async fn a_failed_delivery_spends_neither_the_send_interval_nor_the_hourly_cap()
     .await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// An access token of a new first-party client with `limits`, for a new user.
+async fn client_token(app: &TestApp, tag: &str, limits: &[&str]) -> String {
+    let mut args = vec!["--first-party", "--grant", "password"];
+    for l in limits {
+        args.extend_from_slice(&["--limit", l]);
+    }
+    let (id, secret) = client(app, &args);
+    let (username, password, _) = user(app, tag).await;
+    let (status, body) = json(
+        app.post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", &username),
+                ("password", &password),
+                ("client_id", &id),
+                ("client_secret", &secret.unwrap()),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_quota_counts_per_route_template_whatever_the_paths_spelling() {
+    let app = TestApp::new();
+    let get = |path: String, token: String| {
+        let request = app.http.get(app.url(&path)).header("authorization", format!("Token {token}"));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // A limit on the template, and the catch-all: ids and spellings of one template are one API.
+    for (tag, limit) in [("quota_t", "api/faq/{id}=3"), ("quota_a", "*=3")] {
+        let token = client_token(&app, tag, &[limit]).await;
+        let mut statuses = Vec::new();
+        for path in ["/api/faq/1", "/api/faq/2", "/api/faq/%31", "/api/faq/01", "/api/faq/001", "/api/faq/11"] {
+            statuses.push(get(path.to_owned(), token.clone()).await);
+        }
+        assert!(statuses[..3].iter().all(|s| *s != 429), "{limit}: {statuses:?}");
+        assert!(statuses[3..].iter().all(|s| *s == 429), "{limit}: {statuses:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_open_platforms_quota_counts_json_and_xml_as_one_api() {
+    let app = TestApp::new();
+    let out = app.admin(&[
+        "client",
+        "create",
+        "--name",
+        &format!("Quota provider {}", app.run),
+        "--redirect-uri",
+        "https://provider.example.com/cb",
+        "--scope",
+        "openplatform",
+        "--limit",
+        "apis/rest/authService/authorize/{format}=2",
+    ]);
+    let (id, secret) = (out["client_id"].as_str().unwrap(), out["client_secret"].as_str().unwrap());
+    let token = app.signed_in().await;
+    let mut statuses = Vec::new();
+    for format in ["json", "xml", "json", "xml"] {
+        let t = passport_shared::now() * 1000 + 123;
+        let p = (t.rem_euclid(10_000) * 3 + 2345).to_string();
+        let r = app
+            .http
+            .get(app.url(&format!("/apis/rest/authService/authorize/{format}")))
+            .basic_auth(id, Some(secret))
+            .query(&[("access_token", token.as_str()), ("t_", &t.to_string()), ("p_", &p)])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(&statuses[..2], &[200, 200], "{statuses:?}");
+    assert!(statuses[2..].iter().all(|s| *s == 429), "{statuses:?}");
+}

@@ -143,6 +143,7 @@ fn unavailable(event: &Value) -> Response<Body> {
     let meta = Meta {
         dialect: Dialect::of_path(path),
         api: path.trim_matches('/').to_owned(),
+        route: path.trim_matches('/').to_owned(),
         lang: Lang::En,
         format: Format::Json,
         request_id: event["requestContext"]["requestId"]

@@ -1,11 +1,13 @@
 //! What every open-platform call passes (document 003 §1, §3, §4): the answer format, the
 //! client by HTTP Basic (100009 absent or wrong, 100008 unknown, 100002 not allowed on the
-//! open platform), the `t_` / `p_` pair (601), and the access token (401, 100014 expired).
+//! open platform), the `t_` / `p_` pair (601), the access token (401, 100014 expired), and
+//! the provider's hourly quota.
 
 use crate::App;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use passport_shared::storage::clients::Client;
+use passport_shared::storage::quotas::Hit;
 use passport_shared::storage::sessions::Authenticated;
 use passport_shared::{ApiError, ApiRequest, ErrorKind};
 use std::sync::Arc;
@@ -78,7 +80,16 @@ pub async fn guard(app: &App, req: &ApiRequest, now: i64) -> Result<Caller, ApiE
         req.params.text("p_").as_deref(),
         now,
     )?;
-    let auth = app.sessions.check(req, now).await?;
+    // The calling provider's quota counts this call (per route template: json and xml are
+    // one API), alongside the token's own check.
+    let (auth, hit) = tokio::join!(
+        app.sessions.check(req, now),
+        app.sessions.meter.hit(&client.id, &req.meta.route, now)
+    );
+    let auth = auth?;
+    if hit? == Hit::Exhausted {
+        return Err(ErrorKind::RateLimited.into());
+    }
     Ok(Caller { client, auth })
 }
 

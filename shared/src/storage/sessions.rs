@@ -343,7 +343,8 @@ impl Sessions {
         now: i64,
     ) -> Result<Authenticated, ApiError> {
         let uid = claims.uid()?;
-        let api = req.meta.api.as_str();
+        // Per route template: `/api/faq/1`, `/api/faq/01` and `/api/faq/%31` are one API.
+        let api = req.meta.route.as_str();
         // Passport's own sign-ins (the built-in first-party client) serve the platform's
         // users directly and are not metered; registered clients are.
         let metered = claims.client_id != crate::token::FIRST_PARTY_CLIENT;
