@@ -89,6 +89,8 @@ impl FunctionRuntime {
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(fail))
             .route("/2018-06-01/runtime/init/error", post(init_error))
+            // Read answers past Lambda's limit too, to refuse them as Lambda does.
+            .layer(axum::extract::DefaultBodyLimit::max(4 * MAX_RESPONSE_BYTES))
             .with_state(runtime.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -213,11 +215,22 @@ async fn complete(rt: &FunctionRuntime, id: &str, outcome: Outcome) -> StatusCod
     }
 }
 
+/// Lambda's limit on a synchronous invocation's answer (6 MB).
+pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+
 async fn respond(
     State(rt): State<FunctionRuntime>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> StatusCode {
+    // As Lambda: an answer past the limit fails the invocation, and the runtime hears 413.
+    if body.len() > MAX_RESPONSE_BYTES {
+        let error = Bytes::from_static(
+            br#"{"errorType":"Function.ResponseSizeTooLarge","errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes)."}"#,
+        );
+        complete(&rt, &id, Outcome::Error(error)).await;
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    }
     complete(&rt, &id, Outcome::Response(body)).await
 }
 

@@ -71,9 +71,11 @@ pub fn object_key(uid: u64) -> String {
 #[error("avatar storage: {0}")]
 pub struct StoreFailure(pub String);
 
+/// A failed dependency: 503 with the documents' 202301 "Fail to upload avatar" (v2); the
+/// cause is logged, never shown.
 impl From<StoreFailure> for crate::error::ApiError {
     fn from(e: StoreFailure) -> Self {
-        crate::error::ApiError::internal(e)
+        crate::error::ApiError::new(ErrorKind::AvatarStoreFailed).with_cause(e)
     }
 }
 

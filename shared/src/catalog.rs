@@ -408,7 +408,7 @@ pub static CENTER: &[Entry] = &[
 pub fn table(dialect: Dialect) -> &'static [Entry] {
     match dialect {
         Dialect::V1 => V1,
-        Dialect::V2 => V2,
+        Dialect::V2 | Dialect::OAuth2 => V2,
         Dialect::Rest => REST,
         Dialect::Center => CENTER,
     }

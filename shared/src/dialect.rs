@@ -16,15 +16,26 @@ pub enum Dialect {
     /// `/api/auth`, `/api/personal`, `/api/push`, `/api/faq`, `/api/feedback*`,
     /// `/api/message` (document 004).
     Center,
+    /// The standard OAuth 2.0 endpoints beyond the documents (`/oauth2/*`, `/.well-known/*`):
+    /// answers as the RFCs write them, errors as RFC 6749 §5.2
+    /// `{"error","error_description"}`, whose descriptions are the v2 catalog's texts.
+    OAuth2,
 }
 
 impl Dialect {
-    pub const ALL: &'static [Dialect] = &[Dialect::V1, Dialect::V2, Dialect::Rest, Dialect::Center];
+    pub const ALL: &'static [Dialect] = &[
+        Dialect::V1,
+        Dialect::V2,
+        Dialect::Rest,
+        Dialect::Center,
+        Dialect::OAuth2,
+    ];
 
     pub(crate) fn index(self) -> usize {
         match self {
             Dialect::V1 => 0,
-            Dialect::V2 => 1,
+            // The standard endpoints describe their errors with the v2 texts.
+            Dialect::V2 | Dialect::OAuth2 => 1,
             Dialect::Rest => 2,
             Dialect::Center => 3,
         }
@@ -34,7 +45,9 @@ impl Dialect {
     /// voice the client expects.
     pub fn of_path(path: &str) -> Dialect {
         let lower = path.to_ascii_lowercase();
-        if lower.starts_with("/apis/rest/") {
+        if lower.starts_with("/oauth2/") || lower.starts_with("/.well-known/") {
+            Dialect::OAuth2
+        } else if lower.starts_with("/apis/rest/") {
             Dialect::Rest
         } else if lower.starts_with("/apis/") {
             Dialect::V1

@@ -80,6 +80,8 @@ pub enum ErrorKind {
     NicknameTaken,
     /// Not a png or jpeg picture, or too large.
     AvatarInvalid,
+    /// The avatar store (S3) failed: the dependency, not the picture.
+    AvatarStoreFailed,
     /// The channel to unbind is not bound to the account, or it is its last way to sign in.
     SnsUnbindFailed,
     /// The account changed between reading and writing it; the client may retry.
@@ -239,6 +241,7 @@ impl ErrorKind {
         ErrorKind::SamePassword,
         ErrorKind::NicknameTaken,
         ErrorKind::AvatarInvalid,
+        ErrorKind::AvatarStoreFailed,
         ErrorKind::SnsUnbindFailed,
         ErrorKind::ProfileConflict,
         ErrorKind::SnsLoginFailed,
@@ -378,6 +381,7 @@ impl ErrorKind {
             SamePassword => [c(203006), c(202304), REST_INVALID, CENTER_INVALID],
             NicknameTaken => [c(100005), c(202005), c(400), c(10009)],
             AvatarInvalid => [c(200001), c(202301), REST_INVALID, CENTER_INVALID],
+            AvatarStoreFailed => [c(100001), c(202301), c(500), c(10000)],
             SnsUnbindFailed => [c(200001), c(202302), REST_INVALID, CENTER_INVALID],
             ProfileConflict => [c(100006), c(202303), c(500), c(10000)],
             SnsLoginFailed => [c(203203), c(203203), c(401), c(10004)],
@@ -479,7 +483,7 @@ impl ErrorKind {
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed | MethodGetRequired => StatusCode::METHOD_NOT_ALLOWED,
-            MessageDeliveryFailed | CodeMailFailed | CodeSmsFailed => {
+            MessageDeliveryFailed | CodeMailFailed | CodeSmsFailed | AvatarStoreFailed => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             TokenMissing | TokenInvalid | TokenExpired | RefreshTokenInvalid | NotLoggedIn

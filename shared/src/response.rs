@@ -109,11 +109,11 @@ pub fn render(meta: &Meta, outcome: Result<Reply, ApiError>) -> Response<Body> {
         Ok(Reply::Data(fields)) => (StatusCode::OK, success_body(meta, fields), None),
         Err(err) => {
             log_error(meta, &err);
-            (
-                err.kind.status(),
-                error_body(meta, &err),
-                challenge(err.kind),
-            )
+            let status = match meta.dialect {
+                Dialect::OAuth2 => oauth_error(err.kind).0,
+                _ => err.kind.status(),
+            };
+            (status, error_body(meta, &err), challenge(err.kind))
         }
     };
     let mut response = match &meta.format {
@@ -130,7 +130,37 @@ pub fn render(meta: &Meta, outcome: Result<Reply, ApiError>) -> Response<Body> {
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
     }
+    if meta.dialect == Dialect::OAuth2 {
+        // RFC 6749 §5.1: token answers are not to be cached, by HTTP/1.0 caches either.
+        response
+            .headers_mut()
+            .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
     response
+}
+
+/// The RFC 6749 §5.2 error (and its status) of a refusal at the standard endpoints.
+pub fn oauth_error(kind: ErrorKind) -> (StatusCode, &'static str) {
+    use ErrorKind::*;
+    match kind {
+        ClientIdRequired | ClientNotFound | ClientSecretRequired | ClientSecretMismatch => {
+            (StatusCode::UNAUTHORIZED, "invalid_client")
+        }
+        AuthCodeInvalid
+        | GrantRedirectMismatch
+        | RefreshTokenInvalid
+        | IncorrectPassword
+        | AccountLocked
+        | ClientUserMismatch => (StatusCode::BAD_REQUEST, "invalid_grant"),
+        GrantMismatch => (StatusCode::BAD_REQUEST, "unauthorized_client"),
+        GrantTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+        ScopeDenied => (StatusCode::BAD_REQUEST, "invalid_scope"),
+        Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        _ if kind.status().is_server_error() => {
+            (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
+        _ => (StatusCode::BAD_REQUEST, "invalid_request"),
+    }
 }
 
 /// The `WWW-Authenticate` challenge of a 401 (RFC 9110 §11.6.1): `Bearer` where an access
@@ -171,6 +201,7 @@ fn success_body(meta: &Meta, fields: Payload) -> Value {
             Value::Object(out)
         }
         Dialect::Rest => json!({"data": fields, "code": 200, "message": message("ok", "成功")}),
+        Dialect::OAuth2 => Value::Object(fields),
         Dialect::Center => {
             json!({"code": 0, "message": message("success", "成功"), "data": fields})
         }
@@ -200,6 +231,13 @@ fn error_body(meta: &Meta, err: &ApiError) -> Value {
             out.insert("code".into(), json!(entry.code));
             out.insert("message".into(), json!(message));
             out.insert("data".into(), json!({}));
+        }
+        // RFC 6749 §5.2; the description is the catalog's English text, never a cause.
+        Dialect::OAuth2 => {
+            out.insert("error".into(), json!(oauth_error(err.kind).1));
+            let description = err.message(Dialect::OAuth2, Lang::En);
+            out.insert("error_description".into(), json!(description));
+            return Value::Object(out);
         }
     }
     if let Some(field) = &err.field {

@@ -265,7 +265,10 @@ fn meta_for(dialect: Dialect, pattern: &str, path: &str, request_id: &str) -> Me
     Meta {
         dialect,
         api: api.trim_start_matches('/').trim_end_matches('/').to_owned(),
-        route: pattern.trim_start_matches('/').trim_end_matches('/').to_owned(),
+        route: pattern
+            .trim_start_matches('/')
+            .trim_end_matches('/')
+            .to_owned(),
         lang: Lang::En,
         format: if dialect == Dialect::Rest && path.to_ascii_lowercase().ends_with("/xml") {
             Format::Xml

@@ -27,9 +27,18 @@ use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
 
-/// The largest picture accepted: 4096 × 4096 pixels, 8 MB encoded.
+/// The largest picture accepted: 4096 pixels a side, 8 MB encoded, and at most
+/// [`MAX_PIXELS`] pixels in all.
 pub const MAX_SIDE: u32 = 4096;
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// Scrambled pixels no longer compress, so the answer is about 4 bytes a pixel (RGBA), and a
+/// third more as base64 in JSON: 1024 × 1024 pixels answer about 5.6 MB, inside Lambda's
+/// 6 MB response limit (API Gateway's is 10 MB). Larger pictures are refused from their
+/// header, before anything is decoded.
+pub const MAX_PIXELS: u64 = 1024 * 1024;
+/// The largest scrambled or restored PNG answered (its base64 must fit in Lambda's 6 MB
+/// response with the envelope).
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024 + 64 * 1024;
 const CHUNK: &str = "passport-cipher";
 const VERSION: &str = "v1";
 
@@ -123,12 +132,31 @@ fn decode_picture(bytes: &[u8], step: Step) -> Result<DynamicImage, ErrorKind> {
         Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg)) => f,
         _ => return Err(step.kind()),
     };
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| step.kind())?;
+    if !within_bounds(width, height) {
+        return Err(ErrorKind::InvalidParameter);
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits());
     reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => ErrorKind::InvalidParameter,
         _ => step.kind(),
     })
+}
+
+/// Whether a picture of this size is taken: its answer fits the response limits.
+fn within_bounds(width: u32, height: u32) -> bool {
+    width <= MAX_SIDE && height <= MAX_SIDE && u64::from(width) * u64::from(height) <= MAX_PIXELS
+}
+
+/// The answer's PNG, if it fits the response limits.
+fn bounded(png: Vec<u8>) -> Result<Vec<u8>, ErrorKind> {
+    if png.len() > MAX_ANSWER_BYTES {
+        return Err(ErrorKind::InvalidParameter);
+    }
+    Ok(png)
 }
 
 fn derive_key(password: &str, salt: &[u8]) -> [u8; 32] {
@@ -229,7 +257,10 @@ pub fn disorder(bytes: &[u8], password: &str) -> Result<Vec<u8>, ErrorKind> {
         STANDARD.encode(salt),
         tag(&key, width, height, channels, &scrambled)
     );
-    encode_png(width, height, channels, &scrambled, Some(text)).map_err(|_| ErrorKind::Internal)
+    bounded(
+        encode_png(width, height, channels, &scrambled, Some(text))
+            .map_err(|_| ErrorKind::Internal)?,
+    )
 }
 
 /// Restores a picture scrambled by [`disorder`]; the result is a PNG of the original pixels.
@@ -254,7 +285,7 @@ pub fn reorder(bytes: &[u8], password: &str) -> Result<Vec<u8>, ErrorKind> {
         (png::ColorType::Rgba, png::BitDepth::Eight) => 4,
         _ => return Err(not_ours),
     };
-    if width > MAX_SIDE || height > MAX_SIDE {
+    if !within_bounds(width, height) {
         return Err(ErrorKind::InvalidParameter);
     }
     let mut parts = header.split(':');
@@ -296,6 +327,54 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         img.write_to(&mut out, ImageFormat::Png).unwrap();
         (out.into_inner(), img.into_raw())
+    }
+
+    /// A 1-bit palette PNG: a small file for a picture of `width` × `height` RGB pixels.
+    fn palette_png(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut out, width, height);
+            encoder.set_color(png::ColorType::Indexed);
+            encoder.set_depth(png::BitDepth::One);
+            encoder.set_palette(vec![0, 0, 0, 255, 255, 255]);
+            let mut writer = encoder.write_header().unwrap();
+            let row = width.div_ceil(8) as usize;
+            let data: Vec<u8> = (0..row * height as usize)
+                .map(|i| (i * 37 % 251) as u8)
+                .collect();
+            writer.write_image_data(&data).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn a_picture_past_the_pixel_bound_is_refused_from_its_header() {
+        let tiny_file_huge_picture = palette_png(4096, 4096);
+        assert!(tiny_file_huge_picture.len() < 4 * 1024 * 1024);
+        assert_eq!(
+            disorder(&tiny_file_huge_picture, "pw").unwrap_err(),
+            ErrorKind::InvalidParameter
+        );
+        assert_eq!(
+            disorder(&palette_png(1025, 1024), "pw").unwrap_err(),
+            ErrorKind::InvalidParameter
+        );
+    }
+
+    #[test]
+    fn the_largest_picture_taken_is_answered_within_the_response_limit() {
+        // The worst case: every pixel different after scrambling, none compressible.
+        let side = 1024;
+        let noise = RgbaImage::from_fn(side, side, |x, y| {
+            let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)).to_le_bytes();
+            Rgba([v[0], v[1], v[2], v[3]])
+        });
+        let mut png = Cursor::new(Vec::new());
+        noise.write_to(&mut png, ImageFormat::Png).unwrap();
+        let scrambled = disorder(&png.into_inner(), "pw").unwrap();
+        assert!(scrambled.len() <= MAX_ANSWER_BYTES, "{}", scrambled.len());
+        // As base64 in the envelope it stays inside Lambda's 6 MB response limit.
+        assert!(scrambled.len().div_ceil(3) * 4 + 1024 < 6 * 1024 * 1024);
     }
 
     fn decoded(png: &[u8]) -> DynamicImage {

@@ -72,25 +72,25 @@ pub const ROUTES: &[RouteSpec<Endpoint>] = &[
     RouteSpec::new(
         "GET",
         "/oauth2/authorize",
-        Dialect::Center,
+        Dialect::OAuth2,
         E::HostedAuthorize,
     ),
     RouteSpec::new(
         "POST",
         "/oauth2/authorize",
-        Dialect::Center,
+        Dialect::OAuth2,
         E::HostedDecision,
     ),
-    RouteSpec::new("POST", "/oauth2/token", Dialect::Center, E::Token),
-    RouteSpec::new("POST", "/oauth2/revoke", Dialect::Center, E::StandardRevoke),
-    RouteSpec::new("POST", "/oauth2/introspect", Dialect::Center, E::Introspect),
+    RouteSpec::new("POST", "/oauth2/token", Dialect::OAuth2, E::Token),
+    RouteSpec::new("POST", "/oauth2/revoke", Dialect::OAuth2, E::StandardRevoke),
+    RouteSpec::new("POST", "/oauth2/introspect", Dialect::OAuth2, E::Introspect),
     RouteSpec::new(
         "GET",
         "/.well-known/oauth-authorization-server",
-        Dialect::Center,
+        Dialect::OAuth2,
         E::Metadata,
     ),
-    RouteSpec::new("GET", "/oauth2/jwks", Dialect::Center, E::Jwks),
+    RouteSpec::new("GET", "/oauth2/jwks", Dialect::OAuth2, E::Jwks),
 ];
 
 pub struct App {

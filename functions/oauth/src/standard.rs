@@ -10,30 +10,6 @@ use passport_shared::response::respond;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
 
-/// The RFC 6749 §5.2 error of a refusal, and its status.
-pub fn rfc_error(e: &ApiError) -> (StatusCode, &'static str) {
-    use ErrorKind::*;
-    match e.kind {
-        ClientIdRequired | ClientNotFound | ClientSecretRequired | ClientSecretMismatch => {
-            (StatusCode::UNAUTHORIZED, "invalid_client")
-        }
-        AuthCodeInvalid
-        | GrantRedirectMismatch
-        | RefreshTokenInvalid
-        | IncorrectPassword
-        | AccountLocked
-        | ClientUserMismatch => (StatusCode::BAD_REQUEST, "invalid_grant"),
-        GrantMismatch => (StatusCode::BAD_REQUEST, "unauthorized_client"),
-        GrantTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
-        ScopeDenied => (StatusCode::BAD_REQUEST, "invalid_scope"),
-        Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
-        _ if e.kind.status().is_server_error() => {
-            (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
-        }
-        _ => (StatusCode::BAD_REQUEST, "invalid_request"),
-    }
-}
-
 fn json_response(status: StatusCode, body: &Value) -> Reply {
     let mut response = respond(status, "application/json; charset=utf-8", body.to_string());
     response
@@ -42,58 +18,26 @@ fn json_response(status: StatusCode, body: &Value) -> Reply {
     Reply::Raw(response)
 }
 
-/// A refusal as RFC 6749 writes it. The description is the catalog's English text, never a
-/// cause; internal causes are logged. A 401 (`invalid_client`) carries the `Basic` challenge
-/// (RFC 6749 §5.2), whichever way the client tried to authenticate.
-pub fn refusal(e: ApiError) -> Reply {
-    let (status, error) = rfc_error(&e);
-    if status.is_server_error() {
-        tracing::error!(kind = ?e.kind, cause = e.cause().unwrap_or(""), "oauth2 request failed");
-    }
-    let description = e.message(passport_shared::Dialect::V2, passport_shared::Lang::En);
-    let mut reply = json_response(
-        status,
-        &json!({"error": error, "error_description": description}),
-    );
-    if let (StatusCode::UNAUTHORIZED, Reply::Raw(r)) = (status, &mut reply) {
-        r.headers_mut().insert(
-            http::header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"passport\""),
-        );
-    }
-    reply
-}
-
+/// RFC 6749 §5: every refusal is rendered by the OAuth2 dialect as §5.2 writes it.
 pub async fn token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let creds = match presented(req) {
-        Ok(c) => c,
-        Err(e) => return Ok(refusal(e)),
-    };
-    let outcome = async {
-        let client = authenticate(app, &creds, true).await?;
-        // RFC 6749 §5.2: without a grant_type the request is malformed (invalid_request);
-        // unsupported_grant_type is for one that is given and unknown.
-        if req.params.text("grant_type").is_none() {
-            return Err(ApiError::invalid("grant_type"));
-        }
-        grant(app, &client, &req.params, passport_shared::now()).await
+    let creds = presented(req)?;
+    let client = authenticate(app, &creds, true).await?;
+    // §5.2: without a grant_type the request is malformed (invalid_request);
+    // unsupported_grant_type is for one that is given and unknown.
+    if req.params.text("grant_type").is_none() {
+        return Err(ApiError::invalid("grant_type"));
     }
-    .await;
-    Ok(match outcome {
-        Ok(issued) => {
-            let mut body = json!({
-                "access_token": issued.access_token,
-                "token_type": "Bearer",
-                "expires_in": issued.expires_in,
-                "scope": issued.scope,
-            });
-            if !issued.refresh_token.is_empty() {
-                body["refresh_token"] = json!(issued.refresh_token);
-            }
-            json_response(StatusCode::OK, &body)
-        }
-        Err(e) => refusal(e),
-    })
+    let issued = grant(app, &client, &req.params, passport_shared::now()).await?;
+    let mut body = json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "scope": issued.scope,
+    });
+    if !issued.refresh_token.is_empty() {
+        body["refresh_token"] = json!(issued.refresh_token);
+    }
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// What a presented token is, if anything live.
@@ -124,16 +68,10 @@ async fn find(app: &App, token: &str, now: i64) -> Result<Option<Found>, ApiErro
 }
 
 pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let creds = match presented(req) {
-        Ok(c) => c,
-        Err(e) => return Ok(refusal(e)),
-    };
-    let client = match authenticate(app, &creds, true).await {
-        Ok(c) => c,
-        Err(e) => return Ok(refusal(e)),
-    };
+    let creds = presented(req)?;
+    let client = authenticate(app, &creds, true).await?;
     let Some(token) = req.params.text("token") else {
-        return Ok(refusal(ApiError::invalid("token")));
+        return Err(ApiError::invalid("token"));
     };
     let now = passport_shared::now();
     // RFC 7009 §2.2: an unknown or expired token is answered 200, there is nothing to do.
@@ -143,7 +81,7 @@ pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         None => return Ok(json_response(StatusCode::OK, &json!({}))),
     };
     if record.client_id != client.id {
-        return Ok(refusal(ErrorKind::ClientUserMismatch.into()));
+        return Err(ErrorKind::ClientUserMismatch.into());
     }
     app.identity
         .sessions
@@ -153,17 +91,11 @@ pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 }
 
 pub async fn introspect(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let creds = match presented(req) {
-        Ok(c) => c,
-        Err(e) => return Ok(refusal(e)),
-    };
+    let creds = presented(req)?;
     // Resource servers introspect: a confidential client is required.
-    let client = match authenticate(app, &creds, false).await {
-        Ok(c) => c,
-        Err(e) => return Ok(refusal(e)),
-    };
+    let client = authenticate(app, &creds, false).await?;
     let Some(token) = req.params.text("token") else {
-        return Ok(refusal(ApiError::invalid("token")));
+        return Err(ApiError::invalid("token"));
     };
     let now = passport_shared::now();
     // RFC 7662 §4: a client learns nothing of a token issued to another client.
@@ -231,11 +163,12 @@ pub async fn jwks(app: &App) -> Result<Reply, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use passport_shared::response::oauth_error;
+    use passport_shared::{ApiError, ErrorKind};
 
     #[test]
     fn refusals_map_onto_rfc_6749_errors() {
-        let e = |k| rfc_error(&ApiError::new(k)).1;
+        let e = |k| oauth_error(k).1;
         assert_eq!(e(ErrorKind::ClientSecretMismatch), "invalid_client");
         assert_eq!(e(ErrorKind::AuthCodeInvalid), "invalid_grant");
         assert_eq!(e(ErrorKind::RefreshTokenInvalid), "invalid_grant");
@@ -244,8 +177,8 @@ mod tests {
         assert_eq!(e(ErrorKind::ScopeDenied), "invalid_scope");
         assert_eq!(e(ErrorKind::AuthCodeRequired), "invalid_request");
         assert_eq!(
-            rfc_error(&ApiError::internal("x")).0,
-            StatusCode::INTERNAL_SERVER_ERROR
+            oauth_error(ApiError::internal("x").kind).0,
+            http::StatusCode::INTERNAL_SERVER_ERROR
         );
     }
 }

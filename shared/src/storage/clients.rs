@@ -103,6 +103,11 @@ fn limits(limits: &BTreeMap<String, u32>) -> AttributeValue {
 
 type Cache = Mutex<HashMap<String, (Instant, Option<Arc<Client>>)>>;
 
+/// The longest client id looked up (Passport's are 15 digits).
+pub const MAX_CLIENT_ID_BYTES: usize = 128;
+/// The most client ids one instance keeps in its cache.
+const MAX_CACHED: usize = 4096;
+
 pub struct Clients {
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -184,8 +189,13 @@ impl Clients {
         }
     }
 
-    /// A client by id, from the cache when it was read in the last [`CACHE_FOR`].
+    /// A client by id, from the cache when it was read in the last [`CACHE_FOR`]. An id
+    /// longer than any client has names no client: it never reaches a key (DynamoDB refuses
+    /// keys past 2,048 bytes) nor the cache.
     pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, StoreError> {
+        if id.is_empty() || id.len() > MAX_CLIENT_ID_BYTES {
+            return Ok(None);
+        }
         if let Some((at, c)) = self.cache.lock().expect("cache lock").get(id) {
             if at.elapsed() < CACHE_FOR {
                 return Ok(c.clone());
@@ -203,10 +213,15 @@ impl Clients {
             .map_err(sdk_error)?
             .item;
         let found = item.as_ref().and_then(client_from).map(Arc::new);
-        self.cache
-            .lock()
-            .expect("cache lock")
-            .insert(id.to_owned(), (Instant::now(), found.clone()));
+        let mut cache = self.cache.lock().expect("cache lock");
+        // Unknown ids are cached too (a miss costs a read): keep the cache from growing
+        // with every id a client makes up.
+        if cache.len() >= MAX_CACHED {
+            cache.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
+        }
+        if cache.len() < MAX_CACHED {
+            cache.insert(id.to_owned(), (Instant::now(), found.clone()));
+        }
         Ok(found)
     }
 
