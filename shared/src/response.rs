@@ -156,6 +156,8 @@ pub fn oauth_error(kind: ErrorKind) -> (StatusCode, &'static str) {
         GrantTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
         ScopeDenied => (StatusCode::BAD_REQUEST, "invalid_scope"),
         Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        // The HTTP status keeps its own meaning: no such path, or not with this method.
+        NotFound | MethodNotAllowed | MethodGetRequired => (kind.status(), "invalid_request"),
         _ if kind.status().is_server_error() => {
             (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
         }

@@ -177,6 +177,10 @@ mod tests {
         assert_eq!(e(ErrorKind::ScopeDenied), "invalid_scope");
         assert_eq!(e(ErrorKind::AuthCodeRequired), "invalid_request");
         assert_eq!(
+            oauth_error(ErrorKind::MethodNotAllowed).0,
+            http::StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
             oauth_error(ApiError::internal("x").kind).0,
             http::StatusCode::INTERNAL_SERVER_ERROR
         );
