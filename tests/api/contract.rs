@@ -2,13 +2,9 @@
 //! case as an outside client sends it.
 
 use crate::oauth::{client, user, REDIRECT};
-use passport_tests::{json, TestApp};
+use passport_tests::{code_of, json, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-fn code_of(body: &Value) -> Option<u64> {
-    body["error_code"].as_u64().or(body["code"].as_u64())
-}
 
 #[tokio::test]
 async fn v2_routes_that_need_a_sign_in_answer_not_logged_in_without_a_token() {

@@ -1,12 +1,8 @@
 //! What an attacker and a load test found from outside (issue 16), each case as they sent it.
 
 use crate::oauth::{client, user, REDIRECT};
-use passport_tests::{json, repo_root, TestApp};
+use passport_tests::{code_of, json, repo_root, TestApp};
 use serde_json::{json, Value};
-
-fn code_of(body: &Value) -> Option<u64> {
-    body["error_code"].as_u64().or(body["code"].as_u64())
-}
 
 /// A v1 authorization code issued without a PKCE challenge.
 async fn code_without_challenge(app: &TestApp, id: &str, token: &str) -> String {

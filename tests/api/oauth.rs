@@ -1,7 +1,7 @@
 //! The OAuth 2.0 server: v1 `/apis/Oauth/*`, v2 `/api/Oauth/*`, the standard `/oauth2/*`
 //! endpoints with the hosted sign-in and consent page, per-client quotas and their resets.
 
-use passport_tests::{json, TestApp};
+use passport_tests::{code_of, json, TestApp};
 use serde_json::{json, Value};
 
 pub const REDIRECT: &str = "https://app.example.com/cb";
@@ -54,10 +54,6 @@ async fn post(
         request = request.bearer_auth(token);
     }
     json(request.send().await.unwrap()).await
-}
-
-fn code_of(body: &Value) -> Option<u64> {
-    body["error_code"].as_u64().or(body["code"].as_u64())
 }
 
 /// A v1 authorization code for the signed-in user.

@@ -2,7 +2,7 @@
 //! `unbind`), SNS sign-up (`/api/User/snsreg`), v1 `/apis/Users/show` and the center's
 //! `GET|PUT /api/personal/info`.
 
-use passport_tests::{json, TestApp};
+use passport_tests::{code_of as code, json, TestApp};
 use serde_json::{json, Value};
 
 /// A fresh account: (username, email, password, access token).
@@ -83,10 +83,6 @@ async fn post_with_token(
             .unwrap(),
     )
     .await
-}
-
-fn code(body: &Value) -> Option<u64> {
-    body["error_code"].as_u64().or(body["code"].as_u64())
 }
 
 #[tokio::test]

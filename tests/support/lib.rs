@@ -399,6 +399,11 @@ impl TestApp {
     }
 }
 
+/// The code of an answer in any dialect: v2's `error_code`, or the others' `code`.
+pub fn code_of(body: &Value) -> Option<u64> {
+    body["error_code"].as_u64().or(body["code"].as_u64())
+}
+
 /// The first run of exactly six digits in `text`.
 pub fn six_digits(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
