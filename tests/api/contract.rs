@@ -1,7 +1,7 @@
 //! The documents' codes where Passport once answered another (issue 15, section 2): each
 //! case as an outside client sends it.
 
-use crate::oauth::{client, user, REDIRECT};
+use crate::oauth::{client, user, v1_code, REDIRECT};
 use passport_tests::{code_of, json, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -185,22 +185,7 @@ async fn a_token_request_with_another_redirect_uri_is_201205() {
     let secret = secret.unwrap();
     let (_, _, token) = user(&app, "redirect").await;
     for path in ["/apis/Oauth/accessToken", "/api/Oauth/accessToken"] {
-        let (status, body) = json(
-            app.http
-                .post(app.url("/apis/Oauth/authorize"))
-                .bearer_auth(&token)
-                .form(&[
-                    ("response_type", "json"),
-                    ("client_id", &id),
-                    ("redirect_uri", REDIRECT),
-                ])
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        let code = body["authorization_code"].as_str().unwrap().to_owned();
+        let code = v1_code(&app, &id, &token).await;
         let (status, body) = json(
             app.post_form(
                 path,

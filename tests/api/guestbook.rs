@@ -294,12 +294,7 @@ async fn when_mail_cannot_be_sent_the_answer_is_202101_and_the_entry_is_kept() {
         "name=Li&email={}&phone=13800138000&message=hello",
         email.replace('@', "%40")
     ));
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dead_ses = format!("http://127.0.0.1:{closed}");
+    let dead_ses = passport_tests::dead_endpoint();
     let answer = app.invoke(
         "services",
         &event,

@@ -1,28 +1,8 @@
 //! What an attacker and a load test found from outside (issue 16), each case as they sent it.
 
-use crate::oauth::{client, user, REDIRECT};
+use crate::oauth::{client, user, v1_code, REDIRECT};
 use passport_tests::{code_of, json, repo_root, TestApp};
 use serde_json::{json, Value};
-
-/// A v1 authorization code issued without a PKCE challenge.
-async fn code_without_challenge(app: &TestApp, id: &str, token: &str) -> String {
-    let (status, body) = json(
-        app.http
-            .post(app.url("/apis/Oauth/authorize"))
-            .bearer_auth(token)
-            .form(&[
-                ("response_type", "json"),
-                ("client_id", id),
-                ("redirect_uri", REDIRECT),
-            ])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["authorization_code"].as_str().unwrap().to_owned()
-}
 
 #[tokio::test]
 async fn a_verifier_for_a_code_issued_without_a_challenge_is_refused_at_every_token_route() {
@@ -36,7 +16,7 @@ async fn a_verifier_for_a_code_issued_without_a_challenge_is_refused_at_every_to
         ("/api/Oauth/accessToken", 400, Some(201215), None),
         ("/oauth2/token", 400, None, Some("invalid_grant")),
     ] {
-        let code_value = code_without_challenge(&app, &id, &token).await;
+        let code_value = v1_code(&app, &id, &token).await;
         let form = [
             ("client_id", id.as_str()),
             ("client_secret", secret.as_str()),
@@ -56,7 +36,7 @@ async fn a_verifier_for_a_code_issued_without_a_challenge_is_refused_at_every_to
         assert_eq!(s, 400, "{path}: a refused code stays refused");
     }
     // Without a verifier, a code issued without a challenge still works (confidential client).
-    let code_value = code_without_challenge(&app, &id, &token).await;
+    let code_value = v1_code(&app, &id, &token).await;
     let (s, body) = json(
         app.post_form(
             "/oauth2/token",
@@ -423,12 +403,7 @@ async fn a_failed_delivery_spends_neither_the_send_interval_nor_the_hourly_cap()
     )
     .unwrap();
     sendcode["body"] = json!(format!("medium={}", email.replace('@', "%40")));
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dead_ses = format!("http://127.0.0.1:{closed}");
+    let dead_ses = passport_tests::dead_endpoint();
     // SES down, three times in a row: each time the documented delivery failure, never 429.
     for _ in 0..3 {
         let answer = app.invoke(
@@ -827,12 +802,7 @@ async fn set_avatar_with_s3_down_is_503_202301() {
         body
     ));
     event["isBase64Encoded"] = json!(true);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dead = format!("http://127.0.0.1:{closed}");
+    let dead = passport_tests::dead_endpoint();
     let answer = app.invoke(
         "users",
         &event,

@@ -56,8 +56,8 @@ async fn post(
     json(request.send().await.unwrap()).await
 }
 
-/// A v1 authorization code for the signed-in user.
-async fn v1_code(app: &TestApp, client_id: &str, user_token: &str) -> String {
+/// A v1 authorization code for the signed-in user, issued without a PKCE challenge.
+pub async fn v1_code(app: &TestApp, client_id: &str, user_token: &str) -> String {
     let (status, body) = post(
         app,
         "/apis/Oauth/authorize",

@@ -399,6 +399,15 @@ impl TestApp {
     }
 }
 
+/// The address of a loopback port where nothing listens: an AWS endpoint that is down.
+pub fn dead_endpoint() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 /// The code of an answer in any dialect: v2's `error_code`, or the others' `code`.
 pub fn code_of(body: &Value) -> Option<u64> {
     body["error_code"].as_u64().or(body["code"].as_u64())

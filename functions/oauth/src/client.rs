@@ -10,12 +10,11 @@ use passport_shared::storage::clients::Client;
 use passport_shared::{ApiError, ApiRequest, ErrorKind};
 use std::sync::Arc;
 
-/// The client id and secret a request presents, and whether they came by HTTP Basic.
+/// The client id and secret a request presents (form fields or HTTP Basic).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Presented {
     pub id: Option<String>,
     pub secret: Option<String>,
-    pub basic: bool,
 }
 
 fn decode(part: &str) -> Option<String> {
@@ -29,7 +28,6 @@ pub fn presented(req: &ApiRequest) -> Result<Presented, ApiError> {
     let form = Presented {
         id: req.params.text("client_id"),
         secret: req.params.get("client_secret").filter(|s| !s.is_empty()),
-        basic: false,
     };
     let Some(basic) = req.header("authorization").and_then(|h| {
         h.strip_prefix("Basic ")
@@ -60,7 +58,6 @@ pub fn presented(req: &ApiRequest) -> Result<Presented, ApiError> {
     Ok(Presented {
         id: Some(id),
         secret: Some(secret).filter(|s| !s.is_empty()),
-        basic: true,
     })
 }
 
