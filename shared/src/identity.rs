@@ -388,22 +388,12 @@ impl Identity {
         })
     }
 
-    /// The signed-in caller of `req` (its checked access token) and their account as it is
-    /// now. The account is read alongside the token's check: the signed token names the
-    /// account, and a forged one is refused before either read.
-    pub async fn caller(
-        &self,
-        req: &crate::routing::ApiRequest,
-    ) -> Result<(crate::storage::sessions::Authenticated, User), ApiError> {
-        let claims = self.sessions.signed(req)?;
-        let uid = claims.uid()?;
-        let (auth, user) = tokio::join!(
-            self.sessions.check_signed(req, claims, crate::now()),
-            self.users.get(uid)
-        );
-        let auth = auth?;
-        let user = user?.ok_or(ErrorKind::TokenExpired)?;
-        Ok((auth, user))
+    /// The token check of routes that use these accounts.
+    pub fn authority(&self) -> crate::auth::Authority<'_> {
+        crate::auth::Authority {
+            sessions: &self.sessions,
+            users: Some(&self.users),
+        }
     }
 
     pub fn code_service(&self) -> CodeService<'_> {

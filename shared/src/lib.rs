@@ -8,6 +8,8 @@
 //! - [`storage`], [`mail`]: DynamoDB repositories and outgoing mail behind narrow traits;
 //! - [`template`] (feature `template`): reading template.yaml.
 
+#[cfg(feature = "tokens")]
+pub mod auth;
 #[cfg(feature = "avatars")]
 pub mod avatar;
 pub mod aws;
@@ -47,7 +49,7 @@ pub use dialect::{Dialect, Lang};
 pub use error::{ApiError, ErrorKind};
 pub use params::{FromParams, Params};
 pub use response::{Payload, Reply};
-pub use routing::{dispatch, ApiRequest, RouteSpec};
+pub use routing::{dispatch, serve, ApiRequest, Auth, Route, Service};
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of an epoch second, as the documents write times.
 pub fn datetime(epoch: i64) -> String {

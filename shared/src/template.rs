@@ -324,10 +324,10 @@ pub fn workspace_template(manifest_dir: &str) -> std::path::PathBuf {
 /// from `binary`, and routes every other method of each served path (`ANY`) to it too, so
 /// that an undeclared method gets the router's 405 with `Allow` rather than the gateway's
 /// 404. Each function's tests call this, so the gateway and the routers cannot disagree.
-pub fn assert_routes_agree<E>(
+pub fn assert_routes_agree<A>(
     manifest_dir: &str,
     binary: &str,
-    routes: &[crate::routing::RouteSpec<E>],
+    routes: &[crate::routing::Route<A>],
 ) {
     use crate::routing::{find, Match};
     let template = Template::load(&workspace_template(manifest_dir)).expect("template.yaml loads");
@@ -358,6 +358,71 @@ pub fn assert_routes_agree<E>(
                 spec.method,
                 spec.path
             );
+        }
+    }
+}
+
+/// Asserts that `openapi.yaml` (beside template.yaml) describes every route of `routes`
+/// with its method, and that its `security` says what the route's [`crate::Auth`] checks:
+/// a route that needs a token lists only token schemes (no `{}` alternative), one whose
+/// token is optional lists `{}` or token schemes, a client-authenticated route with a token
+/// lists the client scheme and takes the token as a required `access_token` parameter, and
+/// a public or client-only route lists none.
+pub fn assert_openapi_agrees<A>(manifest_dir: &str, routes: &[crate::routing::Route<A>]) {
+    use crate::routing::Auth;
+    let path = workspace_template(manifest_dir).with_file_name("openapi.yaml");
+    let text = std::fs::read_to_string(&path).expect("openapi.yaml reads");
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("openapi.yaml parses");
+    doc.apply_merge().expect("openapi.yaml's merge keys apply");
+    const TOKEN_SCHEMES: [&str; 3] = ["bearer", "access_token", "token"];
+    for route in routes {
+        let name = format!("{} {}", route.method, route.path);
+        let operation = &doc["paths"][route.path][route.method.to_ascii_lowercase().as_str()];
+        assert!(
+            operation.is_mapping(),
+            "openapi.yaml does not describe {name}"
+        );
+        let alternatives: Vec<Vec<String>> = operation["security"]
+            .as_sequence()
+            .map(|s| {
+                s.iter()
+                    .map(|alt| {
+                        alt.as_mapping()
+                            .map(|m| {
+                                m.keys()
+                                    .filter_map(|k| k.as_str().map(str::to_owned))
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let anonymous = alternatives.iter().any(Vec::is_empty);
+        let schemes: Vec<&str> = alternatives.iter().flatten().map(String::as_str).collect();
+        let token = schemes.iter().any(|s| TOKEN_SCHEMES.contains(s));
+        let token_parameter = operation["parameters"].as_sequence().is_some_and(|ps| {
+            ps.iter().any(|p| {
+                p["name"].as_str() == Some("access_token") && p["required"].as_bool() == Some(true)
+            })
+        });
+        match route.auth {
+            Auth::Token | Auth::Account => assert!(
+                token && !anonymous,
+                "{name} needs a token, but openapi.yaml's security is {alternatives:?}"
+            ),
+            Auth::MaybeToken | Auth::MaybeAccount => assert!(
+                token,
+                "{name} takes a token, but openapi.yaml's security is {alternatives:?}"
+            ),
+            Auth::ClientToken => assert!(
+                schemes.contains(&"clientBasic") && !anonymous && (token || token_parameter),
+                "{name} needs a client and a token, but openapi.yaml says {alternatives:?}"
+            ),
+            Auth::Public | Auth::Client | Auth::ConfidentialClient => assert!(
+                !token && !anonymous || alternatives.is_empty(),
+                "{name} takes no token, but openapi.yaml's security is {alternatives:?}"
+            ),
         }
     }
 }

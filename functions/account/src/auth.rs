@@ -1,9 +1,9 @@
 //! `/api/auth/*` (document 004): sign-up by code, sign-in, token refresh and sign-out.
 
+use crate::App;
 use passport_shared::domain::Password;
-use passport_shared::identity::{
-    hash_password, sign_in, Destination, Identity, Purpose, SignInName,
-};
+use passport_shared::identity::{hash_password, sign_in, Destination, Purpose, SignInName};
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::sessions::{Grant, Issued};
 use passport_shared::storage::users::{CreateError, NewUser};
 use passport_shared::token::FIRST_PARTY_CLIENT;
@@ -37,7 +37,8 @@ fn grant(uid: u64) -> Grant {
     }
 }
 
-pub async fn send_code(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn send_code(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let to = destination(req)?;
     id.code_service()
         .send(Purpose::Register, &to, passport_shared::now())
@@ -45,7 +46,8 @@ pub async fn send_code(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiErro
     Ok(Reply::ok())
 }
 
-pub async fn check_code(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn check_code(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let to = destination(req)?;
     let code = req.params.text("code").ok_or(ErrorKind::CodeInvalid)?;
     id.code_service()
@@ -54,7 +56,8 @@ pub async fn check_code(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiErr
     Ok(Reply::ok())
 }
 
-pub async fn register(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn register(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let to = destination(req)?;
     let code = req.params.text("code").ok_or(ErrorKind::CodeInvalid)?;
     let password = Password::parse(&req.params.get("password").unwrap_or_default())?;
@@ -86,7 +89,8 @@ pub async fn register(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError
     tokens(&id.sessions.issue(&grant(user.uid), now).await?)
 }
 
-pub async fn access_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn access_token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let to = destination(req)?;
     let password =
         Password::parse(&req.params.get("password").unwrap_or_default()).map_err(|k| {
@@ -102,7 +106,8 @@ pub async fn access_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiE
     tokens(&id.sessions.issue(&grant(user.uid), now).await?)
 }
 
-pub async fn refresh_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn refresh_token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let token = req
         .params
         .text("refresh_token")
@@ -110,8 +115,11 @@ pub async fn refresh_token(id: &Identity, req: &ApiRequest) -> Result<Reply, Api
     tokens(&id.sessions.rotate(&token, passport_shared::now()).await?)
 }
 
-pub async fn destroy_token(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let auth = id.sessions.check(req, passport_shared::now()).await?;
-    id.sessions.end(&auth).await?;
+pub async fn destroy_token(
+    app: &App,
+    _req: &ApiRequest,
+    auth: &TokenRecord,
+) -> Result<Reply, ApiError> {
+    app.identity.sessions.end(auth).await?;
     Ok(Reply::ok())
 }

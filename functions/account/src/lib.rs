@@ -5,73 +5,10 @@
 mod auth;
 mod personal;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::Authority;
 use passport_shared::avatar::AvatarStore;
 use passport_shared::identity::Identity;
-use passport_shared::{dispatch, Dialect, RouteSpec};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    SendCode,
-    CheckCode,
-    Register,
-    AccessToken,
-    RefreshToken,
-    DestroyToken,
-    PersonalInfo,
-    PersonalInfoUpdate,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new(
-        "POST",
-        "/api/auth/send_code",
-        Dialect::Center,
-        Endpoint::SendCode,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/auth/check_code",
-        Dialect::Center,
-        Endpoint::CheckCode,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/auth/register",
-        Dialect::Center,
-        Endpoint::Register,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/auth/access_token",
-        Dialect::Center,
-        Endpoint::AccessToken,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/auth/refresh_token",
-        Dialect::Center,
-        Endpoint::RefreshToken,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/auth/destroy_token",
-        Dialect::Center,
-        Endpoint::DestroyToken,
-    ),
-    RouteSpec::new(
-        "GET",
-        "/api/personal/info",
-        Dialect::Center,
-        Endpoint::PersonalInfo,
-    ),
-    RouteSpec::new(
-        "PUT",
-        "/api/personal/info",
-        Dialect::Center,
-        Endpoint::PersonalInfoUpdate,
-    ),
-];
+use passport_shared::{routes, Route, Service};
 
 pub struct App {
     pub identity: Identity,
@@ -79,33 +16,54 @@ pub struct App {
 }
 
 impl App {
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let id = &self.identity;
-        let app = self;
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::SendCode => auth::send_code(id, &req).await,
-                Endpoint::CheckCode => auth::check_code(id, &req).await,
-                Endpoint::Register => auth::register(id, &req).await,
-                Endpoint::AccessToken => auth::access_token(id, &req).await,
-                Endpoint::RefreshToken => auth::refresh_token(id, &req).await,
-                Endpoint::DestroyToken => auth::destroy_token(id, &req).await,
-                Endpoint::PersonalInfo => personal::info(app, &req).await,
-                Endpoint::PersonalInfoUpdate => personal::update(app, &req).await,
-            }
+    pub fn from_aws(
+        config: &passport_shared::config::Config,
+        sdk: &passport_shared::aws::SdkConfig,
+    ) -> Result<App, lambda_http::Error> {
+        Ok(App {
+            identity: Identity::from_aws(config, sdk)?,
+            avatars: Box::new(passport_shared::avatar::S3Avatars::from_config(
+                config, sdk,
+            )?),
         })
-        .await
+    }
+}
+
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        POST "/api/auth/send_code" Public => auth::send_code,
+        POST "/api/auth/check_code" Public => auth::check_code,
+        POST "/api/auth/register" Public => auth::register,
+        POST "/api/auth/access_token" Public => auth::access_token,
+        POST "/api/auth/refresh_token" Public => auth::refresh_token,
+        POST "/api/auth/destroy_token" Token => auth::destroy_token,
+        GET "/api/personal/info" Account => personal::info,
+        PUT "/api/personal/info" Account => personal::update,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(self.identity.authority())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "account",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

@@ -10,18 +10,18 @@ use crate::App;
 use passport_shared::avatar::{self, STORED_PREFIX};
 use passport_shared::datetime;
 use passport_shared::domain::{short_text, Birthday, Gender, Nickname};
-use passport_shared::storage::sessions::Authenticated;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::{Change, Field, User};
 use passport_shared::token::openid;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
 
-async fn view(app: &App, auth: &Authenticated, user: &User) -> Result<Reply, ApiError> {
+async fn view(app: &App, auth: &TokenRecord, user: &User) -> Result<Reply, ApiError> {
     Reply::of(&serde_json::json!({
         "id": user.uid,
         "area": user.area.clone().unwrap_or_default(),
         "phone": user.phone.clone().unwrap_or_default(),
         "email": user.email.clone().unwrap_or_default(),
-        "openid": openid(&app.identity.keys, &auth.claims.client_id, user.uid),
+        "openid": openid(&app.identity.keys, &auth.client_id, user.uid),
         "role": 0,
         "username": user.username,
         "is_active": true,
@@ -36,9 +36,13 @@ async fn view(app: &App, auth: &Authenticated, user: &User) -> Result<Reply, Api
     }))
 }
 
-pub async fn info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (auth, user) = app.identity.caller(req).await?;
-    view(app, &auth, &user).await
+pub async fn info(
+    app: &App,
+    _req: &ApiRequest,
+    auth: &TokenRecord,
+    user: &User,
+) -> Result<Reply, ApiError> {
+    view(app, auth, user).await
 }
 
 /// An avatar given by address: `http(s)://`, printable, at most 512 characters.
@@ -103,14 +107,18 @@ fn change_from(p: &Params, user: &User, today: time::Date) -> Result<Change, Api
     Ok(change)
 }
 
-pub async fn update(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (auth, user) = app.identity.caller(req).await?;
+pub async fn update(
+    app: &App,
+    req: &ApiRequest,
+    auth: &TokenRecord,
+    user: &User,
+) -> Result<Reply, ApiError> {
     let today = time::OffsetDateTime::now_utc().date();
-    let change = change_from(&req.params, &user, today)?;
+    let change = change_from(&req.params, user, today)?;
     let id = &app.identity;
     if !change.is_empty() {
         id.users
-            .update(&user, &change, passport_shared::now())
+            .update(user, &change, passport_shared::now())
             .await?;
         let replaced =
             change.remove.contains(&"avatar") || change.set.iter().any(|(n, _)| *n == "avatar");
@@ -130,7 +138,7 @@ pub async fn update(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         .get(user.uid)
         .await?
         .ok_or(ErrorKind::TokenExpired)?;
-    view(app, &auth, &user).await
+    view(app, auth, &user).await
 }
 
 #[cfg(test)]

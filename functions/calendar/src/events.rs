@@ -9,6 +9,7 @@ use crate::App;
 use passport_shared::domain::short_text;
 use passport_shared::storage::keys;
 use passport_shared::storage::records::Listing;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
 use serde_json::{json, Map, Value};
 use time::macros::format_description;
@@ -102,9 +103,9 @@ fn input(p: &Params) -> Result<Input, ApiError> {
     })
 }
 
-pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn list(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let uid = app.sessions.check(req, now).await?.uid;
+    let uid = token.uid;
     let p = &req.params;
     let from = p
         .text("start")
@@ -131,9 +132,9 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Reply::of(&json!({ "events": events }))
 }
 
-pub async fn add(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn add(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let uid = app.sessions.check(req, now).await?.uid;
+    let uid = token.uid;
     let Input {
         fields: mut f,
         start,
@@ -173,9 +174,9 @@ pub async fn add(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Reply::of(&json!({ "event": f }))
 }
 
-pub async fn update(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn update(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let uid = app.sessions.check(req, now).await?.uid;
+    let uid = token.uid;
     let id = req
         .params
         .int::<u64>("id")?

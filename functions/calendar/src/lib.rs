@@ -3,36 +3,13 @@
 
 mod events;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::Authority;
 use passport_shared::config::Config;
 use passport_shared::storage::records::Records;
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::token::{KeyError, SigningKeys};
-use passport_shared::{aws, dispatch, Dialect, RouteSpec};
+use passport_shared::{aws, routes, Route, Service};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Events,
-    Add,
-    Update,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new(
-        "POST",
-        "/api/Calendar/events",
-        Dialect::V2,
-        Endpoint::Events,
-    ),
-    RouteSpec::new("POST", "/api/Calendar/add", Dialect::V2, Endpoint::Add),
-    RouteSpec::new(
-        "POST",
-        "/api/Calendar/update",
-        Dialect::V2,
-        Endpoint::Update,
-    ),
-];
 
 pub struct App {
     pub sessions: Sessions,
@@ -48,28 +25,41 @@ impl App {
             records: Records::new(db, &config.table_name),
         })
     }
+}
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let app = self;
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::Events => events::list(app, &req).await,
-                Endpoint::Add => events::add(app, &req).await,
-                Endpoint::Update => events::update(app, &req).await,
-            }
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        POST "/api/Calendar/events" Token => events::list,
+        POST "/api/Calendar/add" Token => events::add,
+        POST "/api/Calendar/update" Token => events::update,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(Authority {
+            sessions: &self.sessions,
+            users: None,
         })
-        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "calendar",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

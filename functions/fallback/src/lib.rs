@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use lambda_http::{Body, Response};
 use passport_shared::response::{render, respond, Format, Meta};
-use passport_shared::{dispatch, ApiError, Dialect, ErrorKind, Lang, RouteSpec};
+use passport_shared::{dispatch, ApiError, Dialect, Lang, Route, Service};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -127,10 +127,8 @@ pub struct MissingFunction(&'static str);
 async fn not_found(event: &Value) -> Response<Body> {
     match lambda_http::request::from_str(&event.to_string()) {
         Ok(request) => {
-            dispatch::<(), _, _>(NO_ROUTES, request, |_, _| async {
-                Err(ApiError::new(ErrorKind::NotFound))
-            })
-            .await
+            // Boxed: the not-found answer is rare, and its future is deep.
+            Box::pin(dispatch(&NoRoutes, request)).await
         }
         Err(_) => bare(lambda_http::http::StatusCode::NOT_FOUND, "Not Found"),
     }
@@ -166,7 +164,12 @@ fn bare(status: lambda_http::http::StatusCode, text: &str) -> Response<Body> {
     )
 }
 
-const NO_ROUTES: &[RouteSpec<()>] = &[];
+/// A service of no routes: every path is one no route serves.
+struct NoRoutes;
+
+impl Service for NoRoutes {
+    const ROUTES: &'static [Route<NoRoutes>] = &[];
+}
 
 /// An HTTP response as the API Gateway (payload 2.0) response a function returns.
 pub fn gateway_response(response: Response<Body>) -> Value {

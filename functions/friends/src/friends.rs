@@ -4,6 +4,7 @@
 use crate::App;
 use passport_shared::storage::friends::recommend as rank;
 use passport_shared::storage::records::PageRequest;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
@@ -43,8 +44,8 @@ fn entry(user: &User) -> Value {
     })
 }
 
-pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let me = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn list(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let me = token.uid;
     let at = PageRequest::from_params(&req.params)?;
     let all = app.friends.of(me).await?;
     if all.is_empty() {
@@ -72,9 +73,9 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     }))
 }
 
-pub async fn make(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn make(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let me = app.sessions.check(req, now).await?.uid;
+    let me = token.uid;
     let fid = fid(req)?;
     if fid == me {
         return Err(ApiError::invalid("fid").with_cause("befriending oneself"));
@@ -106,8 +107,8 @@ pub async fn make(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Reply::of(&json!({ "friend": entry(&theirs) }))
 }
 
-pub async fn delete(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let me = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn delete(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let me = token.uid;
     let fid = fid(req)?;
     if !app.friends.remove(me, fid).await? {
         return Err(ErrorKind::FriendDeleteFailed.into());
@@ -115,8 +116,12 @@ pub async fn delete(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Ok(Reply::ok())
 }
 
-pub async fn recommend(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let me = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn recommend(
+    app: &App,
+    _req: &ApiRequest,
+    token: &TokenRecord,
+) -> Result<Reply, ApiError> {
+    let me = token.uid;
     let mine = app.friends.of(me).await?;
     let looked: Vec<u64> = mine.iter().take(RECOMMEND_FROM).map(|(f, _)| *f).collect();
     let theirs = futures_join(looked.iter().map(|f| app.friends.of(*f))).await?;

@@ -3,7 +3,7 @@
 
 mod friends;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::Authority;
 use passport_shared::config::Config;
 use passport_shared::storage::friends::Friends;
 use passport_shared::storage::messages::Messages;
@@ -11,28 +11,8 @@ use passport_shared::storage::records::Records;
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::storage::users::Users;
 use passport_shared::token::{KeyError, SigningKeys};
-use passport_shared::{aws, dispatch, Dialect, RouteSpec};
+use passport_shared::{aws, routes, Route, Service};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    List,
-    Make,
-    Delete,
-    Recommend,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new("POST", "/api/User/friends", Dialect::V2, Endpoint::List),
-    RouteSpec::new("POST", "/api/User/friendmake", Dialect::V2, Endpoint::Make),
-    RouteSpec::new("POST", "/api/User/frienddel", Dialect::V2, Endpoint::Delete),
-    RouteSpec::new(
-        "POST",
-        "/api/User/friendsrecommend",
-        Dialect::V2,
-        Endpoint::Recommend,
-    ),
-];
 
 pub struct App {
     pub sessions: Sessions,
@@ -55,29 +35,42 @@ impl App {
             },
         })
     }
+}
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let app = self;
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::List => friends::list(app, &req).await,
-                Endpoint::Make => friends::make(app, &req).await,
-                Endpoint::Delete => friends::delete(app, &req).await,
-                Endpoint::Recommend => friends::recommend(app, &req).await,
-            }
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        POST "/api/User/friends" Token => friends::list,
+        POST "/api/User/friendmake" Token => friends::make,
+        POST "/api/User/frienddel" Token => friends::delete,
+        POST "/api/User/friendsrecommend" Token => friends::recommend,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(Authority {
+            sessions: &self.sessions,
+            users: Some(&self.users),
         })
-        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "friends",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

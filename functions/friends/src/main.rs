@@ -1,17 +1,6 @@
-//! The `friends` Lambda function. Builds its dependencies once, then serves requests.
-
-use lambda_http::{run, service_fn, Error, Request};
-use passport_friends::App;
-use passport_shared::{aws, config::Config, logging};
+//! The `friends` Lambda function: [`passport_friends::App`] behind the shared [`passport_shared::serve`].
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    logging::init();
-    let config = Config::from_env()?;
-    let sdk = aws::sdk_config().await;
-    let app: &'static App = Box::leak(Box::new(App::from_aws(&config, &sdk)?));
-    run(service_fn(move |request: Request| async move {
-        Ok::<_, Error>(app.handle(request).await)
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    passport_shared::serve(passport_friends::App::from_aws).await
 }

@@ -5,62 +5,13 @@ mod captcha;
 pub mod cipher;
 pub mod scramble;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::Authority;
 use passport_shared::config::Config;
 use passport_shared::storage::captcha::Captchas;
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::token::{KeyError, SigningKeys};
-use passport_shared::{aws, dispatch, Dialect, RouteSpec};
+use passport_shared::{aws, routes, Route, Service};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Captcha,
-    CaptchaVerify,
-    Disorder,
-    Reorder,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new("GET", "/api/Image/captcha", Dialect::V2, Endpoint::Captcha),
-    RouteSpec::new("POST", "/api/Image/captcha", Dialect::V2, Endpoint::Captcha),
-    RouteSpec::new(
-        "GET",
-        "/api/Image/captchaVerify",
-        Dialect::V2,
-        Endpoint::CaptchaVerify,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/Image/captchaVerify",
-        Dialect::V2,
-        Endpoint::CaptchaVerify,
-    ),
-    RouteSpec::new(
-        "GET",
-        "/api/Image/disorder",
-        Dialect::V2,
-        Endpoint::Disorder,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/Image/disorder",
-        Dialect::V2,
-        Endpoint::Disorder,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/apis/Images/disorder",
-        Dialect::V1,
-        Endpoint::Disorder,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/apis/Images/reorder",
-        Dialect::V1,
-        Endpoint::Reorder,
-    ),
-];
 
 pub struct App {
     pub captchas: Captchas,
@@ -84,28 +35,46 @@ impl App {
             secure_cookie: !config.local,
         })
     }
+}
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::Captcha => captcha::image(self, &req).await,
-                Endpoint::CaptchaVerify => captcha::verify(self, &req).await,
-                Endpoint::Disorder => scramble::disorder(self, &req).await,
-                Endpoint::Reorder => scramble::reorder(self, &req).await,
-            }
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        GET "/api/Image/captcha" Public => captcha::image,
+        POST "/api/Image/captcha" Public => captcha::image,
+        GET "/api/Image/captchaVerify" Public => captcha::verify,
+        POST "/api/Image/captchaVerify" Public => captcha::verify,
+        GET "/api/Image/disorder" Token => scramble::disorder,
+        POST "/api/Image/disorder" Token => scramble::disorder,
+        POST "/apis/Images/disorder" Token => scramble::disorder,
+        POST "/apis/Images/reorder" Token => scramble::reorder,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(Authority {
+            sessions: &self.sessions,
+            users: None,
         })
-        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "images",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

@@ -6,10 +6,14 @@
 
 use crate::grant::{check_request, found, issue_code, redirect_to};
 use crate::App;
-use passport_shared::token::presented;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 
-pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn handle(
+    app: &App,
+    req: &ApiRequest,
+    token: Option<&TokenRecord>,
+) -> Result<Reply, ApiError> {
     let p = &req.params;
     if p.text("client_id").is_none() || p.get("redirect_uri").is_none() {
         return Err(ErrorKind::ClientRedirectRequired.into());
@@ -19,7 +23,7 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         return Err(ErrorKind::ResponseTypeInvalid.into());
     }
     let request = check_request(app, p).await.map_err(|r| r.into_error())?;
-    if response_type == "code" && presented(req).is_none() {
+    if response_type == "code" && token.is_none() {
         // A browser with no session: the hosted page signs the user in and asks consent.
         let mut query = form_urlencoded::Serializer::new(String::new());
         query.append_pair("response_type", "code");
@@ -38,7 +42,7 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         return found(&format!("/oauth2/authorize?{}", query.finish()));
     }
     let now = passport_shared::now();
-    let auth = app.identity.sessions.check(req, now).await?;
+    let auth = token.ok_or(req.meta.missing_token())?;
     let code = issue_code(app, &request, auth.uid, now).await?;
     if response_type == "json" {
         let mut out = serde_json::json!({ "authorization_code": code });

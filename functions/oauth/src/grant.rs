@@ -186,7 +186,7 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
                     // A second redemption: what the first one got is withdrawn.
                     if let Some(family) = family {
                         tracing::warn!(uid, "authorization code replayed; ending what it issued");
-                        sessions.end_family_of(uid, &family).await?;
+                        sessions.end_family(uid, &family).await?;
                     }
                     return Err(ErrorKind::AuthCodeInvalid.into());
                 }
@@ -231,7 +231,7 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
             let token = p
                 .text("refresh_token")
                 .ok_or(ErrorKind::RefreshTokenInvalid)?;
-            sessions.rotate_for(&token, Some(&client.id), now).await
+            Ok(sessions.rotate_for(&token, Some(&client.id), now).await?)
         }
         "password" => {
             // Only first-party clients may see their users' passwords.

@@ -20,78 +20,11 @@ mod session;
 mod standard;
 mod token;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::{Authority, ClientCheck};
 use passport_shared::config::Config;
 use passport_shared::identity::Identity;
 use passport_shared::storage::grants::Grants;
-use passport_shared::{aws, dispatch, Dialect, RouteSpec};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Authorize,
-    AccessToken,
-    Info,
-    Limit,
-    Revoke,
-    Delete,
-    HostedAuthorize,
-    HostedDecision,
-    Token,
-    StandardRevoke,
-    Introspect,
-    Metadata,
-    Jwks,
-}
-
-use Endpoint as E;
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new("GET", "/apis/Oauth/authorize", Dialect::V1, E::Authorize),
-    RouteSpec::new("POST", "/apis/Oauth/authorize", Dialect::V1, E::Authorize),
-    RouteSpec::new(
-        "POST",
-        "/apis/Oauth/accessToken",
-        Dialect::V1,
-        E::AccessToken,
-    ),
-    RouteSpec::new("POST", "/apis/Oauth/info", Dialect::V1, E::Info),
-    RouteSpec::new("GET", "/apis/Oauth/limit", Dialect::V1, E::Limit),
-    RouteSpec::new("POST", "/apis/Oauth/limit", Dialect::V1, E::Limit),
-    RouteSpec::new("GET", "/apis/Oauth/revoke", Dialect::V1, E::Revoke),
-    RouteSpec::new("POST", "/apis/Oauth/revoke", Dialect::V1, E::Revoke),
-    RouteSpec::new("POST", "/apis/Oauth/delete", Dialect::V1, E::Delete),
-    RouteSpec::new("GET", "/api/Oauth/authorize", Dialect::V2, E::Authorize),
-    RouteSpec::new(
-        "POST",
-        "/api/Oauth/accessToken",
-        Dialect::V2,
-        E::AccessToken,
-    ),
-    RouteSpec::new("POST", "/api/Oauth/delete", Dialect::V2, E::Delete),
-    RouteSpec::new("POST", "/api/Oauth/revoke", Dialect::V2, E::Revoke),
-    RouteSpec::new(
-        "GET",
-        "/oauth2/authorize",
-        Dialect::OAuth2,
-        E::HostedAuthorize,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/oauth2/authorize",
-        Dialect::OAuth2,
-        E::HostedDecision,
-    ),
-    RouteSpec::new("POST", "/oauth2/token", Dialect::OAuth2, E::Token),
-    RouteSpec::new("POST", "/oauth2/revoke", Dialect::OAuth2, E::StandardRevoke),
-    RouteSpec::new("POST", "/oauth2/introspect", Dialect::OAuth2, E::Introspect),
-    RouteSpec::new(
-        "GET",
-        "/.well-known/oauth-authorization-server",
-        Dialect::OAuth2,
-        E::Metadata,
-    ),
-    RouteSpec::new("GET", "/oauth2/jwks", Dialect::OAuth2, E::Jwks),
-];
+use passport_shared::{aws, routes, ApiRequest, Auth, Route, Service};
 
 pub struct App {
     pub identity: Identity,
@@ -111,38 +44,64 @@ impl App {
             expose_captcha: config.expose_captcha,
         })
     }
+}
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let app = self;
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                E::Authorize => authorize::handle(app, &req).await,
-                E::AccessToken => token::handle(app, &req).await,
-                E::Info => session::info(app, &req).await,
-                E::Limit => session::limit(app, &req).await,
-                E::Revoke => session::revoke(app, &req).await,
-                E::Delete => session::delete(app, &req).await,
-                E::HostedAuthorize => hosted::start(app, &req).await,
-                E::HostedDecision => hosted::decide(app, &req).await,
-                E::Token => standard::token(app, &req).await,
-                E::StandardRevoke => standard::revoke(app, &req).await,
-                E::Introspect => standard::introspect(app, &req).await,
-                E::Metadata => standard::metadata(app, &req).await,
-                E::Jwks => standard::jwks(app).await,
-            }
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        GET "/apis/Oauth/authorize" MaybeToken => authorize::handle,
+        POST "/apis/Oauth/authorize" MaybeToken => authorize::handle,
+        POST "/apis/Oauth/accessToken" Client => token::handle,
+        POST "/apis/Oauth/info" Token => session::info,
+        GET "/apis/Oauth/limit" Token => session::limit,
+        POST "/apis/Oauth/limit" Token => session::limit,
+        GET "/apis/Oauth/revoke" Token => session::revoke,
+        POST "/apis/Oauth/revoke" Token => session::revoke,
+        POST "/apis/Oauth/delete" Token => session::delete,
+        GET "/api/Oauth/authorize" MaybeToken => authorize::handle,
+        POST "/api/Oauth/accessToken" Client => token::handle,
+        POST "/api/Oauth/delete" Token => session::delete,
+        POST "/api/Oauth/revoke" Token => session::revoke,
+        GET "/oauth2/authorize" Public => hosted::start,
+        POST "/oauth2/authorize" Public => hosted::decide,
+        POST "/oauth2/token" Client => standard::token,
+        POST "/oauth2/revoke" Client => standard::revoke,
+        POST "/oauth2/introspect" ConfidentialClient => standard::introspect,
+        GET "/.well-known/oauth-authorization-server" Public => standard::metadata,
+        GET "/oauth2/jwks" Public => standard::jwks,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(self.identity.authority())
+    }
+
+    /// RFC 6749 client authentication ([`client`]); a public client passes by its id where
+    /// the route takes one.
+    fn client<'a>(&'a self, auth: Auth, req: &'a ApiRequest) -> ClientCheck<'a> {
+        Box::pin(async move {
+            let allow_public = auth != Auth::ConfidentialClient;
+            client::authenticate(self, &client::presented(req)?, allow_public).await
         })
-        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "oauth",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

@@ -5,17 +5,13 @@
 
 use crate::App;
 use passport_shared::storage::sessions::Grant;
-use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+use passport_shared::storage::sessions::TokenRecord;
+use passport_shared::{ApiError, ApiRequest, Reply};
 use std::collections::BTreeMap;
 
-pub async fn info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+/// The token's record, as the route's check read it.
+pub async fn info(_app: &App, _req: &ApiRequest, record: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let sessions = &app.identity.sessions;
-    let auth = sessions.check(req, now).await?;
-    let record = sessions
-        .record(&auth.claims.jti)
-        .await?
-        .ok_or(ErrorKind::TokenExpired)?;
     Reply::of(&serde_json::json!({
         "client_id": record.client_id,
         "uid": record.uid,
@@ -25,11 +21,10 @@ pub async fn info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     }))
 }
 
-pub async fn limit(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn limit(app: &App, _req: &ApiRequest, auth: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
     let meter = &app.identity.sessions.meter;
-    let auth = app.identity.sessions.check(req, now).await?;
-    let client_id = &auth.claims.client_id;
+    let client_id = &auth.client_id;
     let client = meter.clients.get(client_id).await?;
     // Every API the client has a limit for, and every API it called this hour.
     let mut apis: BTreeMap<String, u32> = client
@@ -54,17 +49,16 @@ pub async fn limit(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Reply::of(&serde_json::json!({ "api_rate_limits": limits }))
 }
 
-pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn revoke(app: &App, _req: &ApiRequest, auth: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
     let sessions = &app.identity.sessions;
-    let auth = sessions.check(req, now).await?;
-    sessions.end(&auth).await?;
+    sessions.end(auth).await?;
     let issued = sessions
         .issue(
             &Grant {
                 uid: auth.uid,
-                client_id: auth.claims.client_id.clone(),
-                scope: auth.claims.scope.clone(),
+                client_id: auth.client_id.clone(),
+                scope: auth.scope.clone(),
                 remember: false,
             },
             now,
@@ -77,9 +71,8 @@ pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     }))
 }
 
-pub async fn delete(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn delete(app: &App, _req: &ApiRequest, auth: &TokenRecord) -> Result<Reply, ApiError> {
     let sessions = &app.identity.sessions;
-    let auth = sessions.check(req, passport_shared::now()).await?;
-    sessions.end(&auth).await?;
+    sessions.end(auth).await?;
     Ok(Reply::ok())
 }

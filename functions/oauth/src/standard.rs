@@ -2,13 +2,14 @@
 //! (RFC 6749 §5 answers and errors), `/oauth2/revoke` (RFC 7009), `/oauth2/introspect`
 //! (RFC 7662), `/.well-known/oauth-authorization-server` (RFC 8414) and `/oauth2/jwks`.
 
-use crate::client::{authenticate, presented};
 use crate::grant::grant;
 use crate::App;
 use http::{HeaderValue, StatusCode};
 use passport_shared::response::respond;
+use passport_shared::storage::clients::Client;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 fn json_response(status: StatusCode, body: &Value) -> Reply {
     let mut response = respond(status, "application/json; charset=utf-8", body.to_string());
@@ -19,15 +20,13 @@ fn json_response(status: StatusCode, body: &Value) -> Reply {
 }
 
 /// RFC 6749 §5: every refusal is rendered by the OAuth2 dialect as §5.2 writes it.
-pub async fn token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let creds = presented(req)?;
-    let client = authenticate(app, &creds, true).await?;
+pub async fn token(app: &App, req: &ApiRequest, client: &Arc<Client>) -> Result<Reply, ApiError> {
     // §5.2: without a grant_type the request is malformed (invalid_request);
     // unsupported_grant_type is for one that is given and unknown.
     if req.params.text("grant_type").is_none() {
         return Err(ApiError::invalid("grant_type"));
     }
-    let issued = grant(app, &client, &req.params, passport_shared::now()).await?;
+    let issued = grant(app, client, &req.params, passport_shared::now()).await?;
     let mut body = json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",
@@ -67,9 +66,7 @@ async fn find(app: &App, token: &str, now: i64) -> Result<Option<Found>, ApiErro
         .map(Found::Refresh))
 }
 
-pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let creds = presented(req)?;
-    let client = authenticate(app, &creds, true).await?;
+pub async fn revoke(app: &App, req: &ApiRequest, client: &Arc<Client>) -> Result<Reply, ApiError> {
     let Some(token) = req.params.text("token") else {
         return Err(ApiError::invalid("token"));
     };
@@ -85,15 +82,17 @@ pub async fn revoke(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     }
     app.identity
         .sessions
-        .end_family_of(record.uid, &record.family)
+        .end_family(record.uid, &record.family)
         .await?;
     Ok(json_response(StatusCode::OK, &json!({})))
 }
 
-pub async fn introspect(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let creds = presented(req)?;
-    // Resource servers introspect: a confidential client is required.
-    let client = authenticate(app, &creds, false).await?;
+/// Resource servers introspect: the route takes a confidential client.
+pub async fn introspect(
+    app: &App,
+    req: &ApiRequest,
+    client: &Arc<Client>,
+) -> Result<Reply, ApiError> {
     let Some(token) = req.params.text("token") else {
         return Err(ApiError::invalid("token"));
     };
@@ -154,7 +153,7 @@ pub async fn metadata(_app: &App, _req: &ApiRequest) -> Result<Reply, ApiError> 
     ))
 }
 
-pub async fn jwks(app: &App) -> Result<Reply, ApiError> {
+pub async fn jwks(app: &App, _req: &ApiRequest) -> Result<Reply, ApiError> {
     Ok(json_response(
         StatusCode::OK,
         &json!({ "keys": [app.identity.keys.jwk()] }),

@@ -2,14 +2,14 @@
 //! [`crate::grant`] with the documents' answer (`access_token`, `refresh_token`,
 //! `expires_in`, `remind_in`, `uid`) and codes 2012xx.
 
-use crate::client::{authenticate, presented};
 use crate::grant::grant;
 use crate::App;
+use passport_shared::storage::clients::Client;
 use passport_shared::{ApiError, ApiRequest, Reply};
+use std::sync::Arc;
 
-pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let client = authenticate(app, &presented(req)?, true).await?;
-    let issued = grant(app, &client, &req.params, passport_shared::now()).await?;
+pub async fn handle(app: &App, req: &ApiRequest, client: &Arc<Client>) -> Result<Reply, ApiError> {
+    let issued = grant(app, client, &req.params, passport_shared::now()).await?;
     let mut out = serde_json::json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",

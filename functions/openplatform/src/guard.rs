@@ -1,14 +1,13 @@
 //! What every open-platform call passes (document 003 §1, §3, §4): the answer format, the
 //! client by HTTP Basic (100009 absent or wrong, 100008 unknown, 100002 not allowed on the
 //! open platform), the `t_` / `p_` pair (601), the access token (401, 100014 expired), and
-//! the provider's hourly quota.
+//! the provider's hourly quota. This module is the client half, [`client`]; dispatch
+//! checks the token.
 
 use crate::App;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use passport_shared::storage::clients::Client;
-use passport_shared::storage::quotas::Hit;
-use passport_shared::storage::sessions::Authenticated;
 use passport_shared::{ApiError, ApiRequest, ErrorKind};
 use std::sync::Arc;
 
@@ -16,12 +15,6 @@ use std::sync::Arc;
 pub const SCOPE: &str = "openplatform";
 /// How far `t_` may be from the server's clock, in seconds.
 pub const CLOCK_SKEW: i64 = 300;
-
-/// Who is calling: the client and the token's user.
-pub struct Caller {
-    pub client: Arc<Client>,
-    pub auth: Authenticated,
-}
 
 /// `client_id:client_secret` from `Authorization: Basic`.
 pub fn basic(req: &ApiRequest) -> Option<(String, String)> {
@@ -56,7 +49,10 @@ pub fn check_time(t: Option<&str>, p: Option<&str>, now: i64) -> Result<(), Erro
     Ok(())
 }
 
-pub async fn guard(app: &App, req: &ApiRequest, now: i64) -> Result<Caller, ApiError> {
+/// The open platform's client authentication, before the token's check (which
+/// [`passport_shared::dispatch`] runs next, counting the call against this client's quota
+/// as well as the token's).
+pub async fn client(app: &App, req: &ApiRequest, now: i64) -> Result<Arc<Client>, ApiError> {
     match req.path_param("format") {
         Some("json" | "xml") => {}
         _ => return Err(ErrorKind::FormatUnsupported.into()),
@@ -80,17 +76,7 @@ pub async fn guard(app: &App, req: &ApiRequest, now: i64) -> Result<Caller, ApiE
         req.params.text("p_").as_deref(),
         now,
     )?;
-    // The calling provider's quota counts this call (per route template: json and xml are
-    // one API), alongside the token's own check.
-    let (auth, hit) = tokio::join!(
-        app.sessions.check(req, now),
-        app.sessions.meter.hit(&client.id, &req.meta.route, now)
-    );
-    let auth = auth?;
-    if hit? == Hit::Exhausted {
-        return Err(ErrorKind::RateLimited.into());
-    }
-    Ok(Caller { client, auth })
+    Ok(client)
 }
 
 #[cfg(test)]

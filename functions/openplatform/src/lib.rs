@@ -12,7 +12,7 @@ mod guard;
 mod mask;
 mod services;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::{Authority, ClientCheck};
 use passport_shared::avatar::{AvatarStore, S3Avatars};
 use passport_shared::config::Config;
 use passport_shared::storage::companies::Companies;
@@ -20,36 +20,8 @@ use passport_shared::storage::grants::Grants;
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::storage::users::Users;
 use passport_shared::token::SigningKeys;
-use passport_shared::{aws, dispatch, Dialect, RouteSpec};
+use passport_shared::{aws, routes, ApiRequest, Auth, Route, Service};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Authorize,
-    UserInfo,
-    CompanyInfo,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new(
-        "GET",
-        "/apis/rest/authService/authorize/{format}",
-        Dialect::Rest,
-        Endpoint::Authorize,
-    ),
-    RouteSpec::new(
-        "GET",
-        "/apis/rest/userService/getUserInfo/{format}",
-        Dialect::Rest,
-        Endpoint::UserInfo,
-    ),
-    RouteSpec::new(
-        "GET",
-        "/apis/rest/companyService/getCompanyInfo/{format}",
-        Dialect::Rest,
-        Endpoint::CompanyInfo,
-    ),
-];
 
 pub struct App {
     pub sessions: Sessions,
@@ -80,28 +52,45 @@ impl App {
             avatars: Box::new(S3Avatars::from_config(config, sdk)?),
         })
     }
+}
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let app = self;
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::Authorize => services::authorize(app, &req).await,
-                Endpoint::UserInfo => services::user_info(app, &req).await,
-                Endpoint::CompanyInfo => services::company_info(app, &req).await,
-            }
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        GET "/apis/rest/authService/authorize/{format}" ClientToken => services::authorize,
+        GET "/apis/rest/userService/getUserInfo/{format}" ClientToken => services::user_info,
+        GET "/apis/rest/companyService/getCompanyInfo/{format}" ClientToken => services::company_info,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(Authority {
+            sessions: &self.sessions,
+            users: Some(&self.users),
         })
-        .await
+    }
+
+    fn client<'a>(&'a self, _auth: Auth, req: &'a ApiRequest) -> ClientCheck<'a> {
+        Box::pin(guard::client(self, req, passport_shared::now()))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "openplatform",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

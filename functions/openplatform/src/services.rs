@@ -6,19 +6,25 @@
 //! `company` (100018 otherwise). The data answers carry an `ETag` (of the data without
 //! `nowtime`); a request with a matching `If-None-Match` gets 304 and no body.
 
-use crate::guard::{guard, Caller};
 use crate::{mask, App};
 use http::{HeaderValue, StatusCode};
 use passport_shared::avatar;
 use passport_shared::domain::Gender;
 use passport_shared::response::{render, Payload};
+use passport_shared::storage::clients::Client;
 use passport_shared::storage::grants::{RestCode, REST_CODE_LIFETIME};
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{crypto, datetime, ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
-pub async fn authorize(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn authorize(
+    app: &App,
+    _req: &ApiRequest,
+    client: &Arc<Client>,
+    auth: &TokenRecord,
+) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let Caller { client, auth } = guard(app, req, now).await?;
     let code = app
         .grants
         .issue_rest_code(&RestCode {
@@ -35,7 +41,8 @@ pub async fn authorize(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 async fn code_for(
     app: &App,
     req: &ApiRequest,
-    caller: &Caller,
+    client: &Client,
+    auth: &TokenRecord,
     scope: &str,
     now: i64,
 ) -> Result<u64, ApiError> {
@@ -43,7 +50,7 @@ async fn code_for(
         .params
         .text("client_id")
         .ok_or_else(|| ApiError::invalid("client_id"))?;
-    if client_id != caller.client.id {
+    if client_id != client.id {
         return Err(ErrorKind::GrantMismatch.into());
     }
     let code = req
@@ -58,10 +65,10 @@ async fn code_for(
     if code.expires_at <= now {
         return Err(ErrorKind::RestCodeExpired.into());
     }
-    if code.client_id != caller.client.id {
+    if code.client_id != client.id {
         return Err(ErrorKind::RestCodeOtherClient.into());
     }
-    if code.uid != caller.auth.uid {
+    if code.uid != auth.uid {
         return Err(ErrorKind::RestCodeOtherUser.into());
     }
     if !code.scopes.iter().any(|s| s == scope) {
@@ -100,10 +107,14 @@ fn with_etag(req: &ApiRequest, data: Value, now: i64) -> Result<Reply, ApiError>
     Ok(Reply::Raw(response))
 }
 
-pub async fn user_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn user_info(
+    app: &App,
+    req: &ApiRequest,
+    client: &Arc<Client>,
+    auth: &TokenRecord,
+) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let caller = guard(app, req, now).await?;
-    let uid = code_for(app, req, &caller, "userinfo", now).await?;
+    let uid = code_for(app, req, client, auth, "userinfo", now).await?;
     let user = app.users.get(uid).await?.ok_or(ErrorKind::TokenExpired)?;
     let sex = match Gender::from_number(user.gender) {
         Gender::Male => "1",
@@ -124,10 +135,14 @@ pub async fn user_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     with_etag(req, data, now)
 }
 
-pub async fn company_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn company_info(
+    app: &App,
+    req: &ApiRequest,
+    client: &Arc<Client>,
+    auth: &TokenRecord,
+) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let caller = guard(app, req, now).await?;
-    let uid = code_for(app, req, &caller, "company", now).await?;
+    let uid = code_for(app, req, client, auth, "company", now).await?;
     let c = app.companies.get(uid).await?.ok_or(ErrorKind::NoData)?;
     let data = json!({
         "company_name": mask::company_name(&c.company_name),

@@ -3,61 +3,15 @@
 
 mod push;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::Authority;
 use passport_shared::config::Config;
 use passport_shared::storage::push::Push;
 use passport_shared::storage::records::Records;
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::storage::support::Support;
 use passport_shared::token::{KeyError, SigningKeys};
-use passport_shared::{aws, dispatch, Dialect, RouteSpec};
+use passport_shared::{aws, routes, Route, Service};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Bind,
-    Switch,
-    SetSwitch,
-    Log,
-    LogItem,
-    LogClear,
-    Count,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new("POST", "/api/push/bind", Dialect::Center, Endpoint::Bind),
-    RouteSpec::new(
-        "GET",
-        "/api/push/switch/{client_id}",
-        Dialect::Center,
-        Endpoint::Switch,
-    ),
-    RouteSpec::new(
-        "PUT",
-        "/api/push/switch/{client_id}",
-        Dialect::Center,
-        Endpoint::SetSwitch,
-    ),
-    RouteSpec::new("GET", "/api/push/log", Dialect::Center, Endpoint::Log),
-    RouteSpec::new(
-        "DELETE",
-        "/api/push/log/delete",
-        Dialect::Center,
-        Endpoint::LogClear,
-    ),
-    RouteSpec::new(
-        "GET",
-        "/api/push/log/{id}",
-        Dialect::Center,
-        Endpoint::LogItem,
-    ),
-    RouteSpec::new(
-        "GET",
-        "/api/message/count",
-        Dialect::Center,
-        Endpoint::Count,
-    ),
-];
 
 pub struct App {
     pub sessions: Sessions,
@@ -80,32 +34,45 @@ impl App {
             },
         })
     }
+}
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let app = self;
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::Bind => push::bind(app, &req).await,
-                Endpoint::Switch => push::switch(app, &req).await,
-                Endpoint::SetSwitch => push::set_switch(app, &req).await,
-                Endpoint::Log => push::log(app, &req).await,
-                Endpoint::LogItem => push::log_item(app, &req).await,
-                Endpoint::LogClear => push::clear(app, &req).await,
-                Endpoint::Count => push::count(app, &req).await,
-            }
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        POST "/api/push/bind" Token => push::bind,
+        GET "/api/push/switch/{client_id}" Token => push::switch,
+        PUT "/api/push/switch/{client_id}" Token => push::set_switch,
+        GET "/api/push/log" Token => push::log,
+        DELETE "/api/push/log/delete" Token => push::clear,
+        GET "/api/push/log/{id}" Token => push::log_item,
+        GET "/api/message/count" Token => push::count,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(Authority {
+            sessions: &self.sessions,
+            users: None,
         })
-        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "push",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

@@ -5,6 +5,7 @@ use crate::App;
 use passport_shared::domain::short_text;
 use passport_shared::storage::push::{Bound, ClientType};
 use passport_shared::storage::records::PageRequest;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
 
@@ -34,9 +35,9 @@ async fn binding_of(
     }
 }
 
-pub async fn bind(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn bind(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let uid = app.sessions.check(req, now).await?.uid;
+    let uid = token.uid;
     req.params.strings(&["client_id", "client_type"])?;
     let client_id = client_id(req.params.get("client_id"))?;
     let client_type = req
@@ -51,14 +52,18 @@ pub async fn bind(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     }
 }
 
-pub async fn switch(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn switch(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let uid = token.uid;
     Reply::of(&binding_of(app, uid, &path_client_id(req)?).await?)
 }
 
-pub async fn set_switch(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn set_switch(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let uid = app.sessions.check(req, now).await?.uid;
+    let uid = token.uid;
     let client_id = path_client_id(req)?;
     let on = req
         .params
@@ -75,14 +80,14 @@ pub async fn set_switch(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> 
     Ok(Reply::ok())
 }
 
-pub async fn log(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn log(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let uid = token.uid;
     let at = PageRequest::from_params(&req.params)?;
     Reply::of(&app.push.log_page(uid, at).await?)
 }
 
-pub async fn log_item(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn log_item(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let uid = token.uid;
     let id = req.path_id("id")?;
     let log = app
         .push
@@ -92,8 +97,8 @@ pub async fn log_item(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Reply::of(&log)
 }
 
-pub async fn clear(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn clear(app: &App, _req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let uid = token.uid;
     app.push.clear(uid).await?;
     Ok(Reply::ok())
 }
@@ -129,8 +134,8 @@ pub fn push_ids(value: Option<&Value>) -> Result<Vec<u64>, ApiError> {
         .collect()
 }
 
-pub async fn count(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn count(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let uid = token.uid;
     let seen = push_ids(req.params.value("push_ids"))?;
     let (pushes, replies) =
         tokio::join!(app.push.unseen(uid, &seen), app.support.unread_replies(uid));

@@ -3,43 +3,16 @@
 mod guestbook;
 mod location;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::Authority;
 use passport_shared::ipdb::{IpDb, IpDbError};
 use passport_shared::mail::{Mailer, SesMailer};
 use passport_shared::storage::guestbook::{DynamoGuestbook, GuestbookStore};
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::token::{KeyError, SigningKeys};
-use passport_shared::{aws, config::Config, dispatch, Dialect, RouteSpec};
+use passport_shared::{aws, config::Config, routes, Route, Service};
 use std::sync::Arc;
 
 /// The endpoints of this function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Guestbook,
-    Location,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new(
-        "POST",
-        "/apis/Services/guestbook",
-        Dialect::V1,
-        Endpoint::Guestbook,
-    ),
-    RouteSpec::new(
-        "GET",
-        "/apis/Services/location",
-        Dialect::V1,
-        Endpoint::Location,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/apis/Services/location",
-        Dialect::V1,
-        Endpoint::Location,
-    ),
-];
-
 /// What the handlers need, built once per cold start.
 pub struct App {
     pub guestbook: Box<dyn GuestbookStore>,
@@ -73,26 +46,41 @@ impl App {
             ipdb: IpDb::open(std::path::Path::new(ipdb_path))?,
         })
     }
+}
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::Guestbook => guestbook::handle(self, &req).await,
-                Endpoint::Location => location::handle(self, &req).await,
-            }
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        POST "/apis/Services/guestbook" Public => guestbook::handle,
+        GET "/apis/Services/location" Token => location::handle,
+        POST "/apis/Services/location" Token => location::handle,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(Authority {
+            sessions: &self.sessions,
+            users: None,
         })
-        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "services",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

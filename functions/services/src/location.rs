@@ -4,11 +4,11 @@
 
 use crate::App;
 use passport_shared::domain::IpAddress;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::json;
 
-pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    app.sessions.check(req, passport_shared::now()).await?;
+pub async fn handle(app: &App, req: &ApiRequest, _token: &TokenRecord) -> Result<Reply, ApiError> {
     let raw = match req.params.text("ip") {
         Some(ip) => ip,
         None => req.source_ip.clone().ok_or(ErrorKind::IpInvalid)?,

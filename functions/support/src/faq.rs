@@ -3,10 +3,10 @@
 
 use crate::App;
 use passport_shared::storage::records::PageRequest;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 
-pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    app.sessions.check(req, passport_shared::now()).await?;
+pub async fn list(app: &App, req: &ApiRequest, _token: &TokenRecord) -> Result<Reply, ApiError> {
     Reply::of(
         &app.support
             .faqs(PageRequest::from_params(&req.params)?)
@@ -14,8 +14,7 @@ pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     )
 }
 
-pub async fn item(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    app.sessions.check(req, passport_shared::now()).await?;
+pub async fn item(app: &App, req: &ApiRequest, _token: &TokenRecord) -> Result<Reply, ApiError> {
     let faq = app
         .support
         .faq(req.path_id("id")?)
@@ -24,8 +23,11 @@ pub async fn item(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Reply::of(&faq)
 }
 
-pub async fn categories(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    app.sessions.check(req, passport_shared::now()).await?;
+pub async fn categories(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+) -> Result<Reply, ApiError> {
     Reply::of(
         &app.support
             .categories(PageRequest::from_params(&req.params)?)

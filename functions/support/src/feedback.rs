@@ -4,6 +4,7 @@
 
 use crate::App;
 use passport_shared::storage::records::PageRequest;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::support::{author, NewFeedback};
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
 use serde_json::{Map, Value};
@@ -54,9 +55,9 @@ async fn own(app: &App, uid: u64, id: u64, field: &str) -> Result<Map<String, Va
     Ok(feedback)
 }
 
-pub async fn add(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn add(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let uid = app.sessions.check(req, now).await?.uid;
+    let uid = token.uid;
     let p = &req.params;
     p.scalars(&["feedback_content", "feedback_category_id", "contact_phone"])?;
     let content = content(p)?;
@@ -78,14 +79,14 @@ pub async fn add(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Reply::of(&app.support.feedback_add(uid, &feedback, now).await?)
 }
 
-pub async fn list(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn list(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let uid = token.uid;
     let at = PageRequest::from_params(&req.params)?;
     Reply::of(&app.support.feedbacks_of(uid, at).await?)
 }
 
-pub async fn delete(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let uid = app.sessions.check(req, passport_shared::now()).await?.uid;
+pub async fn delete(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+    let uid = token.uid;
     let id = req.path_id("id")?;
     own(app, uid, id, "id").await?;
     if !app.support.feedback_delete(uid, id).await? {
@@ -95,9 +96,9 @@ pub async fn delete(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Ok(Reply::ok())
 }
 
-pub async fn reply(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn reply(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
-    let uid = app.sessions.check(req, now).await?.uid;
+    let uid = token.uid;
     let id = req.path_id("feedback_id")?;
     own(app, uid, id, "feedback_id").await?;
     let reply = app

@@ -5,55 +5,14 @@
 mod faq;
 mod feedback;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::Authority;
 use passport_shared::config::Config;
 use passport_shared::storage::records::Records;
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::storage::support::Support;
 use passport_shared::token::{KeyError, SigningKeys};
-use passport_shared::{aws, dispatch, Dialect, RouteSpec};
+use passport_shared::{aws, routes, Route, Service};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Faqs,
-    Faq,
-    Categories,
-    FeedbackAdd,
-    FeedbackDelete,
-    Feedbacks,
-    Reply,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new("GET", "/api/faq", Dialect::Center, Endpoint::Faqs),
-    RouteSpec::new("GET", "/api/faq/{id}", Dialect::Center, Endpoint::Faq),
-    RouteSpec::new(
-        "GET",
-        "/api/feedback_category",
-        Dialect::Center,
-        Endpoint::Categories,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/feedback",
-        Dialect::Center,
-        Endpoint::FeedbackAdd,
-    ),
-    RouteSpec::new("GET", "/api/feedback", Dialect::Center, Endpoint::Feedbacks),
-    RouteSpec::new(
-        "DELETE",
-        "/api/feedback/{id}",
-        Dialect::Center,
-        Endpoint::FeedbackDelete,
-    ),
-    RouteSpec::new(
-        "GET",
-        "/api/feedback/reply/{feedback_id}",
-        Dialect::Center,
-        Endpoint::Reply,
-    ),
-];
 
 pub struct App {
     pub sessions: Sessions,
@@ -71,32 +30,45 @@ impl App {
             },
         })
     }
+}
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let app = self;
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::Faqs => faq::list(app, &req).await,
-                Endpoint::Faq => faq::item(app, &req).await,
-                Endpoint::Categories => faq::categories(app, &req).await,
-                Endpoint::FeedbackAdd => feedback::add(app, &req).await,
-                Endpoint::FeedbackDelete => feedback::delete(app, &req).await,
-                Endpoint::Feedbacks => feedback::list(app, &req).await,
-                Endpoint::Reply => feedback::reply(app, &req).await,
-            }
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        GET "/api/faq" Token => faq::list,
+        GET "/api/faq/{id}" Token => faq::item,
+        GET "/api/feedback_category" Token => faq::categories,
+        POST "/api/feedback" Token => feedback::add,
+        GET "/api/feedback" Token => feedback::list,
+        DELETE "/api/feedback/{id}" Token => feedback::delete,
+        GET "/api/feedback/reply/{feedback_id}" Token => feedback::reply,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(Authority {
+            sessions: &self.sessions,
+            users: None,
         })
-        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "support",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

@@ -12,102 +12,10 @@ mod sns;
 mod unique;
 mod verify;
 
-use lambda_http::{Body, Request, Response};
+use passport_shared::auth::Authority;
 use passport_shared::avatar::AvatarStore;
 use passport_shared::identity::Identity;
-use passport_shared::{dispatch, Dialect, RouteSpec};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Register,
-    Login,
-    ValidateUniqueUsername,
-    ValidateUniqueEmail,
-    SendCode,
-    ValidateCode,
-    ForgotPassword,
-    ResetPassword,
-    SetAvatar,
-    ModifyBasicInfo,
-    ModifyDetailInfo,
-    Unbind,
-    SnsRegister,
-    Show,
-    Message,
-}
-
-pub const ROUTES: &[RouteSpec<Endpoint>] = &[
-    RouteSpec::new(
-        "POST",
-        "/api/User/register",
-        Dialect::V2,
-        Endpoint::Register,
-    ),
-    RouteSpec::new("POST", "/api/User/login", Dialect::V2, Endpoint::Login),
-    RouteSpec::new(
-        "POST",
-        "/api/User/validateUniqueUsername",
-        Dialect::V2,
-        Endpoint::ValidateUniqueUsername,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/User/validateUniqueEmail",
-        Dialect::V2,
-        Endpoint::ValidateUniqueEmail,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/User/sendcode",
-        Dialect::V2,
-        Endpoint::SendCode,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/User/validateCommunicationCode",
-        Dialect::V2,
-        Endpoint::ValidateCode,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/apis/Users/forgotPassword",
-        Dialect::V1,
-        Endpoint::ForgotPassword,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/apis/Users/resetPassword",
-        Dialect::V1,
-        Endpoint::ResetPassword,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/User/setAvatar",
-        Dialect::V2,
-        Endpoint::SetAvatar,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/User/modifyBasicInfo",
-        Dialect::V2,
-        Endpoint::ModifyBasicInfo,
-    ),
-    RouteSpec::new(
-        "POST",
-        "/api/User/modifyDetailInfo",
-        Dialect::V2,
-        Endpoint::ModifyDetailInfo,
-    ),
-    RouteSpec::new("POST", "/api/User/unbind", Dialect::V2, Endpoint::Unbind),
-    RouteSpec::new(
-        "POST",
-        "/api/User/snsreg",
-        Dialect::V2,
-        Endpoint::SnsRegister,
-    ),
-    RouteSpec::new("POST", "/apis/Users/show", Dialect::V1, Endpoint::Show),
-    RouteSpec::new("POST", "/api/User/message", Dialect::V2, Endpoint::Message),
-];
+use passport_shared::{routes, Route, Service};
 
 pub struct App {
     pub identity: Identity,
@@ -116,40 +24,65 @@ pub struct App {
 }
 
 impl App {
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let id = &self.identity;
-        let app = self;
-        dispatch(ROUTES, request, |endpoint, req| async move {
-            match endpoint {
-                Endpoint::Register => register::handle(id, &req).await,
-                Endpoint::Login => login::handle(id, &req).await,
-                Endpoint::ValidateUniqueUsername => unique::username(id, &req).await,
-                Endpoint::ValidateUniqueEmail => unique::email(id, &req).await,
-                Endpoint::SendCode => verify::send(id, &req).await,
-                Endpoint::ValidateCode => verify::validate(id, &req).await,
-                Endpoint::ForgotPassword => reset::request(id, &req).await,
-                Endpoint::ResetPassword => reset::complete(id, &req).await,
-                Endpoint::SetAvatar => settings::set_avatar(app, &req).await,
-                Endpoint::ModifyBasicInfo => settings::modify_basic_info(app, &req).await,
-                Endpoint::ModifyDetailInfo => settings::modify_detail_info(app, &req).await,
-                Endpoint::Unbind => settings::unbind(app, &req).await,
-                Endpoint::SnsRegister => sns::handle(id, &req).await,
-                Endpoint::Show => show::handle(app, &req).await,
-                Endpoint::Message => message::handle(app, &req).await,
-            }
+    pub fn from_aws(
+        config: &passport_shared::config::Config,
+        sdk: &passport_shared::aws::SdkConfig,
+    ) -> Result<App, lambda_http::Error> {
+        use passport_shared::storage::{messages::Messages, records::Records};
+        Ok(App {
+            identity: Identity::from_aws(config, sdk)?,
+            avatars: Box::new(passport_shared::avatar::S3Avatars::from_config(
+                config, sdk,
+            )?),
+            messages: Messages {
+                records: Records::new(passport_shared::aws::dynamodb(sdk), &config.table_name),
+            },
         })
-        .await
+    }
+}
+
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        POST "/api/User/register" Public => register::handle,
+        POST "/api/User/login" Public => login::handle,
+        POST "/api/User/validateUniqueUsername" Public => unique::username,
+        POST "/api/User/validateUniqueEmail" Public => unique::email,
+        POST "/api/User/sendcode" MaybeAccount => verify::send,
+        POST "/api/User/validateCommunicationCode" MaybeAccount => verify::validate,
+        POST "/apis/Users/forgotPassword" Public => reset::request,
+        POST "/apis/Users/resetPassword" Public => reset::complete,
+        POST "/api/User/setAvatar" Account => settings::set_avatar,
+        POST "/api/User/modifyBasicInfo" Account => settings::modify_basic_info,
+        POST "/api/User/modifyDetailInfo" Account => settings::modify_detail_info,
+        POST "/api/User/unbind" Account => settings::unbind,
+        POST "/api/User/snsreg" Public => sns::handle,
+        POST "/apis/Users/show" Token => show::handle,
+        POST "/api/User/message" Account => message::handle,
+    ];
+
+    fn authority(&self) -> Option<Authority<'_>> {
+        Some(self.identity.authority())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use passport_shared::Service;
+
     #[test]
     fn template_routes_and_the_router_agree() {
         passport_shared::template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "users",
-            super::ROUTES,
+            super::App::ROUTES,
+        );
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_its_authentication() {
+        passport_shared::template::assert_openapi_agrees(
+            env!("CARGO_MANIFEST_DIR"),
+            super::App::ROUTES,
         );
     }
 }

@@ -1,7 +1,8 @@
 //! `POST /api/User/login` (§2.2.1): username (or email), password, captcha, `remember`.
 
+use crate::App;
 use passport_shared::domain::Password;
-use passport_shared::identity::{check_captcha, sign_in, Identity, SignInName};
+use passport_shared::identity::{check_captcha, sign_in, SignInName};
 use passport_shared::storage::sessions::Grant;
 use passport_shared::token::FIRST_PARTY_CLIENT;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -9,7 +10,8 @@ use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 /// The captcha scenario of sign-in when the client names none.
 pub const DEFAULT_SCENARIO: &str = "default";
 
-pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let p = &req.params;
     let (Some(login), Some(raw_password)) = (
         p.text("username"),

@@ -4,10 +4,16 @@
 
 use crate::App;
 use passport_shared::storage::records::PageRequest;
+use passport_shared::storage::sessions::TokenRecord;
+use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 
-pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (auth, _) = app.identity.caller(req).await?;
+pub async fn handle(
+    app: &App,
+    req: &ApiRequest,
+    auth: &TokenRecord,
+    _user: &User,
+) -> Result<Reply, ApiError> {
     match req.params.int::<u64>("id")? {
         Some(id) => {
             let message = app

@@ -1,8 +1,9 @@
 //! `POST /api/User/register` (§2.2.2): username, password and email; the account is
 //! created with its unique names guarded in one transaction.
 
+use crate::App;
 use passport_shared::domain::{Email, Password, Username};
-use passport_shared::identity::{hash_password, Identity};
+use passport_shared::identity::hash_password;
 use passport_shared::storage::users::NewUser;
 use passport_shared::{ApiError, ApiRequest, FromParams, Params, Reply};
 
@@ -22,7 +23,8 @@ impl FromParams for RegisterForm {
     }
 }
 
-pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let form: RegisterForm = req.params.read()?;
     let new = NewUser {
         username: form.username.as_str().to_owned(),

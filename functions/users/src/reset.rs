@@ -7,6 +7,7 @@
 //! - `POST /apis/Users/resetPassword` (account, code, password, confirm): sets the new
 //!   password and ends every session of the account.
 
+use crate::App;
 use passport_shared::domain::Password;
 use passport_shared::identity::{hash_password, Destination, Identity, Purpose};
 use passport_shared::storage::keys;
@@ -59,7 +60,8 @@ fn destination(user: &User) -> Option<Destination> {
     }
 }
 
-pub async fn request(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn request(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let started = tokio::time::Instant::now();
     let account = account(req)?;
     let now = passport_shared::now();
@@ -86,7 +88,8 @@ pub async fn request(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError>
     sent.map(|()| Reply::ok())
 }
 
-pub async fn complete(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn complete(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let account = account(req)?;
     let code = req.params.text("code").ok_or(ErrorKind::CodeInvalid)?;
     let password = Password::parse_confirmed(

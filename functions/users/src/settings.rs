@@ -18,6 +18,7 @@ use passport_shared::domain::{
     SnsChannel,
 };
 use passport_shared::identity::{check_captcha, hash_password};
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::{Change, Field, User};
 use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
@@ -47,8 +48,12 @@ pub async fn profile(app: &App, user: &User) -> Result<Value, ApiError> {
     }))
 }
 
-pub async fn set_avatar(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (_, user) = app.identity.caller(req).await?;
+pub async fn set_avatar(
+    app: &App,
+    req: &ApiRequest,
+    _auth: &TokenRecord,
+    user: &User,
+) -> Result<Reply, ApiError> {
     if let Some(kind) = req.params.text("response_type") {
         if kind != "json" && kind != "code" {
             return Err(ApiError::invalid("response_type"));
@@ -72,7 +77,7 @@ pub async fn set_avatar(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> 
     if let Err(e) = app
         .identity
         .users
-        .update(&user, &change, passport_shared::now())
+        .update(user, &change, passport_shared::now())
         .await
     {
         // Not recorded: the new object must not linger.
@@ -97,9 +102,13 @@ pub async fn set_avatar(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> 
     }))
 }
 
-pub async fn modify_basic_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn modify_basic_info(
+    app: &App,
+    req: &ApiRequest,
+    auth: &TokenRecord,
+    user: &User,
+) -> Result<Reply, ApiError> {
     let id = &app.identity;
-    let (auth, user) = app.identity.caller(req).await?;
     let p = &req.params;
     let now = passport_shared::now();
     let scenario = p
@@ -164,10 +173,10 @@ pub async fn modify_basic_info(app: &App, req: &ApiRequest) -> Result<Reply, Api
     }
     // A field given with the value it already has changes nothing.
     if !change.is_empty() {
-        id.users.update(&user, &change, now).await?;
+        id.users.update(user, &change, now).await?;
     }
     if change.password_hash.is_some() {
-        id.sessions.end_others(&auth).await?;
+        id.sessions.end_others(auth).await?;
     }
     let user = id
         .users
@@ -189,8 +198,12 @@ const DETAIL_FIELDS: [&str; 8] = [
     "leader",
 ];
 
-pub async fn modify_detail_info(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (_, user) = app.identity.caller(req).await?;
+pub async fn modify_detail_info(
+    app: &App,
+    req: &ApiRequest,
+    _auth: &TokenRecord,
+    user: &User,
+) -> Result<Reply, ApiError> {
     let p = &req.params;
     // In JSON, text is a string: anything else is refused, not taken as "not given" (the
     // gender may be a number, 0/1/2).
@@ -233,7 +246,7 @@ pub async fn modify_detail_info(app: &App, req: &ApiRequest) -> Result<Reply, Ap
     }
     let id = &app.identity;
     id.users
-        .update(&user, &change, passport_shared::now())
+        .update(user, &change, passport_shared::now())
         .await?;
     let user = id
         .users
@@ -243,8 +256,12 @@ pub async fn modify_detail_info(app: &App, req: &ApiRequest) -> Result<Reply, Ap
     Reply::of(&profile(app, &user).await?)
 }
 
-pub async fn unbind(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let (_, user) = app.identity.caller(req).await?;
+pub async fn unbind(
+    app: &App,
+    req: &ApiRequest,
+    _auth: &TokenRecord,
+    user: &User,
+) -> Result<Reply, ApiError> {
     let channel = match req.params.text("channel") {
         Some(raw) => SnsChannel::parse(&raw)?.as_str().to_owned(),
         // Without a channel: the only one bound, if there is exactly one.
@@ -266,7 +283,7 @@ pub async fn unbind(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     };
     let id = &app.identity;
     id.users
-        .update(&user, &change, passport_shared::now())
+        .update(user, &change, passport_shared::now())
         .await?;
     let user = id
         .users

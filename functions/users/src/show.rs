@@ -5,12 +5,12 @@
 use crate::App;
 use passport_shared::avatar;
 use passport_shared::domain::Gender;
+use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::token::openid;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 
-pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn handle(app: &App, req: &ApiRequest, auth: &TokenRecord) -> Result<Reply, ApiError> {
     let id = &app.identity;
-    let auth = id.sessions.check(req, passport_shared::now()).await?;
     let uid: u64 = req
         .params
         .int("uid")?
@@ -19,7 +19,7 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     Reply::of(&serde_json::json!({
         "username": user.username,
         "nickname": user.nickname.clone().unwrap_or_default(),
-        "openid": openid(&id.keys, &auth.claims.client_id, user.uid),
+        "openid": openid(&id.keys, &auth.client_id, user.uid),
         "avatar": avatar::shown(app.avatars.as_ref(), user.avatar.as_deref()).await?,
         "gender": Gender::from_number(user.gender).word(),
     }))

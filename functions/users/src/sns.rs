@@ -10,8 +10,9 @@
 //! 203203 "Login failed with <channel>".
 
 use crate::register::RegisterForm;
+use crate::App;
 use passport_shared::domain::Password;
-use passport_shared::identity::{hash_password, sign_in, Identity, SignInName};
+use passport_shared::identity::{hash_password, sign_in, SignInName};
 use passport_shared::social::{self, SnsIdentity};
 use passport_shared::storage::sessions::Grant;
 use passport_shared::storage::users::{Change, CreateError, NewUser, Taken, UpdateError, User};
@@ -22,7 +23,8 @@ fn bound(sns: &SnsIdentity) -> ApiError {
     ApiError::new(ErrorKind::SnsAlreadyBound).with_args([sns.channel.as_str()])
 }
 
-pub async fn handle(id: &Identity, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let id = &app.identity;
     let p = &req.params;
     let now = passport_shared::now();
     let kind = p.text("type").ok_or_else(|| ApiError::invalid("type"))?;

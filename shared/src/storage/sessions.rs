@@ -8,10 +8,9 @@
 //! in the same family. Presenting a used refresh token again is a replay: the whole family
 //! ends.
 
-use super::attr::{get_n, get_s, n, s, Item};
+use super::attr::{get_n, get_s, n, need_b, need_n, need_s, s, Item};
 use super::{keys, sdk_error, StoreError};
 use crate::crypto;
-use crate::error::{ApiError, ErrorKind};
 use crate::token::{Claims, SigningKeys};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -74,11 +73,14 @@ pub struct Issued {
     pub scope: String,
 }
 
-/// A checked access token.
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    pub uid: u64,
-    pub claims: Claims,
+/// Why a refresh token was not rotated.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    /// Unknown, used (a replay: its family has ended), expired, or another client's.
+    #[error("the refresh token is not live")]
+    Invalid,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Which of a user's session families a deletion takes.
@@ -154,15 +156,33 @@ impl Meter {
     }
 }
 
-/// An access token's record, as introspection shows it.
-#[derive(Debug, Clone)]
+/// A token's record (an access token's, or a refresh token's with the `jti` of the access
+/// token it came with), as checks and introspection read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
+    /// The access token's id.
+    pub jti: String,
     pub uid: u64,
     pub client_id: String,
     pub scope: String,
     pub created_at: i64,
     pub expires_at: i64,
     pub family: String,
+}
+
+impl TokenRecord {
+    /// Decodes a token item written by [`Sessions::issue`]: every attribute is required.
+    fn from_item(item: &Item, jti: String) -> Result<TokenRecord, StoreError> {
+        Ok(TokenRecord {
+            jti,
+            uid: need_n(item, "uid")?,
+            client_id: need_s(item, "client_id")?,
+            scope: need_s(item, "scope")?,
+            created_at: need_n(item, "created_at")?,
+            expires_at: need_n(item, "token_expires")?,
+            family: need_s(item, "family")?,
+        })
+    }
 }
 
 pub struct Sessions {
@@ -313,63 +333,6 @@ impl Sessions {
         Ok(issued)
     }
 
-    /// The check of every token-checked route: the request's access token (signature and
-    /// expiry first, so a forged token never reaches DynamoDB), then, together, its record
-    /// and one call counted against the token's client's hourly quota for this API. Past the
-    /// quota: 429, 201204 (200008 on v1 service routes). Tokens of Passport's own sign-in
-    /// ([`crate::token::FIRST_PARTY_CLIENT`]) are not metered.
-    pub async fn check(
-        &self,
-        req: &crate::routing::ApiRequest,
-        now: i64,
-    ) -> Result<Authenticated, ApiError> {
-        let claims = self.signed(req)?;
-        self.check_signed(req, claims, now).await
-    }
-
-    /// The claims of the request's access token, its signature and expiry checked: the first
-    /// half of [`Sessions::check`], which reads nothing.
-    pub fn signed(&self, req: &crate::routing::ApiRequest) -> Result<Claims, ApiError> {
-        let token = crate::token::presented(req).ok_or(req.meta.missing_token())?;
-        self.keys.verify(&token)
-    }
-
-    /// The second half of [`Sessions::check`], for claims [`Sessions::signed`] gave: the
-    /// token's record and the quota count.
-    pub async fn check_signed(
-        &self,
-        req: &crate::routing::ApiRequest,
-        claims: Claims,
-        now: i64,
-    ) -> Result<Authenticated, ApiError> {
-        let uid = claims.uid()?;
-        // Per route template: `/api/faq/1`, `/api/faq/01` and `/api/faq/%31` are one API.
-        let api = req.meta.route.as_str();
-        // Passport's own sign-ins (the built-in first-party client) serve the platform's
-        // users directly and are not metered; registered clients are.
-        let metered = claims.client_id != crate::token::FIRST_PARTY_CLIENT;
-        let (record, hit) = tokio::join!(self.record(&claims.jti), async {
-            if metered {
-                self.meter.hit(&claims.client_id, api, now).await.map(Some)
-            } else {
-                Ok(None)
-            }
-        });
-        match record? {
-            Some(r) if r.expires_at > now => {}
-            _ => return Err(ErrorKind::TokenExpired.into()),
-        }
-        if hit? == Some(super::quotas::Hit::Exhausted) {
-            return Err(if req.meta.oauth_family() {
-                ErrorKind::OauthRateLimited
-            } else {
-                ErrorKind::RateLimited
-            }
-            .into());
-        }
-        Ok(Authenticated { uid, claims })
-    }
-
     /// The record of an access token by its `jti`.
     pub async fn record(&self, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
         let key = keys::access_token(jti);
@@ -384,14 +347,8 @@ impl Sessions {
             .await
             .map_err(sdk_error)?
             .item;
-        Ok(item.map(|i| TokenRecord {
-            uid: get_n(&i, "uid").unwrap_or_default() as u64,
-            client_id: get_s(&i, "client_id").unwrap_or_default(),
-            scope: get_s(&i, "scope").unwrap_or_default(),
-            created_at: get_n(&i, "created_at").unwrap_or_default(),
-            expires_at: get_n(&i, "token_expires").unwrap_or_default(),
-            family: get_s(&i, "family").unwrap_or_default(),
-        }))
+        item.map(|i| TokenRecord::from_item(&i, jti.to_owned()))
+            .transpose()
     }
 
     /// The record of a refresh token, if it is live (unused, unexpired).
@@ -412,63 +369,16 @@ impl Sessions {
             .await
             .map_err(sdk_error)?
             .item;
-        Ok(item
-            .filter(|i| {
-                !i.get("used")
-                    .and_then(|v| v.as_bool().ok())
-                    .copied()
-                    .unwrap_or(true)
-                    && get_n(i, "token_expires").unwrap_or(0) > now
-            })
-            .map(|i| TokenRecord {
-                uid: get_n(&i, "uid").unwrap_or_default() as u64,
-                client_id: get_s(&i, "client_id").unwrap_or_default(),
-                scope: get_s(&i, "scope").unwrap_or_default(),
-                created_at: get_n(&i, "created_at").unwrap_or_default(),
-                expires_at: get_n(&i, "token_expires").unwrap_or_default(),
-                family: get_s(&i, "family").unwrap_or_default(),
-            }))
-    }
-
-    /// Ends a whole session family (a revoked grant, a replayed code).
-    pub async fn end_family_of(&self, uid: u64, family: &str) -> Result<(), StoreError> {
-        self.end_family(uid, family).await
-    }
-
-    /// Checks a presented access token: signature and expiry first (a forged token never
-    /// reaches DynamoDB), then its record, so that ended sessions end at once. Not metered:
-    /// routes use [`Sessions::check`].
-    pub async fn authenticate(
-        &self,
-        presented: Option<&str>,
-        now: i64,
-    ) -> Result<Authenticated, ApiError> {
-        let token = presented.ok_or(ErrorKind::TokenMissing)?;
-        let claims = self.keys.verify(token)?;
-        let uid = claims.uid()?;
-        let key = keys::access_token(&claims.jti);
-        let record = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| ApiError::from(sdk_error(e)))?
-            .item;
-        match record {
-            Some(item) if get_n(&item, "token_expires").unwrap_or(0) > now => {
-                Ok(Authenticated { uid, claims })
-            }
-            _ => Err(ErrorKind::TokenExpired.into()),
+        let Some(item) = item else { return Ok(None) };
+        if need_b(&item, "used")? || need_n::<i64>(&item, "token_expires")? <= now {
+            return Ok(None);
         }
+        TokenRecord::from_item(&item, need_s(&item, "access_jti")?).map(Some)
     }
 
     /// Rotates a refresh token. A used one is a replay: its family ends and the answer is
     /// the same as for an unknown token.
-    pub async fn rotate(&self, refresh_token: &str, now: i64) -> Result<Issued, ApiError> {
+    pub async fn rotate(&self, refresh_token: &str, now: i64) -> Result<Issued, RotateError> {
         self.rotate_for(refresh_token, None, now).await
     }
 
@@ -479,7 +389,7 @@ impl Sessions {
         refresh_token: &str,
         client_id: Option<&str>,
         now: i64,
-    ) -> Result<Issued, ApiError> {
+    ) -> Result<Issued, RotateError> {
         let hash = crypto::sha256_hex(refresh_token);
         let key = keys::refresh_token(&hash);
         let mut condition =
@@ -529,63 +439,60 @@ impl Sessions {
                             }
                         }
                     }
-                    return Err(ErrorKind::RefreshTokenInvalid.into());
+                    return Err(RotateError::Invalid);
                 }
-                return Err(ApiError::internal(format!("{:?}", e.err())));
+                return Err(RotateError::Store(StoreError(format!("{:?}", e.err()))));
             }
             Err(e) => return Err(sdk_error(e).into()),
         };
         let grant = Grant {
-            uid: get_n(&old, "uid")
-                .ok_or_else(|| ApiError::internal("refresh record without uid"))?
-                as u64,
-            client_id: get_s(&old, "client_id").unwrap_or_default(),
-            scope: get_s(&old, "scope").unwrap_or_default(),
-            remember: old
-                .get("remember")
-                .and_then(|v| v.as_bool().ok())
-                .copied()
-                .unwrap_or(false),
+            uid: need_n(&old, "uid")?,
+            client_id: need_s(&old, "client_id")?,
+            scope: need_s(&old, "scope")?,
+            remember: need_b(&old, "remember")?,
         };
-        let family = get_s(&old, "family").unwrap_or_default();
-        let (issued, access, refresh) = self.mint(&grant, &family, crate::token::issuer()?, now);
-        let mut writes = vec![self.put(access)?, self.put(refresh)?];
-        if let Some(old_jti) = get_s(&old, "access_jti") {
-            let old_access = keys::access_token(&old_jti);
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .key(keys::PK, s(old_access.pk))
-                .key(keys::SK, s(old_access.sk))
-                .build()
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            writes.push(TransactWriteItem::builder().delete(delete).build());
-        }
+        let family = need_s(&old, "family")?;
+        let issuer = crate::issuer::current()
+            .ok_or_else(|| StoreError("the issuer is not known: set ISSUER_URL".into()))?;
+        let (issued, access, refresh) = self.mint(&grant, &family, issuer, now);
+        let old_access = keys::access_token(&need_s(&old, "access_jti")?);
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(old_access.pk))
+            .key(keys::SK, s(old_access.sk))
+            .build()
+            .map_err(|e| StoreError(e.to_string()))?;
+        let writes = vec![
+            self.put(access)?,
+            self.put(refresh)?,
+            TransactWriteItem::builder().delete(delete).build(),
+        ];
         self.client
             .transact_write_items()
             .set_transact_items(Some(writes))
             .send()
             .await
-            .map_err(|e| ApiError::from(sdk_error(e)))?;
+            .map_err(sdk_error)?;
         Ok(issued)
     }
 
     /// Ends the session of an access token: the token and every token of its family.
-    pub async fn end(&self, auth: &Authenticated) -> Result<(), StoreError> {
-        let key = keys::access_token(&auth.claims.jti);
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        if let Some(family) = out.attributes.as_ref().and_then(|a| get_s(a, "family")) {
-            self.end_family(auth.uid, &family).await?;
-        }
-        Ok(())
+    /// The token itself is deleted beside the family's query, so it ends at once whatever
+    /// the index has caught up with.
+    pub async fn end(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        let key = keys::access_token(&token.jti);
+        let delete = async {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key(keys::PK, s(key.pk))
+                .key(keys::SK, s(key.sk))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(sdk_error)
+        };
+        tokio::try_join!(delete, self.end_family(token.uid, &token.family)).map(|_| ())
     }
 
     /// Ends every session of a user (after a password reset).
@@ -595,29 +502,13 @@ impl Sessions {
 
     /// Ends every session of the user but the one of this access token (after the user
     /// changed the password while signed in).
-    pub async fn end_others(&self, auth: &Authenticated) -> Result<(), StoreError> {
-        let key = keys::access_token(&auth.claims.jti);
-        let record = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
+    pub async fn end_others(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        self.delete_matching(token.uid, Families::AllBut(&token.family))
             .await
-            .map_err(sdk_error)?
-            .item;
-        match record.as_ref().and_then(|r| get_s(r, "family")) {
-            Some(family) => {
-                self.delete_matching(auth.uid, Families::AllBut(&family))
-                    .await
-            }
-            None => self.end_all(auth.uid).await,
-        }
     }
 
-    async fn end_family(&self, uid: u64, family: &str) -> Result<(), StoreError> {
+    /// Ends a whole session family (a revoked grant, a replayed code).
+    pub async fn end_family(&self, uid: u64, family: &str) -> Result<(), StoreError> {
         self.delete_matching(uid, Families::Only(family)).await
     }
 

@@ -1,0 +1,134 @@
+//! Authentication as routes declare it ([`crate::routing::Auth`]), run by
+//! [`crate::routing::dispatch`] before any handler: the presented access token's signature
+//! and expiry (a forged token never reaches DynamoDB), then in one parallel stage its
+//! record, the quota hits and, where declared, the account. Handlers receive what this
+//! established; none checks a token by hand.
+//!
+//! This is the HTTP side of the token check: storage answers with records and
+//! [`crate::storage::StoreError`]s, and only here do they become the caller's dialect
+//! errors.
+
+use crate::error::{ApiError, ErrorKind};
+use crate::routing::{ApiRequest, Auth};
+use crate::storage::clients::Client;
+use crate::storage::quotas::Hit;
+use crate::storage::sessions::{Sessions, TokenRecord};
+use crate::storage::users::{User, Users};
+use crate::token::FIRST_PARTY_CLIENT;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// What a route's check established about its caller.
+#[derive(Debug, Default)]
+pub struct Caller {
+    /// The record of the presented access token, live when the route ran.
+    pub token: Option<TokenRecord>,
+    /// The account the token names, read beside the token's record.
+    pub account: Option<User>,
+    /// The authenticated client.
+    pub client: Option<Arc<Client>>,
+}
+
+/// The client authentication a function does for its client-authenticated routes.
+pub type ClientCheck<'a> = Pin<Box<dyn Future<Output = Result<Arc<Client>, ApiError>> + Send + 'a>>;
+
+/// The token check of a function: its sessions, and its accounts where routes read them.
+#[derive(Clone, Copy)]
+pub struct Authority<'a> {
+    pub sessions: &'a Sessions,
+    /// Where [`Auth::Account`] routes read the account.
+    pub users: Option<&'a Users>,
+}
+
+impl Authority<'_> {
+    /// The caller of `req` as `auth` asks: the token (absent is refused unless `auth` is
+    /// one of the `Maybe` kinds), checked and counted against its client's hourly quota for
+    /// this route template (Passport's own first-party sign-ins are not metered), and
+    /// against `client`'s when the route authenticated one; the account where declared.
+    /// Past a quota: 429, 201204 (200008 on v1 service routes, the OAuth tables' own code
+    /// on their routes).
+    pub async fn caller(
+        &self,
+        auth: Auth,
+        req: &ApiRequest,
+        client: Option<Arc<Client>>,
+        now: i64,
+    ) -> Result<Caller, ApiError> {
+        let Some(presented) = crate::token::presented(req) else {
+            if auth.requires_token() {
+                return Err(req.meta.missing_token().into());
+            }
+            return Ok(Caller {
+                client,
+                ..Caller::default()
+            });
+        };
+        let claims = self.sessions.keys().verify(&presented)?;
+        let uid = claims.uid()?;
+        // Per route template: `/api/faq/1`, `/api/faq/01` and `/api/faq/%31` are one API.
+        let api = req.meta.route.as_str();
+        let meter = &self.sessions.meter;
+        let metered = claims.client_id != FIRST_PARTY_CLIENT;
+        let with_account = matches!(auth, Auth::Account | Auth::MaybeAccount);
+        let (record, token_hit, client_hit, account) = tokio::join!(
+            self.sessions.record(&claims.jti),
+            async {
+                match metered {
+                    true => meter.hit(&claims.client_id, api, now).await.map(Some),
+                    false => Ok(None),
+                }
+            },
+            async {
+                match &client {
+                    Some(c) => meter.hit(&c.id, api, now).await.map(Some),
+                    None => Ok(None),
+                }
+            },
+            async {
+                match (with_account, self.users) {
+                    (false, _) => Ok(None),
+                    (true, Some(users)) => users.get(uid).await.map(Some),
+                    (true, None) => Err(crate::storage::StoreError(
+                        "an account route in a function without accounts".into(),
+                    )),
+                }
+            },
+        );
+        let token = match record? {
+            Some(r) if r.expires_at > now && r.uid == uid => r,
+            _ => return Err(ErrorKind::TokenExpired.into()),
+        };
+        if token_hit? == Some(Hit::Exhausted) {
+            return Err(if req.meta.oauth_family() {
+                ErrorKind::OauthRateLimited
+            } else {
+                ErrorKind::RateLimited
+            }
+            .into());
+        }
+        if client_hit? == Some(Hit::Exhausted) {
+            return Err(ErrorKind::RateLimited.into());
+        }
+        let account = match account? {
+            Some(None) => return Err(ErrorKind::TokenExpired.into()),
+            Some(user) => user,
+            None => None,
+        };
+        Ok(Caller {
+            token: Some(token),
+            account,
+            client,
+        })
+    }
+}
+
+impl From<crate::storage::sessions::RotateError> for ApiError {
+    fn from(e: crate::storage::sessions::RotateError) -> Self {
+        use crate::storage::sessions::RotateError;
+        match e {
+            RotateError::Invalid => ErrorKind::RefreshTokenInvalid.into(),
+            RotateError::Store(e) => e.into(),
+        }
+    }
+}
