@@ -24,6 +24,7 @@ impl Supervisor {
         }
         #[cfg(target_os = "linux")]
         // SAFETY: prctl is async-signal-safe and touches only the child being set up.
+        #[allow(unsafe_code)]
         unsafe {
             cmd.pre_exec(|| {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
@@ -53,6 +54,7 @@ impl Supervisor {
         for (_, child) in children.iter() {
             if let Some(pid) = child.id() {
                 // SAFETY: signalling a PID we started and have not yet reaped.
+                #[allow(unsafe_code)]
                 unsafe {
                     libc::kill(pid as i32, libc::SIGTERM);
                 }

@@ -85,7 +85,7 @@ pub mod password {
     }
 
     /// Runs argon2 into `out` with the process's working memory.
-    fn compute(argon2: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) -> bool {
+    fn compute(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> bool {
         let mut memory = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
         let blocks = argon2.params().block_count();
         if memory.len() < blocks {

@@ -90,6 +90,7 @@ impl IpDb {
         let file = std::fs::File::open(path)?;
         // SAFETY: the file is opened read-only and never written while mapped; a
         // concurrent writer would be a deployment error, and every read is bounds-checked.
+        #[allow(unsafe_code)]
         let map = unsafe { memmap2::Mmap::map(&file)? };
         IpDb::from_bytes(Bytes::Mapped(map))
     }

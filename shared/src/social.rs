@@ -111,7 +111,7 @@ mod tests {
         });
         let good = issue(&keys, &weibo, "42", 1_000_300);
         // Another key.
-        assert_eq!(verify(&super::tests::keys(), &good, 1_000_000), named);
+        assert_eq!(verify(&tests::keys(), &good, 1_000_000), named);
         // Another identity under the same tag.
         let swapped = good.replace(&URL_SAFE_NO_PAD.encode("42"), &URL_SAFE_NO_PAD.encode("43"));
         assert_eq!(verify(&keys, &swapped, 1_000_000), named);

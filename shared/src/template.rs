@@ -372,7 +372,7 @@ pub fn assert_openapi_agrees<A>(manifest_dir: &str, routes: &[crate::routing::Ro
     use crate::routing::Auth;
     let path = workspace_template(manifest_dir).with_file_name("openapi.yaml");
     let text = std::fs::read_to_string(&path).expect("openapi.yaml reads");
-    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("openapi.yaml parses");
+    let mut doc: Value = serde_yaml::from_str(&text).expect("openapi.yaml parses");
     doc.apply_merge().expect("openapi.yaml's merge keys apply");
     const TOKEN_SCHEMES: [&str; 3] = ["bearer", "access_token", "token"];
     for route in routes {

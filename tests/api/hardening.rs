@@ -601,7 +601,7 @@ async fn a_value_that_reaches_a_key_is_bounded_before_it_does() {
     let (id, _) = client(&app, &[]);
     for size in [2_049, 1024 * 1024] {
         let huge = "7".repeat(size);
-        let cases: Vec<(&str, Form, u16)> = vec![
+        let cases: Vec<(&str, Form<'_>, u16)> = vec![
             ("/apis/Users/forgotPassword", vec![("account", &huge)], 400),
             (
                 "/apis/Users/resetPassword",

@@ -41,9 +41,9 @@ fn library_client(
     c
 }
 
-fn http() -> oauth2::reqwest::Client {
-    oauth2::reqwest::ClientBuilder::new()
-        .redirect(oauth2::reqwest::redirect::Policy::none())
+fn http() -> reqwest::Client {
+    reqwest::ClientBuilder::new()
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
