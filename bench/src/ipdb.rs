@@ -4,7 +4,7 @@
 //! `bench/out/ipdb.json` and `bench/out/ipdb.md`, and prints the Markdown.
 
 use anyhow::Context;
-use passport_shared::ipdb::IpDb;
+use passport_ipdb::IpDb;
 use rand::Rng;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;

@@ -41,8 +41,7 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
         .parent()
         .context("bin dir")?
         .to_path_buf();
-    let template =
-        passport_shared::template::Template::load(std::path::Path::new("template.yaml"))?;
+    let template = passport_template::Template::load(std::path::Path::new("template.yaml"))?;
 
     eprintln!("passport-bench: argon2id and JWT");
     let crypto = crypto::measure()?;

@@ -20,7 +20,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use emulators::Ports;
 use gateway::{Gateway, GatewayRoute};
-use passport_shared::template::{FunctionDef, Template};
+use passport_template::{FunctionDef, Template};
 use paths::Paths;
 use procs::{free_port, Supervisor};
 use runtime::{FunctionRuntime, FunctionSpec, Outcome};

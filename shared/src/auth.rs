@@ -122,13 +122,3 @@ impl Authority<'_> {
         })
     }
 }
-
-impl From<crate::storage::sessions::RotateError> for ApiError {
-    fn from(e: crate::storage::sessions::RotateError) -> Self {
-        use crate::storage::sessions::RotateError;
-        match e {
-            RotateError::Invalid => ErrorKind::RefreshTokenInvalid.into(),
-            RotateError::Store(e) => e.into(),
-        }
-    }
-}

@@ -13,12 +13,10 @@ pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
-#[cfg(feature = "dynamodb")]
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 
 /// The DynamoDB client; with `PASSPORT_METER_FILE` set, it counts its round trips
 /// ([`crate::meter`]).
-#[cfg(feature = "dynamodb")]
 pub fn dynamodb(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
     if crate::meter::file().is_none() {
         return aws_sdk_dynamodb::Client::new(sdk);

@@ -341,7 +341,6 @@ pub async fn hash_password(password: &Password) -> Result<String, ApiError> {
 }
 
 /// Everything the sign-in routes use, built once per cold start.
-#[cfg(all(feature = "ses", feature = "sns"))]
 pub struct Identity {
     pub users: Users,
     pub codes: Codes,
@@ -353,7 +352,6 @@ pub struct Identity {
     pub login: LoginPolicy,
 }
 
-#[cfg(all(feature = "ses", feature = "sns"))]
 impl Identity {
     pub fn from_aws(
         config: &crate::config::Config,

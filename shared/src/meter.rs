@@ -24,7 +24,6 @@ pub struct Call {
 
 struct Calls {
     // Read by the DynamoDB interceptor only.
-    #[cfg_attr(not(feature = "dynamodb"), allow(dead_code))]
     started: Instant,
     calls: Vec<Call>,
 }
@@ -90,7 +89,6 @@ where
     out
 }
 
-#[cfg_attr(not(feature = "dynamodb"), allow(dead_code))]
 fn record(call: impl FnOnce(Instant) -> Call) {
     let _ = CALLS.try_with(|calls| {
         if let Ok(mut c) = calls.lock() {
@@ -100,10 +98,8 @@ fn record(call: impl FnOnce(Instant) -> Call) {
     });
 }
 
-#[cfg(feature = "dynamodb")]
 pub use interceptor::Interceptor;
 
-#[cfg(feature = "dynamodb")]
 mod interceptor {
     use aws_sdk_dynamodb::config::interceptors::{
         AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,

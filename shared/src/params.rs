@@ -8,6 +8,7 @@
 
 use crate::error::ApiError;
 use bytes::Bytes;
+use passport_store::records::PageRequest;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -34,6 +35,25 @@ pub trait FromParams: Sized {
 }
 
 impl Params {
+    /// `page_no` and `page_size`: absent means the default; 0, an empty value or anything
+    /// but digits is refused by name. Any positive number is a page: sizes past the cap get
+    /// the cap, numbers past the last page an empty one.
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let positive = |name: &str| match self.get(name).map(|raw| raw.trim().to_owned()) {
+            None => Ok(None),
+            Some(raw)
+                if raw.bytes().all(|b| b.is_ascii_digit()) && raw.bytes().any(|b| b != b'0') =>
+            {
+                Ok(Some(raw.parse::<u32>().unwrap_or(u32::MAX)))
+            }
+            Some(_) => Err(ApiError::invalid(name)),
+        };
+        Ok(PageRequest::new(
+            positive("page_no")?,
+            positive("page_size")?,
+        ))
+    }
+
     /// Parses the query string and the body as its content type says.
     pub async fn parse(
         query: Option<&str>,
@@ -212,6 +232,37 @@ impl Params {
 
 #[cfg(test)]
 mod tests {
+    use passport_store::records::MAX_PAGE_SIZE;
+
+    #[tokio::test]
+    async fn a_page_number_or_size_of_zero_is_refused_by_name() {
+        let read = |query: &'static str| async move {
+            let params = Params::parse(Some(query), None, b"").await.unwrap();
+            params.page()
+        };
+        let field = |r: Result<PageRequest, ApiError>| r.unwrap_err().field;
+        assert_eq!(field(read("page_no=0").await).as_deref(), Some("page_no"));
+        assert_eq!(
+            field(read("page_size=0").await).as_deref(),
+            Some("page_size")
+        );
+        let capped = PageRequest {
+            number: 2,
+            size: MAX_PAGE_SIZE,
+        };
+        assert_eq!(read("page_no=2&page_size=500").await.unwrap(), capped);
+        let far = read("page_no=928&page_size=10000000000000000001")
+            .await
+            .unwrap();
+        assert_eq!(
+            far,
+            PageRequest {
+                number: 928,
+                size: MAX_PAGE_SIZE
+            }
+        );
+    }
+
     use super::*;
     use crate::error::ErrorKind;
 

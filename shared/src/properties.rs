@@ -133,7 +133,6 @@ proptest! {
     }
 }
 
-#[cfg(feature = "dynamodb")]
 mod storage {
     use crate::storage::keys::padded;
     use crate::storage::records::{from_attr, to_attr, PageRequest, MAX_PAGE_SIZE};

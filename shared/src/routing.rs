@@ -95,7 +95,6 @@ pub trait Service: Send + Sync + Sized + 'static {
     const ROUTES: &'static [Route<Self>];
 
     /// The token check of the function's token-checked routes.
-    #[cfg(feature = "tokens")]
     fn authority(&self) -> Option<crate::auth::Authority<'_>> {
         None
     }
@@ -103,7 +102,6 @@ pub trait Service: Send + Sync + Sized + 'static {
     /// The client authentication of the function's client-authenticated routes (each
     /// family has its own: RFC 6749 methods at /oauth2 and the documents' OAuth routes,
     /// HTTP Basic with the `t_`/`p_` check on the open platform).
-    #[cfg(feature = "tokens")]
     fn client<'a>(&'a self, _auth: Auth, _req: &'a ApiRequest) -> crate::auth::ClientCheck<'a> {
         Box::pin(async { Err(ApiError::internal("this function authenticates no client")) })
     }
@@ -282,13 +280,7 @@ pub struct ApiRequest {
     pub caller: Caller,
 }
 
-#[cfg(feature = "tokens")]
 pub use crate::auth::Caller;
-
-/// Without token checks there is nothing to know of a caller.
-#[cfg(not(feature = "tokens"))]
-#[derive(Debug, Default)]
-pub struct Caller;
 
 impl ApiRequest {
     pub fn path_param(&self, name: &str) -> Option<&str> {
@@ -449,28 +441,20 @@ async fn authenticate<A: Service>(
     if auth == Auth::Public {
         return Ok(Caller::default());
     }
-    #[cfg(feature = "tokens")]
-    {
-        let client = match auth.takes_client() {
-            true => Some(app.client(auth, req).await?),
-            false => None,
-        };
-        if !auth.takes_token() {
-            return Ok(Caller {
-                client,
-                ..Caller::default()
-            });
-        }
-        let authority = app
-            .authority()
-            .ok_or_else(|| ApiError::internal("a token-checked route without an authority"))?;
-        authority.caller(auth, req, client, crate::now()).await
+    let client = match auth.takes_client() {
+        true => Some(app.client(auth, req).await?),
+        false => None,
+    };
+    if !auth.takes_token() {
+        return Ok(Caller {
+            client,
+            ..Caller::default()
+        });
     }
-    #[cfg(not(feature = "tokens"))]
-    {
-        let _ = (app, req);
-        Err(ApiError::internal("token checks need the tokens feature"))
-    }
+    let authority = app
+        .authority()
+        .ok_or_else(|| ApiError::internal("a token-checked route without an authority"))?;
+    authority.caller(auth, req, client, crate::now()).await
 }
 
 fn meta_for(dialect: Dialect, pattern: &str, path: &str, request_id: &str) -> Meta {

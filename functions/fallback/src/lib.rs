@@ -197,7 +197,7 @@ pub fn gateway_response(response: Response<Body>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use passport_shared::template::Template;
+    use passport_template::Template;
     use std::sync::Mutex;
 
     /// Records what it is asked to forward and answers with a fixed response.

@@ -3,7 +3,6 @@
 
 use crate::App;
 use passport_shared::storage::friends::recommend as rank;
-use passport_shared::storage::records::PageRequest;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -46,7 +45,7 @@ fn entry(user: &User) -> Value {
 
 pub async fn list(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let me = token.uid;
-    let at = PageRequest::from_params(&req.params)?;
+    let at = req.params.page()?;
     let all = app.friends.of(me).await?;
     if all.is_empty() {
         return Err(ErrorKind::FriendsNone.into());

@@ -59,7 +59,7 @@ mod tests {
 
     #[test]
     fn template_routes_and_the_router_agree() {
-        passport_shared::template::assert_routes_agree(
+        passport_template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "friends",
             super::App::ROUTES,
@@ -68,9 +68,6 @@ mod tests {
 
     #[test]
     fn openapi_describes_every_route_and_its_authentication() {
-        passport_shared::template::assert_openapi_agrees(
-            env!("CARGO_MANIFEST_DIR"),
-            super::App::ROUTES,
-        );
+        passport_template::assert_openapi_agrees(env!("CARGO_MANIFEST_DIR"), super::App::ROUTES);
     }
 }

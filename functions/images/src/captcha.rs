@@ -7,10 +7,10 @@
 use crate::App;
 use http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
+use passport_captcha_image::{self as render, Kind};
 use passport_shared::captcha::{
     captcha_key, check_captcha, issue_captcha, CAPTCHA_COOKIE, LIFETIME,
 };
-use passport_shared::captcha_render::{self as render, Kind};
 use passport_shared::crypto;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 

@@ -4,7 +4,6 @@
 use crate::App;
 use passport_shared::domain::short_text;
 use passport_shared::storage::push::{Bound, ClientType};
-use passport_shared::storage::records::PageRequest;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
@@ -82,7 +81,7 @@ pub async fn set_switch(
 
 pub async fn log(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let uid = token.uid;
-    let at = PageRequest::from_params(&req.params)?;
+    let at = req.params.page()?;
     Reply::of(&app.push.log_page(uid, at).await?)
 }
 

@@ -3,8 +3,8 @@
 mod guestbook;
 mod location;
 
+use passport_ipdb::{IpDb, IpDbError};
 use passport_shared::auth::Authority;
-use passport_shared::ipdb::{IpDb, IpDbError};
 use passport_shared::mail::{Mailer, SesMailer};
 use passport_shared::storage::guestbook::{DynamoGuestbook, GuestbookStore};
 use passport_shared::storage::sessions::Sessions;
@@ -69,7 +69,7 @@ mod tests {
 
     #[test]
     fn template_routes_and_the_router_agree() {
-        passport_shared::template::assert_routes_agree(
+        passport_template::assert_routes_agree(
             env!("CARGO_MANIFEST_DIR"),
             "services",
             super::App::ROUTES,
@@ -78,9 +78,6 @@ mod tests {
 
     #[test]
     fn openapi_describes_every_route_and_its_authentication() {
-        passport_shared::template::assert_openapi_agrees(
-            env!("CARGO_MANIFEST_DIR"),
-            super::App::ROUTES,
-        );
+        passport_template::assert_openapi_agrees(env!("CARGO_MANIFEST_DIR"), super::App::ROUTES);
     }
 }

@@ -2,16 +2,11 @@
 //! wrote, paged oldest first, for any signed-in user.
 
 use crate::App;
-use passport_shared::storage::records::PageRequest;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 
 pub async fn list(app: &App, req: &ApiRequest, _token: &TokenRecord) -> Result<Reply, ApiError> {
-    Reply::of(
-        &app.support
-            .faqs(PageRequest::from_params(&req.params)?)
-            .await?,
-    )
+    Reply::of(&app.support.faqs(req.params.page()?).await?)
 }
 
 pub async fn item(app: &App, req: &ApiRequest, _token: &TokenRecord) -> Result<Reply, ApiError> {
@@ -28,9 +23,5 @@ pub async fn categories(
     req: &ApiRequest,
     _token: &TokenRecord,
 ) -> Result<Reply, ApiError> {
-    Reply::of(
-        &app.support
-            .categories(PageRequest::from_params(&req.params)?)
-            .await?,
-    )
+    Reply::of(&app.support.categories(req.params.page()?).await?)
 }

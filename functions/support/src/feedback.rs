@@ -3,7 +3,6 @@
 //! user's is 10003, a missing one 10001.
 
 use crate::App;
-use passport_shared::storage::records::PageRequest;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::support::{author, NewFeedback};
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
@@ -81,7 +80,7 @@ pub async fn add(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Rep
 
 pub async fn list(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let uid = token.uid;
-    let at = PageRequest::from_params(&req.params)?;
+    let at = req.params.page()?;
     Reply::of(&app.support.feedbacks_of(uid, at).await?)
 }
 

@@ -3,7 +3,6 @@
 //! message is not found, never shown.
 
 use crate::App;
-use passport_shared::storage::records::PageRequest;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -24,10 +23,7 @@ pub async fn handle(
             Reply::of(&message)
         }
         None => {
-            let page = app
-                .messages
-                .page(auth.uid, PageRequest::from_params(&req.params)?)
-                .await?;
+            let page = app.messages.page(auth.uid, req.params.page()?).await?;
             Reply::of(&page)
         }
     }

@@ -87,7 +87,7 @@ impl Push {
         for _ in 0..3 {
             let (guard, mine) = tokio::join!(self.records.get(&guard_key), self.records.get(&key));
             let previous = guard?.as_ref().and_then(holder);
-            let stamp = crate::datetime(now);
+            let stamp = passport_core::datetime(now);
             let binding = match mine? {
                 Some(mut b) if previous == Some(uid) => {
                     b.insert("client_type".into(), json!(client_type.as_str()));
@@ -158,7 +158,7 @@ impl Push {
         on: bool,
         now: i64,
     ) -> Result<Option<Map<String, Value>>, StoreError> {
-        let fields = object(json!({ "switch": on, "updated_at": crate::datetime(now) }));
+        let fields = object(json!({ "switch": on, "updated_at": passport_core::datetime(now) }));
         self.records
             .update(&keys::push_binding(uid, client_id), &fields)
             .await
@@ -174,7 +174,7 @@ impl Push {
         now: i64,
     ) -> Result<Map<String, Value>, StoreError> {
         let id = self.records.next_id(LOG_IDS).await?;
-        let stamp = crate::datetime(now);
+        let stamp = passport_core::datetime(now);
         let log = object(json!({
             "id": id,
             "app_id": "",

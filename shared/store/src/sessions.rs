@@ -10,14 +10,14 @@
 
 use super::attr::{get_n, get_s, n, need_b, need_n, need_s, s, Item};
 use super::{keys, sdk_error, StoreError};
-use crate::crypto;
-use crate::token::{Claims, SigningKeys};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem,
 };
+use passport_core::crypto;
+use passport_core::token::{Claims, SigningKeys};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -218,7 +218,7 @@ impl Sessions {
     /// Sessions as a function's configuration asks.
     pub fn from_config(
         client: aws_sdk_dynamodb::Client,
-        config: &crate::config::Config,
+        config: &passport_core::config::Config,
         keys: Arc<SigningKeys>,
     ) -> Sessions {
         Sessions::new(
@@ -320,7 +320,7 @@ impl Sessions {
     /// Issues a new pair: a new family, both records written in one transaction.
     pub async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
         let family = uuid::Uuid::new_v4().simple().to_string();
-        let issuer = crate::issuer::current()
+        let issuer = passport_core::issuer::current()
             .ok_or_else(|| StoreError("the issuer is not known: set ISSUER_URL".into()))?;
         let (issued, access, refresh) = self.mint(grant, &family, issuer, now);
         self.client
@@ -452,7 +452,7 @@ impl Sessions {
             remember: need_b(&old, "remember")?,
         };
         let family = need_s(&old, "family")?;
-        let issuer = crate::issuer::current()
+        let issuer = passport_core::issuer::current()
             .ok_or_else(|| StoreError("the issuer is not known: set ISSUER_URL".into()))?;
         let (issued, access, refresh) = self.mint(&grant, &family, issuer, now);
         let old_access = keys::access_token(&need_s(&old, "access_jti")?);

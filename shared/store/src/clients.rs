@@ -8,8 +8,8 @@
 
 use super::attr::{get_b, get_n, get_s, n, s, Item};
 use super::{keys, sdk_error, StoreError};
-use crate::crypto;
 use aws_sdk_dynamodb::types::AttributeValue;
+use passport_core::crypto;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

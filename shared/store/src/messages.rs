@@ -26,7 +26,7 @@ impl Messages {
             "title": title,
             "content": content,
             "is_read": false,
-            "created_at": crate::datetime(now),
+            "created_at": passport_core::datetime(now),
         }));
         self.records
             .create(&keys::message(to, id), None, &record)

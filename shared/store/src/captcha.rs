@@ -82,6 +82,6 @@ impl Captchas {
         let Some(item) = item else { return Ok(false) };
         let expires = get_n(&item, "captcha_expires").unwrap_or(0);
         let stored = get_s(&item, "answer_hash").unwrap_or_default();
-        Ok(expires > now && crate::crypto::same(&stored, answer_hash))
+        Ok(expires > now && passport_core::crypto::same(&stored, answer_hash))
     }
 }

@@ -70,26 +70,6 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// `page_no` and `page_size` of a request: absent means the default; 0, an empty value
-    /// or anything but digits is refused.
-    pub fn from_params(p: &crate::Params) -> Result<PageRequest, crate::ApiError> {
-        // Any positive number is a page: sizes past the cap get the cap, numbers past the
-        // last page an empty one.
-        let positive = |name: &str| match p.get(name).map(|raw| raw.trim().to_owned()) {
-            None => Ok(None),
-            Some(raw)
-                if raw.bytes().all(|b| b.is_ascii_digit()) && raw.bytes().any(|b| b != b'0') =>
-            {
-                Ok(Some(raw.parse::<u32>().unwrap_or(u32::MAX)))
-            }
-            Some(_) => Err(crate::ApiError::invalid(name)),
-        };
-        Ok(PageRequest::new(
-            positive("page_no")?,
-            positive("page_size")?,
-        ))
-    }
-
     pub fn new(number: Option<u32>, size: Option<u32>) -> PageRequest {
         PageRequest {
             number: number.unwrap_or(1).max(1),
@@ -488,36 +468,6 @@ mod tests {
     fn json_round_trips_through_attributes() {
         let v = json!({"id": 3, "title": "标题", "read": false, "tags": ["a", 1], "nested": {"x": null}, "ratio": 1.5});
         assert_eq!(from_attr(&to_attr(&v)), v);
-    }
-
-    #[tokio::test]
-    async fn a_page_number_or_size_of_zero_is_refused_by_name() {
-        let read = |query: &'static str| async move {
-            let params = crate::Params::parse(Some(query), None, b"").await.unwrap();
-            PageRequest::from_params(&params)
-        };
-        let field = |r: Result<PageRequest, crate::ApiError>| r.unwrap_err().field;
-        assert_eq!(field(read("page_no=0").await).as_deref(), Some("page_no"));
-        assert_eq!(
-            field(read("page_size=0").await).as_deref(),
-            Some("page_size")
-        );
-        assert_eq!(
-            read("page_no=2&page_size=500").await.unwrap(),
-            PageRequest {
-                number: 2,
-                size: MAX_PAGE_SIZE
-            }
-        );
-        assert_eq!(
-            read("page_no=928&page_size=10000000000000000001")
-                .await
-                .unwrap(),
-            PageRequest {
-                number: 928,
-                size: MAX_PAGE_SIZE
-            }
-        );
     }
 
     #[test]

@@ -7,8 +7,8 @@
 
 use super::attr::{get_b, get_n, get_s, n, s, Item};
 use super::{keys, sdk_error, StoreError};
-use crate::crypto;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use passport_core::crypto;
 use std::collections::HashMap;
 
 /// Seconds an authorization code lives.

@@ -61,7 +61,7 @@ pub fn author(feedback: &Map<String, Value>) -> Option<u64> {
 impl Support {
     pub async fn faq_add(&self, f: &FaqFields, now: i64) -> Result<Map<String, Value>, StoreError> {
         let id = self.records.next_id(FAQ_IDS).await?;
-        let stamp = crate::datetime(now);
+        let stamp = passport_core::datetime(now);
         let mut faq = object(json!({
             "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
             "title": "", "content": "", "category": "", "external_link": "",
@@ -84,7 +84,7 @@ impl Support {
         f: &FaqFields,
         now: i64,
     ) -> Result<Option<Map<String, Value>>, StoreError> {
-        let mut fields = object(json!({ "updated_at": crate::datetime(now) }));
+        let mut fields = object(json!({ "updated_at": passport_core::datetime(now) }));
         set(&mut fields, "title", &f.title);
         set(&mut fields, "content", &f.content);
         set(&mut fields, "category", &f.category);
@@ -111,7 +111,7 @@ impl Support {
         now: i64,
     ) -> Result<Map<String, Value>, StoreError> {
         let id = self.records.next_id(CATEGORY_IDS).await?;
-        let stamp = crate::datetime(now);
+        let stamp = passport_core::datetime(now);
         let mut category = object(json!({
             "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
             "name": "", "description": "",
@@ -131,7 +131,7 @@ impl Support {
         f: &CategoryFields,
         now: i64,
     ) -> Result<Option<Map<String, Value>>, StoreError> {
-        let mut fields = object(json!({ "updated_at": crate::datetime(now) }));
+        let mut fields = object(json!({ "updated_at": passport_core::datetime(now) }));
         set(&mut fields, "name", &f.name);
         set(&mut fields, "description", &f.description);
         self.records
@@ -159,7 +159,7 @@ impl Support {
         now: i64,
     ) -> Result<Map<String, Value>, StoreError> {
         let id = self.records.next_id(FEEDBACK_IDS).await?;
-        let stamp = crate::datetime(now);
+        let stamp = passport_core::datetime(now);
         let feedback = object(json!({
             "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
             "feedback_content": f.content,
@@ -224,7 +224,7 @@ impl Support {
         let Some(uid) = author(&feedback) else {
             return Ok(None);
         };
-        let stamp = crate::datetime(now);
+        let stamp = passport_core::datetime(now);
         let reply = object(json!({
             "id": self.records.next_id(REPLY_IDS).await?,
             "app_id": "", "created_at": stamp, "updated_at": stamp,
@@ -271,7 +271,7 @@ impl Support {
         if reply.get("is_read") != Some(&Value::Bool(true)) {
             let mut read = reply.clone();
             read.insert("is_read".into(), json!(true));
-            read.insert("updated_at".into(), json!(crate::datetime(now)));
+            read.insert("updated_at".into(), json!(passport_core::datetime(now)));
             // Without index keys: the reply leaves the unread partition.
             let step = self
                 .records

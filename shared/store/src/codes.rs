@@ -214,7 +214,7 @@ impl Codes {
             .and_then(|v| v.as_s().ok())
             .cloned()
             .unwrap_or_default();
-        if !crate::crypto::same(&stored, code_hash) {
+        if !passport_core::crypto::same(&stored, code_hash) {
             return Ok(false);
         }
         if !consume {

@@ -84,38 +84,6 @@ pub enum Taken {
     Sns,
 }
 
-impl From<Taken> for crate::error::ErrorKind {
-    fn from(taken: Taken) -> Self {
-        use crate::error::ErrorKind;
-        match taken {
-            Taken::Username => ErrorKind::UsernameTaken,
-            Taken::Email => ErrorKind::EmailTaken,
-            Taken::Phone => ErrorKind::PhoneTaken,
-            Taken::Nickname => ErrorKind::NicknameTaken,
-            Taken::Sns => ErrorKind::SnsAlreadyBound,
-        }
-    }
-}
-
-impl From<CreateError> for crate::error::ApiError {
-    fn from(e: CreateError) -> Self {
-        match e {
-            CreateError::Taken(t) => crate::error::ErrorKind::from(t).into(),
-            CreateError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<UpdateError> for crate::error::ApiError {
-    fn from(e: UpdateError) -> Self {
-        match e {
-            UpdateError::Taken(t) => crate::error::ErrorKind::from(t).into(),
-            UpdateError::Conflict => crate::error::ErrorKind::ProfileConflict.into(),
-            UpdateError::Store(e) => e.into(),
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
     #[error("already taken: {0:?}")]

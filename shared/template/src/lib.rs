@@ -327,9 +327,9 @@ pub fn workspace_template(manifest_dir: &str) -> std::path::PathBuf {
 pub fn assert_routes_agree<A>(
     manifest_dir: &str,
     binary: &str,
-    routes: &[crate::routing::Route<A>],
+    routes: &[passport_shared::routing::Route<A>],
 ) {
-    use crate::routing::{find, Match};
+    use passport_shared::routing::{find, Match};
     let template = Template::load(&workspace_template(manifest_dir)).expect("template.yaml loads");
     let function = template
         .function(binary)
@@ -363,13 +363,13 @@ pub fn assert_routes_agree<A>(
 }
 
 /// Asserts that `openapi.yaml` (beside template.yaml) describes every route of `routes`
-/// with its method, and that its `security` says what the route's [`crate::Auth`] checks:
+/// with its method, and that its `security` says what the route's [`passport_shared::Auth`] checks:
 /// a route that needs a token lists only token schemes (no `{}` alternative), one whose
 /// token is optional lists `{}` or token schemes, a client-authenticated route with a token
 /// lists the client scheme and takes the token as a required `access_token` parameter, and
 /// a public or client-only route lists none.
-pub fn assert_openapi_agrees<A>(manifest_dir: &str, routes: &[crate::routing::Route<A>]) {
-    use crate::routing::Auth;
+pub fn assert_openapi_agrees<A>(manifest_dir: &str, routes: &[passport_shared::routing::Route<A>]) {
+    use passport_shared::routing::Auth;
     let path = workspace_template(manifest_dir).with_file_name("openapi.yaml");
     let text = std::fs::read_to_string(&path).expect("openapi.yaml reads");
     let mut doc: Value = serde_yaml::from_str(&text).expect("openapi.yaml parses");

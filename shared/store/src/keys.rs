@@ -78,7 +78,7 @@ pub fn phone_guard(area: &str, number: &str) -> Key {
 /// whatever the client sent, and no name in the key.
 pub fn sign_in_gate(name: &Key) -> Key {
     Key {
-        pk: format!("SIGNIN#{}", crate::crypto::sha256_hex(&name.pk)),
+        pk: format!("SIGNIN#{}", passport_core::crypto::sha256_hex(&name.pk)),
         sk: "GATE".to_owned(),
     }
 }
