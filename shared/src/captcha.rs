@@ -61,29 +61,66 @@ pub fn captcha_answer_hash(keys: &SigningKeys, scenario: &str, answer: &str) -> 
     )
 }
 
-/// Checks the request's captcha (the `captcha` parameter against the answer stored for its
-/// key and scenario). Single use when `consume`.
-pub async fn check_captcha(
-    captchas: &Captchas,
-    keys: &SigningKeys,
-    req: &ApiRequest,
-    scenario: &str,
-    consume: bool,
-    failure: ErrorKind,
-    now: i64,
-) -> Result<(), ApiError> {
-    let answer = req
-        .params
-        .text("captcha")
-        .ok_or(ErrorKind::CaptchaRequired)?;
-    let key = captcha_key(req).ok_or(failure)?;
-    let hash = captcha_answer_hash(keys, scenario, &answer);
-    if captchas
-        .check(&crypto::sha256_hex(&key), scenario, &hash, consume, now)
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(failure.into())
+/// What a check does with the captcha it checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterCheck {
+    /// Used up, right or wrong: the default, so an answer is tried once.
+    UseUp,
+    /// Kept for another check (`captchaVerify` with `flush=0`).
+    Keep,
+}
+
+/// Checks the captcha a request answers: the `captcha` parameter against the answer stored
+/// for its key ([`captcha_key`]) and scenario. No answer is 202301-style "captcha required";
+/// a wrong one, or no key, is `failure` (the sign-in routes' 202302 unless told otherwise).
+#[derive(Clone, Copy)]
+pub struct CaptchaCheck<'a> {
+    pub captchas: &'a Captchas,
+    pub keys: &'a SigningKeys,
+    pub failure: ErrorKind,
+}
+
+impl<'a> CaptchaCheck<'a> {
+    pub fn new(captchas: &'a Captchas, keys: &'a SigningKeys) -> CaptchaCheck<'a> {
+        CaptchaCheck {
+            captchas,
+            keys,
+            failure: ErrorKind::CaptchaInvalid,
+        }
+    }
+
+    /// The same check, refusing with `failure`.
+    pub fn failing_with(self, failure: ErrorKind) -> CaptchaCheck<'a> {
+        CaptchaCheck { failure, ..self }
+    }
+
+    /// Checks `req`'s answer for `scenario` and uses the captcha up.
+    pub async fn use_up(&self, req: &ApiRequest, scenario: &str, now: i64) -> Result<(), ApiError> {
+        self.check(req, scenario, AfterCheck::UseUp, now).await
+    }
+
+    pub async fn check(
+        &self,
+        req: &ApiRequest,
+        scenario: &str,
+        after: AfterCheck,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let answer = req
+            .params
+            .text("captcha")
+            .ok_or(ErrorKind::CaptchaRequired)?;
+        let key = captcha_key(req).ok_or(self.failure)?;
+        let hash = captcha_answer_hash(self.keys, scenario, &answer);
+        let consume = after == AfterCheck::UseUp;
+        if self
+            .captchas
+            .check(&crypto::sha256_hex(&key), scenario, &hash, consume, now)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(self.failure.into())
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! password reset: where codes go, how they are sent and checked, captchas, and the password
 //! check with its lockout.
 
-pub use crate::captcha::{captcha_answer_hash, captcha_key, check_captcha, CAPTCHA_COOKIE};
+pub use crate::captcha::{captcha_answer_hash, captcha_key, CaptchaCheck, CAPTCHA_COOKIE};
 use crate::crypto;
 use crate::domain::{AreaPhone, Email, Password};
 use crate::error::{ApiError, ErrorKind};
@@ -384,6 +384,11 @@ impl Identity {
                 lock_minutes: config.login_lock_minutes,
             },
         })
+    }
+
+    /// The captcha check of the sign-in routes.
+    pub fn captcha(&self) -> CaptchaCheck<'_> {
+        CaptchaCheck::new(&self.captchas, &self.keys)
     }
 
     /// The token check of routes that use these accounts.

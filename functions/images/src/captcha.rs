@@ -9,7 +9,7 @@ use http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use passport_captcha_image::{self as render, Kind};
 use passport_shared::captcha::{
-    captcha_key, check_captcha, issue_captcha, CAPTCHA_COOKIE, LIFETIME,
+    captcha_key, issue_captcha, AfterCheck, CaptchaCheck, CAPTCHA_COOKIE, LIFETIME,
 };
 use passport_shared::crypto;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -84,15 +84,14 @@ pub async fn verify(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     // flush (default yes): the captcha is used up by this check, right or wrong.
     let flush = req.params.flag("flush")?.unwrap_or(true);
     let now = passport_shared::now();
-    check_captcha(
-        &app.captchas,
-        &app.keys,
-        req,
-        &scenario,
-        flush,
-        ErrorKind::CaptchaVerificationFailed,
-        now,
-    )
-    .await?;
+    let after = if flush {
+        AfterCheck::UseUp
+    } else {
+        AfterCheck::Keep
+    };
+    CaptchaCheck::new(&app.captchas, &app.keys)
+        .failing_with(ErrorKind::CaptchaVerificationFailed)
+        .check(req, &scenario, after, now)
+        .await?;
     Ok(Reply::ok())
 }

@@ -18,7 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http::StatusCode;
 use passport_captcha_image::{self as captcha_render, Kind};
-use passport_shared::captcha::{check_captcha, issue_captcha};
+use passport_shared::captcha::issue_captcha;
 use passport_shared::domain::Password;
 use passport_shared::identity::{sign_in, SignInName};
 use passport_shared::storage::grants::PendingRequest;
@@ -189,17 +189,7 @@ async fn sign_in_step(
         return again("Sign in first.").await;
     }
     let identity = &app.identity;
-    if let Err(e) = check_captcha(
-        &identity.captchas,
-        &identity.keys,
-        req,
-        SCENARIO,
-        true,
-        ErrorKind::CaptchaInvalid,
-        now,
-    )
-    .await
-    {
+    if let Err(e) = identity.captcha().use_up(req, SCENARIO, now).await {
         if e.kind.status().is_server_error() {
             return Err(e);
         }

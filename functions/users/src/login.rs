@@ -2,7 +2,7 @@
 
 use crate::App;
 use passport_shared::domain::Password;
-use passport_shared::identity::{check_captcha, sign_in, SignInName};
+use passport_shared::identity::{sign_in, SignInName};
 use passport_shared::storage::sessions::Grant;
 use passport_shared::token::FIRST_PARTY_CLIENT;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -26,16 +26,7 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let scenario = p
         .text("captcha_id")
         .unwrap_or_else(|| DEFAULT_SCENARIO.to_owned());
-    check_captcha(
-        &id.captchas,
-        &id.keys,
-        req,
-        &scenario,
-        true,
-        ErrorKind::CaptchaInvalid,
-        now,
-    )
-    .await?;
+    id.captcha().use_up(req, &scenario, now).await?;
 
     let name = SignInName::of_login(&login);
     let user = sign_in(&id.users, id.login, &name, &password, now).await?;

@@ -17,7 +17,7 @@ use passport_shared::domain::{
     org_code, postal_code, short_text, AreaPhone, Email, Gender, IdCard, Nickname, Password,
     SnsChannel,
 };
-use passport_shared::identity::{check_captcha, hash_password};
+use passport_shared::identity::hash_password;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::{Change, Field, User};
 use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
@@ -114,16 +114,7 @@ pub async fn modify_basic_info(
     let scenario = p
         .text("captcha_id")
         .unwrap_or_else(|| DEFAULT_SCENARIO.to_owned());
-    check_captcha(
-        &id.captchas,
-        &id.keys,
-        req,
-        &scenario,
-        true,
-        ErrorKind::CaptchaInvalid,
-        now,
-    )
-    .await?;
+    id.captcha().use_up(req, &scenario, now).await?;
 
     let mut change = Change::default();
     if let Some(raw) = p.text("nickname") {
