@@ -11,10 +11,11 @@
 use crate::error::{ApiError, ErrorKind};
 use crate::routing::{ApiRequest, Auth};
 use crate::storage::clients::Client;
+use crate::storage::ports::{AccountStore, CallMeter, SessionStore};
 use crate::storage::quotas::Hit;
 use crate::storage::sessions::{Sessions, TokenRecord};
 use crate::storage::users::{User, Users};
-use crate::token::FIRST_PARTY_CLIENT;
+use crate::token::{SigningKeys, FIRST_PARTY_CLIENT};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,15 +34,28 @@ pub struct Caller {
 /// The client authentication a function does for its client-authenticated routes.
 pub type ClientCheck<'a> = Pin<Box<dyn Future<Output = Result<Arc<Client>, ApiError>> + Send + 'a>>;
 
-/// The token check of a function: its sessions, and its accounts where routes read them.
+/// The token check of a function: the key that signs tokens, the sessions that hold their
+/// records, the meter that counts calls, and the accounts where routes read them.
 #[derive(Clone, Copy)]
 pub struct Authority<'a> {
-    pub sessions: &'a Sessions,
+    pub keys: &'a SigningKeys,
+    pub sessions: &'a dyn SessionStore,
+    pub meter: &'a dyn CallMeter,
     /// Where [`Auth::Account`] routes read the account.
-    pub users: Option<&'a Users>,
+    pub users: Option<&'a dyn AccountStore>,
 }
 
-impl Authority<'_> {
+impl<'a> Authority<'a> {
+    /// The check of a function on DynamoDB.
+    pub fn new(sessions: &'a Sessions, users: Option<&'a Users>) -> Authority<'a> {
+        Authority {
+            keys: sessions.keys(),
+            sessions,
+            meter: &sessions.meter,
+            users: users.map(|u| u as &dyn AccountStore),
+        }
+    }
+
     /// The caller of `req` as `auth` asks: the token (absent is refused unless `auth` is
     /// one of the `Maybe` kinds), checked and counted against its client's hourly quota for
     /// this route template (Passport's own first-party sign-ins are not metered), and
@@ -64,11 +78,11 @@ impl Authority<'_> {
                 ..Caller::default()
             });
         };
-        let claims = self.sessions.keys().verify(&presented)?;
+        let claims = self.keys.verify(&presented)?;
         let uid = claims.uid()?;
         // Per route template: `/api/faq/1`, `/api/faq/01` and `/api/faq/%31` are one API.
         let api = req.meta.route.as_str();
-        let meter = &self.sessions.meter;
+        let meter = self.meter;
         let metered = claims.client_id != FIRST_PARTY_CLIENT;
         let with_account = matches!(auth, Auth::Account | Auth::MaybeAccount);
         let (record, token_hit, client_hit, account) = tokio::join!(

@@ -3,7 +3,7 @@
 use crate::crypto;
 use crate::error::{ApiError, ErrorKind};
 use crate::routing::ApiRequest;
-use crate::storage::captcha::Captchas;
+use crate::storage::ports::CaptchaStore;
 use crate::token::SigningKeys;
 
 /// The cookie that carries a browser's captcha key.
@@ -39,7 +39,7 @@ pub const LIFETIME: i64 = 300;
 /// Makes a new answer for (`key`, `scenario`) and stores its HMAC for [`LIFETIME`]
 /// seconds; returns the answer, to be drawn.
 pub async fn issue_captcha(
-    captchas: &Captchas,
+    captchas: &dyn CaptchaStore,
     keys: &SigningKeys,
     key: &str,
     scenario: &str,
@@ -75,13 +75,13 @@ pub enum AfterCheck {
 /// a wrong one, or no key, is `failure` (the sign-in routes' 202302 unless told otherwise).
 #[derive(Clone, Copy)]
 pub struct CaptchaCheck<'a> {
-    pub captchas: &'a Captchas,
+    pub captchas: &'a dyn CaptchaStore,
     pub keys: &'a SigningKeys,
     pub failure: ErrorKind,
 }
 
 impl<'a> CaptchaCheck<'a> {
-    pub fn new(captchas: &'a Captchas, keys: &'a SigningKeys) -> CaptchaCheck<'a> {
+    pub fn new(captchas: &'a dyn CaptchaStore, keys: &'a SigningKeys) -> CaptchaCheck<'a> {
         CaptchaCheck {
             captchas,
             keys,

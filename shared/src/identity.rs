@@ -11,6 +11,7 @@ use crate::sms::SmsSender;
 use crate::storage::captcha::Captchas;
 use crate::storage::codes::{Codes, SendRefused};
 use crate::storage::keys;
+use crate::storage::ports::{AccountStore, CodeStore};
 use crate::storage::users::{Gate, User, Users};
 use crate::token::SigningKeys;
 
@@ -92,7 +93,7 @@ impl Purpose {
 
 /// Sends and checks verification codes.
 pub struct CodeService<'a> {
-    pub codes: &'a Codes,
+    pub codes: &'a dyn CodeStore,
     pub keys: &'a SigningKeys,
     pub mailer: &'a dyn Mailer,
     pub sms: &'a dyn SmsSender,
@@ -139,7 +140,7 @@ impl CodeService<'_> {
         destination: &Destination,
         code: &str,
     ) -> Result<(), ApiError> {
-        let minutes = self.codes.policy.lifetime / 60;
+        let minutes = self.codes.policy().lifetime / 60;
         let text = format!(
             "Your Passport verification code is {code}. Use it within {minutes} minutes to {}. \
              If you did not ask for it, ignore this message.",
@@ -276,7 +277,7 @@ impl SignInName {
 /// while a name collects failures; the attempt that takes the last slot locks the name
 /// unless its password is right.
 pub async fn sign_in(
-    users: &Users,
+    users: &dyn AccountStore,
     policy: LoginPolicy,
     name: &SignInName,
     password: &Password,
@@ -393,10 +394,7 @@ impl Identity {
 
     /// The token check of routes that use these accounts.
     pub fn authority(&self) -> crate::auth::Authority<'_> {
-        crate::auth::Authority {
-            sessions: &self.sessions,
-            users: Some(&self.users),
-        }
+        crate::auth::Authority::new(&self.sessions, Some(&self.users))
     }
 
     pub fn code_service(&self) -> CodeService<'_> {

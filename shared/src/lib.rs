@@ -30,6 +30,8 @@ pub mod params;
 mod properties;
 pub mod response;
 pub mod routing;
+#[cfg(all(test, feature = "identity"))]
+mod rules;
 pub mod sms;
 pub mod social;
 pub mod storage;

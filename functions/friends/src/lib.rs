@@ -46,10 +46,7 @@ impl Service for App {
     ];
 
     fn authority(&self) -> Option<Authority<'_>> {
-        Some(Authority {
-            sessions: &self.sessions,
-            users: Some(&self.users),
-        })
+        Some(Authority::new(&self.sessions, Some(&self.users)))
     }
 }
 

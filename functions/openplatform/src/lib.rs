@@ -62,10 +62,7 @@ impl Service for App {
     ];
 
     fn authority(&self) -> Option<Authority<'_>> {
-        Some(Authority {
-            sessions: &self.sessions,
-            users: Some(&self.users),
-        })
+        Some(Authority::new(&self.sessions, Some(&self.users)))
     }
 
     fn client<'a>(&'a self, _auth: Auth, req: &'a ApiRequest) -> ClientCheck<'a> {

@@ -56,10 +56,7 @@ impl Service for App {
     ];
 
     fn authority(&self) -> Option<Authority<'_>> {
-        Some(Authority {
-            sessions: &self.sessions,
-            users: None,
-        })
+        Some(Authority::new(&self.sessions, None))
     }
 }
 

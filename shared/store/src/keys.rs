@@ -11,7 +11,7 @@ pub const GSI1_SK: &str = "gsi1sk";
 pub const TTL: &str = "expires_at";
 
 /// A primary key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
     pub pk: String,
     pub sk: String,

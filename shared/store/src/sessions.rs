@@ -8,7 +8,7 @@
 //! in the same family. Presenting a used refresh token again is a replay: the whole family
 //! ends.
 
-use super::attr::{get_n, get_s, n, need_b, need_n, need_s, s, Item};
+use super::attr::{get_s, n, need_b, need_n, need_s, s, Item};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -185,6 +185,87 @@ impl TokenRecord {
     }
 }
 
+/// A new pair: the answer, and what its records hold.
+#[derive(Debug, Clone)]
+pub struct Minted {
+    pub issued: Issued,
+    /// The access token's record.
+    pub access: TokenRecord,
+    /// The refresh token's SHA-256 (the token itself is shown once, never stored).
+    pub refresh_hash: String,
+    pub refresh_expires: i64,
+}
+
+/// Signs a new pair in `family` for `grant`: every store of sessions issues through this.
+pub fn mint(
+    keys: &SigningKeys,
+    lifetimes: &Lifetimes,
+    grant: &Grant,
+    family: &str,
+    issuer: &str,
+    now: i64,
+) -> Minted {
+    let jti = uuid::Uuid::new_v4().simple().to_string();
+    let (access_life, refresh_life) = match grant.remember {
+        true => (lifetimes.access_remember, lifetimes.refresh_remember),
+        false => (lifetimes.access, lifetimes.refresh),
+    };
+    let claims = Claims {
+        iss: issuer.to_owned(),
+        sub: grant.uid.to_string(),
+        aud: issuer.to_owned(),
+        client_id: grant.client_id.clone(),
+        scope: grant.scope.clone(),
+        jti: jti.clone(),
+        iat: now,
+        exp: now + access_life,
+    };
+    let refresh_token = crypto::random_secret(32);
+    let refresh_hash = crypto::sha256_hex(&refresh_token);
+    Minted {
+        issued: Issued {
+            access_token: keys.sign(&claims),
+            refresh_token,
+            token_type: "Bearer",
+            expires_in: access_life,
+            expires_at: now + access_life,
+            uid: grant.uid,
+            family: family.to_owned(),
+            scope: grant.scope.clone(),
+        },
+        access: TokenRecord {
+            jti,
+            uid: grant.uid,
+            client_id: grant.client_id.clone(),
+            scope: grant.scope.clone(),
+            created_at: now,
+            expires_at: now + access_life,
+            family: family.to_owned(),
+        },
+        refresh_hash,
+        refresh_expires: now + refresh_life,
+    }
+}
+
+/// What presenting a refresh token that could not be rotated means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Unknown, expired, or another client's: refused, nothing else happens.
+    Invalid,
+    /// Already used by its own client: a replay, and its whole family ends.
+    Replayed,
+}
+
+/// The rule for a refresh token whose rotation's condition failed: a used token presented
+/// by its own client (or by no client in particular) is a replay.
+pub fn refused(used: bool, owner: &str, presenter: Option<&str>) -> Refused {
+    if used && presenter.is_none_or(|c| c == owner) {
+        Refused::Replayed
+    } else {
+        Refused::Invalid
+    }
+}
+
 pub struct Sessions {
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -246,31 +327,16 @@ impl Sessions {
 
     /// The items and answer of a new pair in `family`.
     fn mint(&self, grant: &Grant, family: &str, issuer: &str, now: i64) -> (Issued, Item, Item) {
-        let jti = uuid::Uuid::new_v4().simple().to_string();
-        let access_life = if grant.remember {
-            self.lifetimes.access_remember
-        } else {
-            self.lifetimes.access
-        };
-        let claims = Claims {
-            iss: issuer.to_owned(),
-            sub: grant.uid.to_string(),
-            aud: issuer.to_owned(),
-            client_id: grant.client_id.clone(),
-            scope: grant.scope.clone(),
-            jti: jti.clone(),
-            iat: now,
-            exp: now + access_life,
-        };
-        let access_token = self.keys.sign(&claims);
-        let refresh_token = crypto::random_secret(32);
-        let refresh_hash = crypto::sha256_hex(&refresh_token);
-        let refresh_life = if grant.remember {
-            self.lifetimes.refresh_remember
-        } else {
-            self.lifetimes.refresh
-        };
-        let access_key = keys::access_token(&jti);
+        let Minted {
+            issued,
+            access: record,
+            refresh_hash,
+            refresh_expires,
+        } = mint(&self.keys, &self.lifetimes, grant, family, issuer, now);
+        let jti = &record.jti;
+        let access_life = record.expires_at - now;
+        let refresh_life = refresh_expires - now;
+        let access_key = keys::access_token(jti);
         let refresh_key = keys::refresh_token(&refresh_hash);
         let common = |item: &mut Item| {
             item.insert(keys::GSI1_PK.to_owned(), s(keys::sessions_of(grant.uid)));
@@ -297,23 +363,13 @@ impl Sessions {
                 s(format!("REFRESH#{refresh_hash}")),
             ),
             ("type".to_owned(), s("refresh_token")),
-            ("access_jti".to_owned(), s(&jti)),
+            ("access_jti".to_owned(), s(jti)),
             ("used".to_owned(), AttributeValue::Bool(false)),
             ("remember".to_owned(), AttributeValue::Bool(grant.remember)),
             ("token_expires".to_owned(), n(now + refresh_life)),
             (keys::TTL.to_owned(), n(now + refresh_life + 86_400)),
         ]);
         common(&mut refresh);
-        let issued = Issued {
-            access_token,
-            refresh_token,
-            token_type: "Bearer",
-            expires_in: access_life,
-            expires_at: now + access_life,
-            uid: grant.uid,
-            family: family.to_owned(),
-            scope: grant.scope.clone(),
-        };
         (issued, access, refresh)
     }
 
@@ -420,23 +476,15 @@ impl Sessions {
             Err(SdkError::ServiceError(e)) => {
                 if let UpdateItemError::ConditionalCheckFailedException(f) = e.err() {
                     if let Some(item) = f.item() {
-                        let replayed = item
-                            .get("used")
-                            .and_then(|v| v.as_bool().ok())
-                            .copied()
-                            .unwrap_or(false);
-                        let other_client = client_id
-                            .is_some_and(|c| get_s(item, "client_id").as_deref() != Some(c));
-                        if replayed && !other_client {
-                            if let (Some(uid), Some(family)) =
-                                (get_n(item, "uid"), get_s(item, "family"))
-                            {
-                                tracing::warn!(
-                                    uid,
-                                    "refresh token replayed; ending its session family"
-                                );
-                                self.end_family(uid as u64, &family).await?;
-                            }
+                        let used = item.get("used").and_then(|v| v.as_bool().ok()) == Some(&true);
+                        let owner = get_s(item, "client_id").unwrap_or_default();
+                        if refused(used, &owner, client_id) == Refused::Replayed {
+                            let uid: u64 = need_n(item, "uid")?;
+                            tracing::warn!(
+                                uid,
+                                "refresh token replayed; ending its session family"
+                            );
+                            self.end_family(uid, &need_s(item, "family")?).await?;
                         }
                     }
                     return Err(RotateError::Invalid);
