@@ -2,20 +2,19 @@
 //! clean-up), keyed by the SHA-256 of the client's captcha key and the scenario, single use.
 
 use super::attr::{get_n, get_s, n, s};
+use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::ReturnValue;
 use std::collections::HashMap;
 
 pub struct Captchas {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
 }
 
 impl Captchas {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Captchas {
         Captchas {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
@@ -28,9 +27,8 @@ impl Captchas {
         expires: i64,
     ) -> Result<(), StoreError> {
         let key = keys::captcha(key_hash, scenario);
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(HashMap::from([
                 (keys::PK.to_owned(), s(key.pk)),
                 (keys::SK.to_owned(), s(key.sk)),
@@ -57,27 +55,15 @@ impl Captchas {
     ) -> Result<bool, StoreError> {
         let key = keys::captcha(key_hash, scenario);
         let item = if consume {
-            self.client
-                .delete_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(key.pk))
-                .key(keys::SK, s(key.sk))
+            self.table
+                .delete_item(&key)
                 .return_values(ReturnValue::AllOld)
                 .send()
                 .await
                 .map_err(sdk_error)?
                 .attributes
         } else {
-            self.client
-                .get_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(key.pk))
-                .key(keys::SK, s(key.sk))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(sdk_error)?
-                .item
+            self.table.get(&key, Read::Consistent).await?
         };
         let Some(item) = item else { return Ok(false) };
         let expires = get_n(&item, "captcha_expires").unwrap_or(0);

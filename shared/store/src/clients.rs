@@ -7,6 +7,7 @@
 //! every request, and changes to it are rare.
 
 use super::attr::{get_b, get_n, get_s, n, s, Item};
+use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use passport_core::crypto;
@@ -109,16 +110,14 @@ pub const MAX_CLIENT_ID_BYTES: usize = 128;
 const MAX_CACHED: usize = 4096;
 
 pub struct Clients {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
     cache: Cache,
 }
 
 impl Clients {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Clients {
         Clients {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -147,9 +146,8 @@ impl Clients {
         if let Some(hash) = &c.secret_hash {
             item.insert("secret_hash".to_owned(), s(hash));
         }
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
@@ -166,11 +164,8 @@ impl Clients {
     ) -> Result<bool, StoreError> {
         let key = keys::client(id);
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+            .table
+            .update_item(&key)
             .update_expression("SET limits = :l")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":l", limits(new))
@@ -202,16 +197,7 @@ impl Clients {
             }
         }
         let key = keys::client(id);
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .item;
+        let item = self.table.get(&key, Read::Eventual).await?;
         let found = item.as_ref().and_then(client_from).map(Arc::new);
         let mut cache = self.cache.lock().expect("cache lock");
         // Unknown ids are cached too (a miss costs a read): keep the cache from growing
@@ -231,9 +217,8 @@ impl Clients {
         let mut start = None;
         loop {
             let page = self
-                .client
+                .table
                 .query()
-                .table_name(&self.table)
                 .index_name(keys::GSI1)
                 .key_condition_expression("gsi1pk = :p")
                 .expression_attribute_values(":p", s(keys::CLIENTS_INDEX))

@@ -4,6 +4,7 @@
 //! code, so parallel requests cannot overshoot.
 
 use super::attr::{get_n, n, s};
+use super::table::Table;
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -43,8 +44,7 @@ pub enum SendRefused {
 }
 
 pub struct Codes {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
     pub policy: CodePolicy,
 }
 
@@ -55,8 +55,7 @@ impl Codes {
         policy: CodePolicy,
     ) -> Codes {
         Codes {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
             policy,
         }
     }
@@ -75,11 +74,8 @@ impl Codes {
         let hour = now / 3600;
         let key = keys::code(purpose, destination);
         let base = || {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(&key.pk))
-                .key(keys::SK, s(&key.sk))
+            self.table
+                .update_item(&key)
                 .expression_attribute_values(":h", s(code_hash))
                 .expression_attribute_values(":now", n(now))
                 .expression_attribute_values(":exp", n(now + p.lifetime))
@@ -150,11 +146,8 @@ impl Codes {
     ) -> Result<(), StoreError> {
         let key = keys::code(purpose, destination);
         let released = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(&key.pk))
-            .key(keys::SK, s(&key.sk))
+            .table
+            .update_item(&key)
             .update_expression(
                 "SET last_sent = :zero, hour_sends = hour_sends - :one, code_expires = :zero",
             )
@@ -187,11 +180,8 @@ impl Codes {
     ) -> Result<bool, StoreError> {
         let key = keys::code(purpose, destination);
         let counted = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(&key.pk))
-            .key(keys::SK, s(&key.sk))
+            .table
+            .update_item(&key)
             .update_expression("SET attempts = attempts + :one")
             .condition_expression(
                 "attribute_exists(code_hash) AND attempts < :max AND code_expires > :now",
@@ -221,11 +211,8 @@ impl Codes {
             return Ok(true);
         }
         let used = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(&key.pk))
-            .key(keys::SK, s(&key.sk))
+            .table
+            .update_item(&key)
             .update_expression("REMOVE code_hash")
             .condition_expression("code_hash = :h")
             .expression_attribute_values(":h", s(code_hash))

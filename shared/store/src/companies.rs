@@ -2,6 +2,7 @@
 //! the operator CLI.
 
 use super::attr::{get_n, get_s, n, s, Item};
+use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use std::collections::HashMap;
 
@@ -73,15 +74,13 @@ impl Company {
 }
 
 pub struct Companies {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
 }
 
 impl Companies {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Companies {
         Companies {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
@@ -97,9 +96,8 @@ impl Companies {
         for (name, value) in TEXT_FIELDS.iter().zip(company.fields()) {
             item.insert((*name).to_owned(), s(value));
         }
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(item))
             .send()
             .await
@@ -109,26 +107,14 @@ impl Companies {
 
     pub async fn get(&self, uid: u64) -> Result<Option<Company>, StoreError> {
         let key = keys::company(uid);
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .item;
+        let item = self.table.get(&key, Read::Eventual).await?;
         Ok(item.as_ref().map(Company::from_item))
     }
 
     pub async fn delete(&self, uid: u64) -> Result<(), StoreError> {
         let key = keys::company(uid);
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+        self.table
+            .delete_item(&key)
             .send()
             .await
             .map_err(sdk_error)?;

@@ -2,12 +2,12 @@
 //! in one transaction, each conditioned, so a friendship is whole or absent.
 
 use super::attr::{get_n, n, s};
+use super::table::Table;
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 pub struct Friends {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
 }
 
 /// A transaction refused by its conditions (the edges were, or were not, there).
@@ -24,8 +24,7 @@ fn is_cancelled<R>(
 impl Friends {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Friends {
         Friends {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
@@ -34,7 +33,7 @@ impl Friends {
         let edge = |from: u64, to: u64| -> Result<TransactWriteItem, StoreError> {
             let key = keys::friend(from, to);
             let put = Put::builder()
-                .table_name(&self.table)
+                .table_name(self.table.name())
                 .item(keys::PK, s(key.pk))
                 .item(keys::SK, s(key.sk))
                 .item("type", s("friend"))
@@ -46,7 +45,8 @@ impl Friends {
             Ok(TransactWriteItem::builder().put(put).build())
         };
         let sent = self
-            .client
+            .table
+            .client()
             .transact_write_items()
             .transact_items(edge(a, b)?)
             .transact_items(edge(b, a)?)
@@ -64,7 +64,7 @@ impl Friends {
         let edge = |from: u64, to: u64| -> Result<TransactWriteItem, StoreError> {
             let key = keys::friend(from, to);
             let delete = Delete::builder()
-                .table_name(&self.table)
+                .table_name(self.table.name())
                 .key(keys::PK, s(key.pk))
                 .key(keys::SK, s(key.sk))
                 .condition_expression("attribute_exists(pk)")
@@ -73,7 +73,8 @@ impl Friends {
             Ok(TransactWriteItem::builder().delete(delete).build())
         };
         let sent = self
-            .client
+            .table
+            .client()
             .transact_write_items()
             .transact_items(edge(a, b)?)
             .transact_items(edge(b, a)?)
@@ -92,9 +93,8 @@ impl Friends {
         let mut start = None;
         loop {
             let page = self
-                .client
+                .table
                 .query()
-                .table_name(&self.table)
                 .key_condition_expression("pk = :p AND begins_with(sk, :f)")
                 .expression_attribute_values(":p", s(format!("USER#{uid}")))
                 .expression_attribute_values(":f", s("FRIEND#"))

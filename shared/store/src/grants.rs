@@ -5,7 +5,8 @@
 //! another one finds it used and learns which session family the first one started, so that
 //! family can be ended (RFC 6749 §4.1.2).
 
-use super::attr::{get_b, get_n, get_s, n, s, Item};
+use super::attr::{get_b, get_n, get_s, n, need_n, need_s, s, Item};
+use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use passport_core::crypto;
@@ -61,8 +62,7 @@ pub struct PendingRequest {
 }
 
 pub struct Grants {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
 }
 
 fn opt(item: &mut Item, k: &str, v: &Option<String>) {
@@ -74,8 +74,7 @@ fn opt(item: &mut Item, k: &str, v: &Option<String>) {
 impl Grants {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Grants {
         Grants {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
@@ -96,9 +95,8 @@ impl Grants {
             (keys::TTL.to_owned(), n(now + CODE_LIFETIME + 86_400)),
         ]);
         opt(&mut item, "code_challenge", &grant.code_challenge);
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
@@ -115,11 +113,8 @@ impl Grants {
     ) -> Result<Result<CodeGrant, CodeRefused>, StoreError> {
         let key = keys::auth_code(&crypto::sha256_hex(code.trim()));
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+            .table
+            .update_item(&key)
             .update_expression("SET used = :t, used_at = :now")
             .condition_expression("attribute_exists(pk) AND used = :f AND code_expires > :now")
             .expression_attribute_values(":t", AttributeValue::Bool(true))
@@ -133,10 +128,10 @@ impl Grants {
             Ok(out) => {
                 let item = out.attributes.unwrap_or_default();
                 Ok(Ok(CodeGrant {
-                    client_id: get_s(&item, "client_id").unwrap_or_default(),
-                    redirect_uri: get_s(&item, "redirect_uri").unwrap_or_default(),
-                    uid: get_n(&item, "uid").unwrap_or_default() as u64,
-                    scope: get_s(&item, "scope").unwrap_or_default(),
+                    client_id: need_s(&item, "client_id")?,
+                    redirect_uri: need_s(&item, "redirect_uri")?,
+                    uid: need_n(&item, "uid")?,
+                    scope: need_s(&item, "scope")?,
                     code_challenge: get_s(&item, "code_challenge"),
                 }))
             }
@@ -147,7 +142,7 @@ impl Grants {
                 if let aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(f) = service {
                     return Ok(Err(match f.item() {
                         Some(item) if get_b(item, "used") => CodeRefused::Replayed {
-                            uid: get_n(item, "uid").unwrap_or_default() as u64,
+                            uid: need_n(item, "uid")?,
                             family: get_s(item, "family"),
                         },
                         _ => CodeRefused::Invalid,
@@ -161,11 +156,8 @@ impl Grants {
     /// Records the session family a redeemed code started (what a replay ends).
     pub async fn record_family(&self, code: &str, family: &str) -> Result<(), StoreError> {
         let key = keys::auth_code(&crypto::sha256_hex(code.trim()));
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+        self.table
+            .update_item(&key)
             .update_expression("SET #f = :f")
             .expression_attribute_names("#f", "family")
             .expression_attribute_values(":f", s(family))
@@ -179,9 +171,8 @@ impl Grants {
     pub async fn issue_rest_code(&self, code: &RestCode) -> Result<String, StoreError> {
         let secret = crypto::random_hex(20);
         let key = keys::rest_code(&crypto::sha256_hex(&secret));
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .item(keys::PK, s(key.pk))
             .item(keys::SK, s(key.sk))
             .item("type", s("rest_code"))
@@ -202,25 +193,17 @@ impl Grants {
     /// An open-platform auth code as stored (expired ones too: the caller says which).
     pub async fn rest_code(&self, code: &str) -> Result<Option<RestCode>, StoreError> {
         let key = keys::rest_code(&crypto::sha256_hex(code.trim()));
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .item;
-        Ok(item.map(|i| RestCode {
-            client_id: get_s(&i, "client_id").unwrap_or_default(),
-            uid: get_n(&i, "uid").unwrap_or_default() as u64,
-            scopes: i
-                .get("scopes")
-                .and_then(|v| v.as_l().ok())
-                .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
-                .unwrap_or_default(),
-            expires_at: get_n(&i, "code_expires").unwrap_or_default(),
+        let item = self.table.get(&key, Read::Eventual).await?;
+        let Some(i) = item else { return Ok(None) };
+        let scopes = match i.get("scopes").map(|v| v.as_l()) {
+            Some(Ok(list)) => list.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+            _ => return Err(StoreError("rest code without its scopes".into())),
+        };
+        Ok(Some(RestCode {
+            client_id: need_s(&i, "client_id")?,
+            uid: need_n(&i, "uid")?,
+            scopes,
+            expires_at: need_n(&i, "code_expires")?,
         }))
     }
 
@@ -244,9 +227,8 @@ impl Grants {
         ]);
         opt(&mut item, "state", &request.state);
         opt(&mut item, "code_challenge", &request.code_challenge);
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(item))
             .send()
             .await
@@ -257,37 +239,26 @@ impl Grants {
     /// A pending request that has not expired.
     pub async fn request(&self, id: &str, now: i64) -> Result<Option<PendingRequest>, StoreError> {
         let key = keys::auth_request(&crypto::sha256_hex(id));
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .item;
-        Ok(item
-            .filter(|i| get_n(i, "request_expires").unwrap_or(0) > now)
-            .map(|i| PendingRequest {
-                client_id: get_s(&i, "client_id").unwrap_or_default(),
-                redirect_uri: get_s(&i, "redirect_uri").unwrap_or_default(),
-                scope: get_s(&i, "scope").unwrap_or_default(),
-                state: get_s(&i, "state"),
-                code_challenge: get_s(&i, "code_challenge"),
-                uid: get_n(&i, "uid").map(|u| u as u64),
-            }))
+        let item = self.table.get(&key, Read::Consistent).await?;
+        let Some(i) = item else { return Ok(None) };
+        if need_n::<i64>(&i, "request_expires")? <= now {
+            return Ok(None);
+        }
+        Ok(Some(PendingRequest {
+            client_id: need_s(&i, "client_id")?,
+            redirect_uri: need_s(&i, "redirect_uri")?,
+            scope: need_s(&i, "scope")?,
+            state: get_s(&i, "state"),
+            code_challenge: get_s(&i, "code_challenge"),
+            uid: get_n(&i, "uid").map(|u| u as u64),
+        }))
     }
 
     /// Records who signed in on the page of a pending request.
     pub async fn sign_in_request(&self, id: &str, uid: u64) -> Result<(), StoreError> {
         let key = keys::auth_request(&crypto::sha256_hex(id));
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+        self.table
+            .update_item(&key)
             .update_expression("SET uid = :u")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":u", n(uid))
@@ -302,11 +273,8 @@ impl Grants {
     pub async fn close_request(&self, id: &str) -> Result<bool, StoreError> {
         let key = keys::auth_request(&crypto::sha256_hex(id));
         let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+            .table
+            .delete_item(&key)
             .return_values(ReturnValue::AllOld)
             .send()
             .await

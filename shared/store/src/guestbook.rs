@@ -1,6 +1,7 @@
 //! Guestbook entries (document 000 §2021).
 
 use super::attr::s;
+use super::table::Table;
 use super::{keys, sdk_error, StoreError};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -47,15 +48,13 @@ pub trait GuestbookStore: Send + Sync {
 }
 
 pub struct DynamoGuestbook {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
 }
 
 impl DynamoGuestbook {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         DynamoGuestbook {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 }
@@ -89,9 +88,8 @@ impl GuestbookStore for DynamoGuestbook {
         if let Some(ip) = &entry.source_ip {
             item.insert("source_ip".to_owned(), s(ip));
         }
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
@@ -103,11 +101,8 @@ impl GuestbookStore for DynamoGuestbook {
     async fn set_delivery(&self, id: &str, delivery: &Delivery) -> Result<(), StoreError> {
         let key = keys::guestbook_entry(id);
         let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+            .table
+            .update_item(&key)
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#d", "delivery")
             .expression_attribute_values(":d", s(delivery.status()));

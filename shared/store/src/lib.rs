@@ -20,6 +20,7 @@ pub mod quotas;
 pub mod records;
 pub mod sessions;
 pub mod support;
+pub mod table;
 pub mod users;
 
 /// A storage failure: always ours, never the client's, so it becomes an internal error.

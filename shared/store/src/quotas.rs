@@ -8,6 +8,7 @@
 //! later).
 
 use super::attr::{get_n, get_s, n, s};
+use super::table::Table;
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::ReturnValue;
 
@@ -26,15 +27,13 @@ pub enum Hit {
 }
 
 pub struct Quotas {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
 }
 
 impl Quotas {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Quotas {
         Quotas {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
@@ -49,11 +48,8 @@ impl Quotas {
         let w = window(now);
         let key = keys::quota_window(client_id, api, w);
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+            .table
+            .update_item(&key)
             .update_expression(
                 "SET hits = if_not_exists(hits, :zero) + :one, api = :api, #w = :w, \
                  gsi1pk = :g, gsi1sk = :k, expires_at = :ttl",
@@ -96,9 +92,8 @@ impl Quotas {
     pub async fn used(&self, client_id: &str, now: i64) -> Result<Vec<(String, u32)>, StoreError> {
         let w = window(now);
         let page = self
-            .client
+            .table
             .query()
-            .table_name(&self.table)
             .key_condition_expression("pk = :p AND begins_with(sk, :w)")
             .expression_attribute_values(":p", s(format!("QUOTA#{client_id}")))
             .expression_attribute_values(":w", s(format!("{w}#")))
@@ -127,9 +122,8 @@ impl Quotas {
             None => format!("{w}#"),
         };
         let page = self
-            .client
+            .table
             .query()
-            .table_name(&self.table)
             .key_condition_expression("pk = :p AND begins_with(sk, :w)")
             .expression_attribute_values(":p", s(format!("QUOTA#{client_id}")))
             .expression_attribute_values(":w", s(prefix))
@@ -157,9 +151,8 @@ impl Quotas {
             let mut start = None;
             loop {
                 let page = self
-                    .client
+                    .table
                     .query()
-                    .table_name(&self.table)
                     .index_name(keys::GSI1)
                     .key_condition_expression("gsi1pk = :g")
                     .expression_attribute_values(":g", s(keys::quota_windows(w)))
@@ -184,11 +177,8 @@ impl Quotas {
         let (Some(pk), Some(sk)) = (get_s(item, keys::PK), get_s(item, keys::SK)) else {
             return Ok(());
         };
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
+        self.table
+            .delete_item(&keys::Key { pk, sk })
             .send()
             .await
             .map_err(sdk_error)?;

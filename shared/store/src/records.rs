@@ -2,7 +2,8 @@
 //! DynamoDB maps of their fields, numbered by atomic counters, listed by queries (of the
 //! table or of `gsi1`), never by scans, and paged in the center dialect's shape.
 
-use super::attr::{get_n, n, s, Item};
+use super::attr::{get_n, n, need_n, s, Item};
+use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::builders::{DeleteBuilder, PutBuilder};
 use aws_sdk_dynamodb::types::{
@@ -113,8 +114,7 @@ pub fn object(v: Value) -> Map<String, Value> {
 }
 
 pub struct Records {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
 }
 
 /// The fields of a stored record: its `record` map.
@@ -128,8 +128,7 @@ fn record_of(item: &Item) -> Option<Map<String, Value>> {
 impl Records {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Records {
         Records {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
@@ -137,11 +136,8 @@ impl Records {
     pub async fn next_id(&self, kind: &str) -> Result<u64, StoreError> {
         let key = keys::id_counter(kind);
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+            .table
+            .update_item(&key)
             .update_expression("ADD #n :one")
             .expression_attribute_names("#n", "n")
             .expression_attribute_values(":one", n(1))
@@ -159,22 +155,10 @@ impl Records {
     /// The last number a kind was given (0 before the first).
     pub async fn last_id(&self, kind: &str) -> Result<u64, StoreError> {
         let key = keys::id_counter(kind);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out
-            .item
-            .as_ref()
-            .and_then(|i| get_n(i, "n"))
-            .unwrap_or(0)
-            .max(0) as u64)
+        match self.table.get(&key, Read::Consistent).await? {
+            Some(item) => need_n(&item, "n"),
+            None => Ok(0),
+        }
     }
 
     /// A transaction step storing a record; add a condition to the builder before [`Step`].
@@ -185,14 +169,14 @@ impl Records {
         record: &Map<String, Value>,
     ) -> PutBuilder {
         Put::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .set_item(Some(Self::item(key, index, record)))
     }
 
     /// A transaction step deleting a record.
     pub fn delete_step(&self, key: &keys::Key) -> DeleteBuilder {
         Delete::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key(keys::PK, s(&key.pk))
             .key(keys::SK, s(&key.sk))
     }
@@ -212,7 +196,8 @@ impl Records {
             );
         }
         match self
-            .client
+            .table
+            .client()
             .transact_write_items()
             .set_transact_items(Some(items))
             .send()
@@ -250,9 +235,8 @@ impl Records {
         index: Option<(&str, &str)>,
         record: &Map<String, Value>,
     ) -> Result<(), StoreError> {
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(Self::item(key, index, record)))
             .condition_expression("attribute_not_exists(pk)")
             .send()
@@ -268,9 +252,8 @@ impl Records {
         index: Option<(&str, &str)>,
         record: &Map<String, Value>,
     ) -> Result<(), StoreError> {
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(Self::item(key, index, record)))
             .send()
             .await
@@ -279,17 +262,7 @@ impl Records {
     }
 
     pub async fn get(&self, key: &keys::Key) -> Result<Option<Map<String, Value>>, StoreError> {
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(&key.pk))
-            .key(keys::SK, s(&key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .item;
+        let item = self.table.get(key, Read::Consistent).await?;
         Ok(item.as_ref().and_then(record_of))
     }
 
@@ -301,11 +274,8 @@ impl Records {
         fields: &Map<String, Value>,
     ) -> Result<Option<Map<String, Value>>, StoreError> {
         let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(&key.pk))
-            .key(keys::SK, s(&key.sk))
+            .table
+            .update_item(key)
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#r", "record")
             .return_values(ReturnValue::AllNew);
@@ -338,11 +308,8 @@ impl Records {
     /// Deletes a record; false when there was none.
     pub async fn delete(&self, key: &keys::Key) -> Result<bool, StoreError> {
         let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(&key.pk))
-            .key(keys::SK, s(&key.sk))
+            .table
+            .delete_item(key)
             .return_values(ReturnValue::AllOld)
             .send()
             .await
@@ -355,11 +322,7 @@ impl Records {
         listing: &Listing,
         newest_first: bool,
     ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-        let q = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .scan_index_forward(!newest_first);
+        let q = self.table.query().scan_index_forward(!newest_first);
         match listing {
             Listing::Table { pk, sk_prefix } => q
                 .key_condition_expression("pk = :p AND begins_with(sk, :s)")

@@ -9,13 +9,11 @@
 //! ends.
 
 use super::attr::{get_s, n, need_b, need_n, need_s, s, Item};
+use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use passport_core::crypto;
 use passport_core::token::{Claims, SigningKeys};
 use std::collections::HashMap;
@@ -267,8 +265,7 @@ pub fn refused(used: bool, owner: &str, presenter: Option<&str>) -> Refused {
 }
 
 pub struct Sessions {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
     keys: Arc<SigningKeys>,
     pub lifetimes: Lifetimes,
     pub meter: Meter,
@@ -289,8 +286,7 @@ impl Sessions {
                 super::quotas::Quotas::new(client.clone(), &table),
                 default_limit,
             ),
-            client,
-            table,
+            table: Table::new(client, table),
             keys,
             lifetimes,
         }
@@ -313,16 +309,6 @@ impl Sessions {
 
     pub fn keys(&self) -> &SigningKeys {
         &self.keys
-    }
-
-    fn put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|e| StoreError(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// The items and answer of a new pair in `family`.
@@ -379,10 +365,11 @@ impl Sessions {
         let issuer = passport_core::issuer::current()
             .ok_or_else(|| StoreError("the issuer is not known: set ISSUER_URL".into()))?;
         let (issued, access, refresh) = self.mint(grant, &family, issuer, now);
-        self.client
+        self.table
+            .client()
             .transact_write_items()
-            .transact_items(self.put(access)?)
-            .transact_items(self.put(refresh)?)
+            .transact_items(self.table.put_new(access)?)
+            .transact_items(self.table.put_new(refresh)?)
             .send()
             .await
             .map_err(sdk_error)?;
@@ -392,17 +379,7 @@ impl Sessions {
     /// The record of an access token by its `jti`.
     pub async fn record(&self, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
         let key = keys::access_token(jti);
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .item;
+        let item = self.table.get(&key, Read::Consistent).await?;
         item.map(|i| TokenRecord::from_item(&i, jti.to_owned()))
             .transpose()
     }
@@ -414,17 +391,7 @@ impl Sessions {
         now: i64,
     ) -> Result<Option<TokenRecord>, StoreError> {
         let key = keys::refresh_token(&crypto::sha256_hex(refresh_token.trim()));
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .item;
+        let item = self.table.get(&key, Read::Consistent).await?;
         let Some(item) = item else { return Ok(None) };
         if need_b(&item, "used")? || need_n::<i64>(&item, "token_expires")? <= now {
             return Ok(None);
@@ -454,11 +421,8 @@ impl Sessions {
             condition.push_str(" AND client_id = :c");
         }
         let marked = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(&key.pk))
-            .key(keys::SK, s(&key.sk))
+            .table
+            .update_item(&key)
             .update_expression("SET used = :t, used_at = :now")
             .condition_expression(condition)
             .set_expression_attribute_values(
@@ -504,18 +468,13 @@ impl Sessions {
             .ok_or_else(|| StoreError("the issuer is not known: set ISSUER_URL".into()))?;
         let (issued, access, refresh) = self.mint(&grant, &family, issuer, now);
         let old_access = keys::access_token(&need_s(&old, "access_jti")?);
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .key(keys::PK, s(old_access.pk))
-            .key(keys::SK, s(old_access.sk))
-            .build()
-            .map_err(|e| StoreError(e.to_string()))?;
         let writes = vec![
-            self.put(access)?,
-            self.put(refresh)?,
-            TransactWriteItem::builder().delete(delete).build(),
+            self.table.put_new(access)?,
+            self.table.put_new(refresh)?,
+            self.table.delete_in_transaction(&old_access)?,
         ];
-        self.client
+        self.table
+            .client()
             .transact_write_items()
             .set_transact_items(Some(writes))
             .send()
@@ -530,11 +489,8 @@ impl Sessions {
     pub async fn end(&self, token: &TokenRecord) -> Result<(), StoreError> {
         let key = keys::access_token(&token.jti);
         let delete = async {
-            self.client
-                .delete_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(key.pk))
-                .key(keys::SK, s(key.sk))
+            self.table
+                .delete_item(&key)
                 .send()
                 .await
                 .map(|_| ())
@@ -564,9 +520,8 @@ impl Sessions {
         let mut start: Option<Item> = None;
         loop {
             let mut query = self
-                .client
+                .table
                 .query()
-                .table_name(&self.table)
                 .index_name(keys::GSI1)
                 .key_condition_expression("gsi1pk = :p")
                 .expression_attribute_values(":p", s(keys::sessions_of(uid)))
@@ -585,11 +540,8 @@ impl Sessions {
             let page = query.send().await.map_err(sdk_error)?;
             for item in page.items() {
                 if let (Some(pk), Some(sk)) = (get_s(item, keys::PK), get_s(item, keys::SK)) {
-                    self.client
-                        .delete_item()
-                        .table_name(&self.table)
-                        .key(keys::PK, s(pk))
-                        .key(keys::SK, s(sk))
+                    self.table
+                        .delete_item(&keys::Key { pk, sk })
                         .send()
                         .await
                         .map_err(sdk_error)?;

@@ -7,7 +7,8 @@
 //! deleted in the same transaction, so two racing changes never both land and no guard is
 //! left pointing at a name its account no longer has.
 
-use super::attr::{get_b, get_n, get_s, n, s, Item};
+use super::attr::{get_b, get_n, get_s, n, need_n, need_s, s, Item};
+use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -101,7 +102,8 @@ pub enum Gate {
     Locked { until: i64 },
 }
 
-fn user_from(item: &Item) -> Option<User> {
+/// An account item: a missing or mistyped required attribute is an error.
+fn user_from(item: &Item) -> Result<User, StoreError> {
     let detail = DETAIL_FIELDS
         .iter()
         .filter_map(|f| get_s(item, f).map(|v| ((*f).to_owned(), v)))
@@ -113,17 +115,17 @@ fn user_from(item: &Item) -> Option<User> {
             Some((channel.to_owned(), v.as_s().ok()?.clone()))
         })
         .collect();
-    Some(User {
-        uid: get_n(item, "uid")? as u64,
-        username: get_s(item, "username")?,
+    Ok(User {
+        uid: need_n(item, "uid")?,
+        username: need_s(item, "username")?,
         email: get_s(item, "email"),
         area: get_s(item, "area"),
         phone: get_s(item, "phone"),
         email_verified: get_b(item, "email_verified"),
         phone_verified: get_b(item, "phone_verified"),
-        password_hash: get_s(item, "password_hash").unwrap_or_default(),
-        created_at: get_n(item, "created_at").unwrap_or_default(),
-        updated_at: get_n(item, "updated_at").unwrap_or_default(),
+        password_hash: need_s(item, "password_hash")?,
+        created_at: need_n(item, "created_at")?,
+        updated_at: need_n(item, "updated_at")?,
         nickname: get_s(item, "nickname"),
         avatar: get_s(item, "avatar"),
         gender: get_n(item, "gender").unwrap_or(2),
@@ -131,7 +133,7 @@ fn user_from(item: &Item) -> Option<User> {
         address: get_s(item, "address"),
         detail,
         sns,
-        version: get_n(item, "version").unwrap_or_default(),
+        version: need_n(item, "version")?,
     })
 }
 
@@ -208,15 +210,13 @@ fn condition_failed<R: std::fmt::Debug>(
 }
 
 pub struct Users {
-    client: aws_sdk_dynamodb::Client,
-    table: String,
+    table: Table,
 }
 
 impl Users {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Users {
         Users {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
@@ -225,11 +225,8 @@ impl Users {
     async fn next_uid(&self) -> Result<u64, StoreError> {
         let key = keys::uid_counter();
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+            .table
+            .update_item(&key)
             .update_expression("SET #n = if_not_exists(#n, :start) + :one")
             .expression_attribute_names("#n", "n")
             .expression_attribute_values(":start", n(10000))
@@ -282,15 +279,7 @@ impl Users {
             item.insert("phone".to_owned(), s(number));
             guards.push((Taken::Phone, keys::phone_guard(area, number)));
         }
-        let put = |item: Item| -> Result<TransactWriteItem, StoreError> {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(|e| StoreError(e.to_string()))?;
-            Ok(TransactWriteItem::builder().put(put).build())
-        };
+        let put = |item: Item| self.table.put_new(item);
         let mut writes = vec![put(item.clone())?];
         for (_, guard) in &guards {
             writes.push(put(HashMap::from([
@@ -301,13 +290,14 @@ impl Users {
             ]))?);
         }
         match self
-            .client
+            .table
+            .client()
             .transact_write_items()
             .set_transact_items(Some(writes))
             .send()
             .await
         {
-            Ok(_) => Ok(user_from(&item).expect("the item just built is a user")),
+            Ok(_) => Ok(user_from(&item)?),
             Err(SdkError::ServiceError(e)) => {
                 if let TransactWriteItemsError::TransactionCanceledException(cancel) = e.err() {
                     // Reasons come in the order of the writes: the user first, then guards.
@@ -343,21 +333,8 @@ impl Users {
 
     /// The uid a guard (username, email or phone) names, if any.
     pub async fn guard_owner(&self, guard: keys::Key) -> Result<Option<u64>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(guard.pk))
-            .key(keys::SK, s(guard.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out
-            .item
-            .as_ref()
-            .and_then(|i| get_n(i, "uid"))
-            .map(|v| v as u64))
+        let item = self.table.get(&guard, Read::Consistent).await?;
+        item.map(|i| need_n(&i, "uid")).transpose()
     }
 
     pub async fn username_taken(&self, username: &str) -> Result<bool, StoreError> {
@@ -443,7 +420,7 @@ impl Users {
 
         let key = keys::user(uid);
         let mut update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key(keys::PK, s(&key.pk))
             .key(keys::SK, s(&key.sk))
             .condition_expression(
@@ -485,7 +462,7 @@ impl Users {
             }
             if let Some(guard) = take {
                 let put = Put::builder()
-                    .table_name(&self.table)
+                    .table_name(self.table.name())
                     .item(keys::PK, s(guard.pk))
                     .item(keys::SK, s(guard.sk))
                     .item("type", s("guard"))
@@ -498,7 +475,7 @@ impl Users {
             }
             if let Some(guard) = give_up {
                 let delete = Delete::builder()
-                    .table_name(&self.table)
+                    .table_name(self.table.name())
                     .key(keys::PK, s(guard.pk))
                     .key(keys::SK, s(guard.sk))
                     .condition_expression("uid = :uid")
@@ -516,7 +493,8 @@ impl Users {
         loop {
             attempt += 1;
             let sent = self
-                .client
+                .table
+                .client()
                 .transact_write_items()
                 .set_transact_items(Some(writes.clone()))
                 .send()
@@ -579,17 +557,8 @@ impl Users {
 
     pub async fn get(&self, uid: u64) -> Result<Option<User>, StoreError> {
         let key = keys::user(uid);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out.item.as_ref().and_then(user_from))
+        let item = self.table.get(&key, Read::Consistent).await?;
+        item.as_ref().map(user_from).transpose()
     }
 
     pub async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -634,11 +603,8 @@ impl Users {
         let max = max_failures.max(1);
         let expires = n(now + lock_seconds + 86_400);
         let update = || {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(&gate.pk))
-                .key(keys::SK, s(&gate.sk))
+            self.table
+                .update_item(gate)
                 .expression_attribute_names("#ttl", keys::TTL)
                 .expression_attribute_values(":ttl", expires.clone())
                 .return_values_on_condition_check_failure(
@@ -720,11 +686,8 @@ impl Users {
 
     /// After a right password: the name's failures are forgotten.
     pub async fn clear_failures(&self, gate: &keys::Key) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(&gate.pk))
-            .key(keys::SK, s(&gate.sk))
+        self.table
+            .delete_item(gate)
             .send()
             .await
             .map_err(sdk_error)?;
@@ -738,11 +701,7 @@ impl Users {
         now: i64,
     ) -> Result<(), StoreError> {
         let key = keys::user(uid);
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+        self.table.update_item(&key)
             .update_expression("SET password_hash = :h, updated_at = :now, login_failures = :zero, lock_until = :zero")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":h", s(password_hash))
@@ -762,11 +721,8 @@ impl Users {
         } else {
             "phone_verified"
         };
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(key.pk))
-            .key(keys::SK, s(key.sk))
+        self.table
+            .update_item(&key)
             .update_expression("SET #v = :t, updated_at = :now")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#v", attr)

@@ -1,0 +1,127 @@
+//! The one table and the operations every repository runs on it: reads and deletes of one
+//! item by its [`Key`], the builders of the other operations with the table (and the key)
+//! already set, and the parts of transactions. A repository holds a [`Table`]; none names
+//! the table or builds a key attribute by hand.
+
+use crate::attr::{s, Item};
+use crate::keys::{self, Key};
+use crate::{sdk_error, StoreError};
+use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use std::sync::Arc;
+
+/// How a read sees the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Every write acknowledged before it (what checks of tokens, codes and limits need).
+    Consistent,
+    /// Possibly a moment behind, at half the cost.
+    Eventual,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    client: Client,
+    name: Arc<str>,
+}
+
+impl Table {
+    pub fn new(client: Client, name: impl Into<String>) -> Table {
+        Table {
+            client,
+            name: Arc::from(name.into()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The item at `key`, if any.
+    pub async fn get(&self, key: &Key, read: Read) -> Result<Option<Item>, StoreError> {
+        Ok(self
+            .client
+            .get_item()
+            .table_name(self.name())
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .consistent_read(read == Read::Consistent)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item)
+    }
+
+    /// Deletes the item at `key`; what it held, if anything.
+    pub async fn delete(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        Ok(self
+            .delete_item(key)
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .attributes)
+    }
+
+    /// An update of the item at `key` (expressions, conditions and return values to add).
+    pub fn update_item(&self, key: &Key) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(self.name())
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+    }
+
+    /// A delete of the item at `key`, for a condition or return values to add.
+    pub fn delete_item(&self, key: &Key) -> DeleteItemFluentBuilder {
+        self.client
+            .delete_item()
+            .table_name(self.name())
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+    }
+
+    /// A put (of an item that carries its key).
+    pub fn put_item(&self) -> PutItemFluentBuilder {
+        self.client.put_item().table_name(self.name())
+    }
+
+    pub fn query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(self.name())
+    }
+
+    pub fn scan(&self) -> ScanFluentBuilder {
+        self.client.scan().table_name(self.name())
+    }
+
+    /// A transaction's put of an item that must not exist yet.
+    pub fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.name())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| StoreError(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A transaction's delete of the item at `key`.
+    pub fn delete_in_transaction(&self, key: &Key) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(self.name())
+            .key(keys::PK, s(&key.pk))
+            .key(keys::SK, s(&key.sk))
+            .build()
+            .map_err(|e| StoreError(e.to_string()))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+}
