@@ -3,9 +3,9 @@
 //! peak RSS. The baseline (`passport-baseline`) is measured the same way.
 
 use crate::fixtures::Fixture;
-use crate::runtime::FakeRuntime;
 use crate::stack::Stack;
 use anyhow::Context;
+use passport_local::runtime_api::{Outcome, RuntimeApi};
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -54,6 +54,18 @@ fn succeeded(function: &str, body: &[u8]) -> anyhow::Result<Value> {
     Ok(answer.get("statusCode").cloned().unwrap_or(json!("event")))
 }
 
+/// One invocation: how long it took, and the answer (a function's error is a failure).
+async fn invoke(runtime: &RuntimeApi, event: Vec<u8>) -> anyhow::Result<(Duration, Vec<u8>)> {
+    let sent = std::time::Instant::now();
+    match runtime.invoke(event.into()).await? {
+        Outcome::Response(body) => Ok((sent.elapsed(), body.to_vec())),
+        Outcome::Error(body) => {
+            anyhow::bail!("the function failed: {}", String::from_utf8_lossy(&body))
+        }
+        Outcome::Timeout => anyhow::bail!("no answer within the timeout"),
+    }
+}
+
 /// Measures one binary over `starts` starts.
 pub async fn measure(
     stack: &Stack,
@@ -74,14 +86,15 @@ pub async fn measure(
     let (mut init, mut first, mut warm, mut rss) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut status = Value::Null;
     for _ in 0..starts {
-        let mut runtime = FakeRuntime::start().await?;
+        let runtime = RuntimeApi::start(function, Duration::from_secs(30)).await?;
+        let mut polls = runtime.watch_polls();
         let mut cmd = Command::new(&binary);
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env(
                 "AWS_LAMBDA_RUNTIME_API",
-                format!("127.0.0.1:{}", runtime.port),
+                format!("127.0.0.1:{}", runtime.port()),
             )
             .env("AWS_LAMBDA_FUNCTION_NAME", function)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -94,18 +107,20 @@ pub async fn measure(
         let started = std::time::Instant::now();
         let mut child = cmd.spawn()?;
         let outcome = async {
-            let polled = runtime.poll(Duration::from_secs(20)).await?;
+            let polled = tokio::time::timeout(Duration::from_secs(20), polls.recv())
+                .await
+                .context("no poll within 20 s")?
+                .context("the runtime stopped")?;
             init.push(ms(polled - started));
             let event = serde_json::to_vec(&fx.event_for(function).await?)?;
-            let (sent, answered, body) = runtime.invoke(&event, Duration::from_secs(30)).await?;
-            first.push(ms(answered - sent));
+            let (took, body) = invoke(&runtime, event).await?;
+            first.push(ms(took));
             status = succeeded(function, &body)?;
             for _ in 0..WARM {
                 let event = serde_json::to_vec(&fx.event_for(function).await?)?;
-                let (sent, answered, body) =
-                    runtime.invoke(&event, Duration::from_secs(30)).await?;
+                let (took, body) = invoke(&runtime, event).await?;
                 succeeded(function, &body)?;
-                warm.push(ms(answered - sent));
+                warm.push(ms(took));
             }
             rss.push(vm_hwm_kb(child.id()).unwrap_or(0) as f64 / 1024.0);
             anyhow::Ok(())
@@ -113,6 +128,7 @@ pub async fn measure(
         .await;
         let _ = child.kill();
         let _ = child.wait();
+        runtime.stop();
         outcome.with_context(|| format!("measuring {function}"))?;
     }
     Ok(json!({

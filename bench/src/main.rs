@@ -18,7 +18,6 @@ mod ipdb;
 mod load;
 mod report;
 mod routes;
-mod runtime;
 mod stack;
 
 use anyhow::Context;

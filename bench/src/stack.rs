@@ -2,66 +2,31 @@
 //! build (release), on free ports, stopped when dropped (standard input closes).
 
 use anyhow::Context;
+use passport_local::launch::Launched;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 
 pub struct Stack {
     pub api: String,
     pub file: PathBuf,
     pub bin_dir: PathBuf,
-    child: Child,
-    stdin: Option<ChildStdin>,
+    _launched: Launched,
 }
 
 impl Stack {
     pub fn start(bin_dir: PathBuf, extra_env: &[(&str, &str)]) -> anyhow::Result<Stack> {
-        let file =
-            std::env::temp_dir().join(format!("passport-bench-stack-{}.json", std::process::id()));
-        let mut cmd = Command::new(bin_dir.join("passport-local"));
-        cmd.args([
-            "serve",
-            "--port",
-            "0",
-            "--ses-port",
-            "0",
-            "--quiet",
-            "--stop-on-stdin-eof",
-            "--expose-captcha",
-            "--stack-file",
-        ])
-        .arg(&file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .spawn()
+        let launched = Launched::start(&bin_dir, &std::env::current_dir()?, extra_env)
             .context("starting passport-local (build it with --release)")?;
-        let stdin = child.stdin.take();
-        let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-        let info: Value = loop {
-            let line = lines
-                .next()
-                .context("passport-local exited before the stack was ready")??;
-            if let Some(json) = line.strip_prefix("PASSPORT_STACK ") {
-                break serde_json::from_str(json)?;
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
         Ok(Stack {
-            api: info["api"]
+            api: launched.info["api"]
                 .as_str()
                 .context("api")?
                 .trim_end_matches('/')
                 .to_owned(),
-            file,
+            file: launched.file.clone(),
             bin_dir,
-            child,
-            stdin,
+            _launched: launched,
         })
     }
 
@@ -96,13 +61,5 @@ impl Stack {
             String::from_utf8_lossy(&out.stderr)
         );
         Ok(serde_json::from_slice(&out.stdout)?)
-    }
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.file);
     }
 }

@@ -11,9 +11,8 @@
 pub mod browser;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
 /// Where the running stack is.
@@ -29,14 +28,9 @@ pub struct Stack {
     pub stack_file: PathBuf,
 }
 
-/// Keeps the stack's process and its standard input open for the life of the test binary.
-struct Running {
-    _child: Child,
-    _stdin: ChildStdin,
-}
-
 static STACK: OnceLock<Stack> = OnceLock::new();
-static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
+/// Keeps the stack's process and its standard input open for the life of the test binary.
+static RUNNING: Mutex<Option<passport_local::launch::Launched>> = Mutex::new(None);
 
 /// The directory cargo put this workspace's binaries in (the test binary is in its `deps/`).
 pub fn bin_dir() -> PathBuf {
@@ -60,54 +54,11 @@ fn start_stack() -> Stack {
         stack.stack_file = PathBuf::from(file);
         return stack;
     }
-    let local = bin_dir().join("passport-local");
-    assert!(
-        local.exists(),
-        "{} is missing: run the tests with scripts/test, which builds the binaries first",
-        local.display()
-    );
-    let stack_file =
-        std::env::temp_dir().join(format!("passport-stack-{}.json", std::process::id()));
-    let mut child = Command::new(&local)
-        .current_dir(repo_root())
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--ses-port",
-            "0",
-            "--quiet",
-            "--stop-on-stdin-eof",
-            "--expose-captcha",
-            "--stack-file",
-        ])
-        .arg(&stack_file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start passport-local");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let stdin = child.stdin.take().expect("piped stdin");
-    let mut lines = BufReader::new(stdout).lines();
-    let stack = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(json) = line.strip_prefix("PASSPORT_STACK ") {
-                    let mut stack: Stack = serde_json::from_str(json).expect("stack line is JSON");
-                    stack.stack_file = stack_file.clone();
-                    break stack;
-                }
-            }
-            _ => panic!("passport-local exited before the stack was ready (see its output above)"),
-        }
-    };
-    // Drain the rest of its standard output so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    *RUNNING.lock().expect("lock") = Some(Running {
-        _child: child,
-        _stdin: stdin,
-    });
+    let launched = passport_local::launch::Launched::start(&bin_dir(), &repo_root(), &[])
+        .expect("the local stack starts (run the tests with scripts/test, which builds it)");
+    let mut stack: Stack = serde_json::from_value(launched.info.clone()).expect("stack line");
+    stack.stack_file = launched.file.clone();
+    *RUNNING.lock().expect("lock") = Some(launched);
     stack
 }
 

@@ -236,6 +236,109 @@ impl Clients {
 }
 
 /// A new client id: 15 random digits, like the documents' AppKeys.
+/// The grant types a client may be registered for.
+pub const GRANTS: &[&str] = &[
+    "authorization_code",
+    "refresh_token",
+    "password",
+    "client_credentials",
+];
+
+/// What an operator registers a client with.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    /// Empty: `authorization_code` and `refresh_token`.
+    pub grant_types: Vec<String>,
+    /// Empty: `basic`.
+    pub scopes: Vec<String>,
+    pub limits: BTreeMap<String, u32>,
+    /// A client of the operator's own, which may use the password grant.
+    pub first_party: bool,
+    /// No secret; must use PKCE.
+    pub public: bool,
+}
+
+/// Why a registration is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("unknown grant type {0}; one of {GRANTS:?}")]
+    UnknownGrant(String),
+    #[error("the password grant is for first-party clients")]
+    PasswordNotFirstParty,
+    #[error("a public client cannot use client_credentials")]
+    PublicClientCredentials,
+    #[error("redirect URIs are https (http only for loopback) and have no fragment: {0}")]
+    RedirectUri(String),
+    #[error("a client has a name")]
+    NoName,
+}
+
+/// A redirect URI a client may register: https, or http to a loopback host (RFC 8252
+/// §7.3), and no fragment (RFC 6749 §3.1.2).
+pub fn redirect_uri_allowed(uri: &str) -> bool {
+    let scheme_ok = uri.starts_with("https://")
+        || uri.starts_with("http://127.0.0.1")
+        || uri.starts_with("http://localhost");
+    scheme_ok && !uri.contains('#') && !uri.chars().any(char::is_whitespace)
+}
+
+impl Client {
+    /// A new client as `registration` asks, with its secret (shown once; only its hash is
+    /// kept), after the rules every registration keeps: known grants, the password grant
+    /// for first-party clients only, no client credentials for a public client, exact
+    /// https (or loopback) redirect URIs without fragments.
+    pub fn register(
+        registration: Registration,
+        now: i64,
+    ) -> Result<(Client, Option<String>), RegistrationError> {
+        let Registration {
+            name,
+            redirect_uris,
+            mut grant_types,
+            mut scopes,
+            limits,
+            first_party,
+            public,
+        } = registration;
+        if name.trim().is_empty() {
+            return Err(RegistrationError::NoName);
+        }
+        if grant_types.is_empty() {
+            grant_types = vec!["authorization_code".to_owned(), "refresh_token".to_owned()];
+        }
+        if let Some(g) = grant_types.iter().find(|g| !GRANTS.contains(&g.as_str())) {
+            return Err(RegistrationError::UnknownGrant(g.clone()));
+        }
+        if grant_types.iter().any(|g| g == "password") && !first_party {
+            return Err(RegistrationError::PasswordNotFirstParty);
+        }
+        if grant_types.iter().any(|g| g == "client_credentials") && public {
+            return Err(RegistrationError::PublicClientCredentials);
+        }
+        if let Some(uri) = redirect_uris.iter().find(|u| !redirect_uri_allowed(u)) {
+            return Err(RegistrationError::RedirectUri(uri.clone()));
+        }
+        if scopes.is_empty() {
+            scopes = vec!["basic".to_owned()];
+        }
+        let secret = (!public).then(|| crypto::random_secret(32));
+        let client = Client {
+            id: new_client_id(),
+            name,
+            secret_hash: secret.as_deref().map(crypto::sha256_hex),
+            redirect_uris,
+            grant_types,
+            scopes,
+            first_party,
+            limits,
+            created_at: now,
+        };
+        Ok((client, secret))
+    }
+}
+
 pub fn new_client_id() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
@@ -249,6 +352,65 @@ pub fn new_client_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn registration() -> Registration {
+        Registration {
+            name: "Demo".into(),
+            redirect_uris: vec!["https://app.example.com/callback".into()],
+            ..Registration::default()
+        }
+    }
+
+    #[test]
+    fn registrations_keep_the_client_rules() {
+        let (client, secret) = Client::register(registration(), 7).unwrap();
+        assert_eq!(client.grant_types, ["authorization_code", "refresh_token"]);
+        assert_eq!(client.scopes, ["basic"]);
+        assert!(client.secret_matches(secret.as_deref().unwrap()));
+        let public = Registration {
+            public: true,
+            ..registration()
+        };
+        let (client, secret) = Client::register(public, 7).unwrap();
+        assert!(client.is_public() && secret.is_none());
+        let refused = |r: Registration| Client::register(r, 7).unwrap_err();
+        let grants = |g: &[&str]| g.iter().map(|g| (*g).to_owned()).collect();
+        assert_eq!(
+            refused(Registration {
+                grant_types: grants(&["implicit"]),
+                ..registration()
+            }),
+            RegistrationError::UnknownGrant("implicit".into())
+        );
+        assert_eq!(
+            refused(Registration {
+                grant_types: grants(&["password"]),
+                ..registration()
+            }),
+            RegistrationError::PasswordNotFirstParty
+        );
+        let public_cc = Registration {
+            grant_types: grants(&["client_credentials"]),
+            public: true,
+            ..registration()
+        };
+        assert_eq!(
+            refused(public_cc),
+            RegistrationError::PublicClientCredentials
+        );
+        for uri in [
+            "http://app.example.com/cb",
+            "https://app.example.com/cb#x",
+            "app://cb",
+        ] {
+            let r = Registration {
+                redirect_uris: vec![uri.into()],
+                ..registration()
+            };
+            assert_eq!(refused(r), RegistrationError::RedirectUri(uri.into()));
+        }
+        assert!(redirect_uri_allowed("http://127.0.0.1:8080/cb"));
+    }
 
     fn client() -> Client {
         Client {

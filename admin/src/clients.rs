@@ -1,0 +1,111 @@
+//! OAuth clients: register one (its secret printed once, stored as its SHA-256), list them,
+//! change a client's hourly limits.
+
+use crate::print;
+use anyhow::Context;
+use clap::Subcommand;
+use passport_shared::storage::clients::{Client, Clients, Registration};
+use std::collections::BTreeMap;
+
+#[derive(Subcommand)]
+pub enum ClientCmd {
+    /// Registers a client and prints its id and secret (shown this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// An exact redirect URI (repeatable).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// An allowed grant type (repeatable; default authorization_code and refresh_token).
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// A scope the client may ask for (repeatable; default `basic`).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// API=CALLS_PER_HOUR (repeatable; `*` for every other API).
+        #[arg(long = "limit")]
+        limits: Vec<String>,
+        /// A client of the operator's own, which may use the password grant.
+        #[arg(long)]
+        first_party: bool,
+        /// A public client (no secret; must use PKCE).
+        #[arg(long)]
+        public: bool,
+    },
+    /// Lists the clients.
+    List,
+    /// Replaces a client's hourly limits (a plan change); send a RateLimitReset event after.
+    Limits {
+        client_id: String,
+        #[arg(long = "limit")]
+        limits: Vec<String>,
+    },
+}
+
+fn parse_limits(raw: &[String]) -> anyhow::Result<BTreeMap<String, u32>> {
+    raw.iter()
+        .map(|l| {
+            let (api, n) = l
+                .split_once('=')
+                .context("--limit takes API=CALLS_PER_HOUR")?;
+            let api = api.trim().trim_start_matches('/');
+            Ok((
+                api.to_owned(),
+                n.trim().parse().context("a limit is a whole number")?,
+            ))
+        })
+        .collect()
+}
+
+fn view(c: &Client) -> serde_json::Value {
+    serde_json::json!({
+        "client_id": c.id, "name": c.name, "public": c.is_public(), "first_party": c.first_party,
+        "redirect_uris": c.redirect_uris, "grant_types": c.grant_types, "scopes": c.scopes,
+        "limits": c.limits,
+    })
+}
+
+pub async fn run(
+    command: &ClientCmd,
+    db: passport_shared::aws::DynamoDbClient,
+    table: &str,
+) -> anyhow::Result<()> {
+    let store = Clients::new(db, table);
+    match command {
+        ClientCmd::Create {
+            name,
+            redirect_uris,
+            grants,
+            scopes,
+            limits,
+            first_party,
+            public,
+        } => {
+            let registration = Registration {
+                name: name.clone(),
+                redirect_uris: redirect_uris.clone(),
+                grant_types: grants.clone(),
+                scopes: scopes.clone(),
+                limits: parse_limits(limits)?,
+                first_party: *first_party,
+                public: *public,
+            };
+            let (client, secret) = Client::register(registration, passport_shared::now())?;
+            store.create(&client).await?;
+            let mut out = view(&client);
+            out["client_secret"] = serde_json::json!(secret);
+            print(&out)
+        }
+        ClientCmd::List => {
+            let all: Vec<_> = store.list().await?.iter().map(view).collect();
+            print(&all)
+        }
+        ClientCmd::Limits { client_id, limits } => {
+            if !store.set_limits(client_id, &parse_limits(limits)?).await? {
+                anyhow::bail!("no client {client_id}");
+            }
+            println!("limits of {client_id} set; send a RateLimitReset event to restart this hour's counts");
+            Ok(())
+        }
+    }
+}
