@@ -47,3 +47,16 @@ pub fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
+
+/// A function's sessions on `db`, signed with the configuration's key (`JWT_PRIVATE_KEY`).
+pub fn sessions(
+    config: &crate::config::Config,
+    db: &aws_sdk_dynamodb::Client,
+) -> Result<crate::storage::sessions::Sessions, crate::token::KeyError> {
+    let keys = std::sync::Arc::new(crate::token::SigningKeys::from_config(config)?);
+    Ok(crate::storage::sessions::Sessions::from_config(
+        db.clone(),
+        config,
+        keys,
+    ))
+}

@@ -13,7 +13,7 @@ use passport_shared::domain::{short_text, Birthday, Gender, Nickname};
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::{Change, Field, User};
 use passport_shared::token::openid;
-use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
+use passport_shared::{ApiError, ApiRequest, Params, Reply};
 
 async fn view(app: &App, auth: &TokenRecord, user: &User) -> Result<Reply, ApiError> {
     Reply::of(&serde_json::json!({
@@ -115,30 +115,27 @@ pub async fn update(
 ) -> Result<Reply, ApiError> {
     let today = time::OffsetDateTime::now_utc().date();
     let change = change_from(&req.params, user, today)?;
-    let id = &app.identity;
-    if !change.is_empty() {
-        id.users
-            .update(user, &change, passport_shared::now())
-            .await?;
-        let replaced =
-            change.remove.contains(&"avatar") || change.set.iter().any(|(n, _)| *n == "avatar");
-        if let Some(old) = user
-            .avatar
-            .as_deref()
-            .and_then(|a| a.strip_prefix(STORED_PREFIX))
-            .filter(|_| replaced)
-        {
-            if let Err(e) = app.avatars.delete(old).await {
-                tracing::warn!(error = %e, "replaced avatar not deleted");
-            }
+    if change.is_empty() {
+        return view(app, auth, user).await;
+    }
+    let updated = app
+        .identity
+        .users
+        .update(user, &change, passport_shared::now())
+        .await?;
+    let replaced =
+        change.remove.contains(&"avatar") || change.set.iter().any(|(n, _)| *n == "avatar");
+    if let Some(old) = user
+        .avatar
+        .as_deref()
+        .and_then(|a| a.strip_prefix(STORED_PREFIX))
+        .filter(|_| replaced)
+    {
+        if let Err(e) = app.avatars.delete(old).await {
+            tracing::warn!(error = %e, "replaced avatar not deleted");
         }
     }
-    let user = id
-        .users
-        .get(user.uid)
-        .await?
-        .ok_or(ErrorKind::TokenExpired)?;
-    view(app, auth, &user).await
+    view(app, auth, &updated).await
 }
 
 #[cfg(test)]

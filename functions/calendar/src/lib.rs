@@ -7,9 +7,8 @@ use passport_shared::auth::Authority;
 use passport_shared::config::Config;
 use passport_shared::storage::records::Records;
 use passport_shared::storage::sessions::Sessions;
-use passport_shared::token::{KeyError, SigningKeys};
+use passport_shared::token::KeyError;
 use passport_shared::{aws, routes, Route, Service};
-use std::sync::Arc;
 
 pub struct App {
     pub sessions: Sessions,
@@ -18,10 +17,9 @@ pub struct App {
 
 impl App {
     pub fn from_aws(config: &Config, sdk: &aws::SdkConfig) -> Result<App, KeyError> {
-        let keys = Arc::new(SigningKeys::from_config(config)?);
         let db = aws::dynamodb(sdk);
         Ok(App {
-            sessions: Sessions::from_config(db.clone(), config, keys),
+            sessions: aws::sessions(config, &db)?,
             records: Records::new(db, &config.table_name),
         })
     }
@@ -40,20 +38,4 @@ impl Service for App {
 }
 
 #[cfg(test)]
-mod tests {
-    use passport_shared::Service;
-
-    #[test]
-    fn template_routes_and_the_router_agree() {
-        passport_template::assert_routes_agree(
-            env!("CARGO_MANIFEST_DIR"),
-            "calendar",
-            super::App::ROUTES,
-        );
-    }
-
-    #[test]
-    fn openapi_describes_every_route_and_its_authentication() {
-        passport_template::assert_openapi_agrees(env!("CARGO_MANIFEST_DIR"), super::App::ROUTES);
-    }
-}
+passport_template::route_agreement_tests!("calendar", App);

@@ -85,20 +85,4 @@ impl Service for App {
 }
 
 #[cfg(test)]
-mod tests {
-    use passport_shared::Service;
-
-    #[test]
-    fn template_routes_and_the_router_agree() {
-        passport_template::assert_routes_agree(
-            env!("CARGO_MANIFEST_DIR"),
-            "oauth",
-            super::App::ROUTES,
-        );
-    }
-
-    #[test]
-    fn openapi_describes_every_route_and_its_authentication() {
-        passport_template::assert_openapi_agrees(env!("CARGO_MANIFEST_DIR"), super::App::ROUTES);
-    }
-}
+passport_template::route_agreement_tests!("oauth", App);

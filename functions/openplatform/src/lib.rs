@@ -19,9 +19,7 @@ use passport_shared::storage::companies::Companies;
 use passport_shared::storage::grants::Grants;
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::storage::users::Users;
-use passport_shared::token::SigningKeys;
 use passport_shared::{aws, routes, ApiRequest, Auth, Route, Service};
-use std::sync::Arc;
 
 pub struct App {
     pub sessions: Sessions,
@@ -41,11 +39,10 @@ pub enum InitError {
 
 impl App {
     pub fn from_aws(config: &Config, sdk: &aws::SdkConfig) -> Result<App, InitError> {
-        let keys = Arc::new(SigningKeys::from_config(config)?);
         let dynamodb = aws::dynamodb(sdk);
         let table = &config.table_name;
         Ok(App {
-            sessions: Sessions::from_config(dynamodb.clone(), config, keys),
+            sessions: aws::sessions(config, &dynamodb)?,
             grants: Grants::new(dynamodb.clone(), table),
             users: Users::new(dynamodb.clone(), table),
             companies: Companies::new(dynamodb, table),
@@ -71,20 +68,4 @@ impl Service for App {
 }
 
 #[cfg(test)]
-mod tests {
-    use passport_shared::Service;
-
-    #[test]
-    fn template_routes_and_the_router_agree() {
-        passport_template::assert_routes_agree(
-            env!("CARGO_MANIFEST_DIR"),
-            "openplatform",
-            super::App::ROUTES,
-        );
-    }
-
-    #[test]
-    fn openapi_describes_every_route_and_its_authentication() {
-        passport_template::assert_openapi_agrees(env!("CARGO_MANIFEST_DIR"), super::App::ROUTES);
-    }
-}
+passport_template::route_agreement_tests!("openplatform", App);

@@ -8,9 +8,8 @@ use passport_shared::auth::Authority;
 use passport_shared::mail::{Mailer, SesMailer};
 use passport_shared::storage::guestbook::{DynamoGuestbook, GuestbookStore};
 use passport_shared::storage::sessions::Sessions;
-use passport_shared::token::{KeyError, SigningKeys};
+use passport_shared::token::KeyError;
 use passport_shared::{aws, config::Config, routes, Route, Service};
-use std::sync::Arc;
 
 /// The endpoints of this function.
 /// What the handlers need, built once per cold start.
@@ -36,13 +35,12 @@ pub enum InitError {
 impl App {
     pub fn from_aws(config: &Config, sdk: &aws::SdkConfig) -> Result<App, InitError> {
         let dynamodb = aws::dynamodb(sdk);
-        let keys = Arc::new(SigningKeys::from_config(config)?);
         let ipdb_path = config.ipdb_path.as_deref().ok_or(InitError::NoIpdb)?;
         Ok(App {
             guestbook: Box::new(DynamoGuestbook::new(dynamodb.clone(), &config.table_name)),
             mailer: Box::new(SesMailer::new(aws::ses(sdk), &config.mail_from)),
             owner_email: config.guestbook_owner_email.clone(),
-            sessions: Sessions::from_config(dynamodb, config, keys),
+            sessions: aws::sessions(config, &dynamodb)?,
             ipdb: IpDb::open(std::path::Path::new(ipdb_path))?,
         })
     }
@@ -61,20 +59,4 @@ impl Service for App {
 }
 
 #[cfg(test)]
-mod tests {
-    use passport_shared::Service;
-
-    #[test]
-    fn template_routes_and_the_router_agree() {
-        passport_template::assert_routes_agree(
-            env!("CARGO_MANIFEST_DIR"),
-            "services",
-            super::App::ROUTES,
-        );
-    }
-
-    #[test]
-    fn openapi_describes_every_route_and_its_authentication() {
-        passport_template::assert_openapi_agrees(env!("CARGO_MANIFEST_DIR"), super::App::ROUTES);
-    }
-}
+passport_template::route_agreement_tests!("services", App);

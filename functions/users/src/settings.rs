@@ -79,6 +79,7 @@ pub async fn set_avatar(
         .users
         .update(user, &change, passport_shared::now())
         .await
+        .map(drop)
     {
         // Not recorded: the new object must not linger.
         if let Err(cleanup) = app.avatars.delete(&key).await {
@@ -163,17 +164,13 @@ pub async fn modify_basic_info(
         return Err(ApiError::invalid("nickname"));
     }
     // A field given with the value it already has changes nothing.
-    if !change.is_empty() {
-        id.users.update(user, &change, now).await?;
-    }
+    let user = match change.is_empty() {
+        true => user.clone(),
+        false => id.users.update(user, &change, now).await?,
+    };
     if change.password_hash.is_some() {
         id.sessions.end_others(auth).await?;
     }
-    let user = id
-        .users
-        .get(user.uid)
-        .await?
-        .ok_or(ErrorKind::TokenExpired)?;
     Reply::of(&profile(app, &user).await?)
 }
 
@@ -235,15 +232,11 @@ pub async fn modify_detail_info(
     if change.is_empty() {
         return Err(ApiError::invalid("realname"));
     }
-    let id = &app.identity;
-    id.users
+    let user = app
+        .identity
+        .users
         .update(user, &change, passport_shared::now())
         .await?;
-    let user = id
-        .users
-        .get(user.uid)
-        .await?
-        .ok_or(ErrorKind::TokenExpired)?;
     Reply::of(&profile(app, &user).await?)
 }
 
@@ -272,14 +265,10 @@ pub async fn unbind(
         unbind_sns: Some(channel),
         ..Change::default()
     };
-    let id = &app.identity;
-    id.users
+    let user = app
+        .identity
+        .users
         .update(user, &change, passport_shared::now())
         .await?;
-    let user = id
-        .users
-        .get(user.uid)
-        .await?
-        .ok_or(ErrorKind::TokenExpired)?;
     Reply::of(&profile(app, &user).await?)
 }

@@ -78,8 +78,7 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             .map_err(|e| match e {
                 UpdateError::Taken(Taken::Sns) => bound(&sns),
                 e => e.into(),
-            })?;
-        user
+            })?
     };
     let grant = Grant {
         uid: user.uid,

@@ -137,6 +137,48 @@ fn user_from(item: &Item) -> Result<User, StoreError> {
     })
 }
 
+/// The attributes of an account's item ([`user_from`] read back gives the same account).
+fn item_of(user: &User) -> Item {
+    let mut item: Item = HashMap::from([
+        ("uid".to_owned(), n(user.uid)),
+        ("username".to_owned(), s(&user.username)),
+        ("password_hash".to_owned(), s(&user.password_hash)),
+        (
+            "email_verified".to_owned(),
+            AttributeValue::Bool(user.email_verified),
+        ),
+        (
+            "phone_verified".to_owned(),
+            AttributeValue::Bool(user.phone_verified),
+        ),
+        ("created_at".to_owned(), n(user.created_at)),
+        ("updated_at".to_owned(), n(user.updated_at)),
+        ("gender".to_owned(), n(user.gender)),
+        ("version".to_owned(), n(user.version)),
+    ]);
+    let optional = [
+        ("email", &user.email),
+        ("area", &user.area),
+        ("phone", &user.phone),
+        ("nickname", &user.nickname),
+        ("avatar", &user.avatar),
+        ("birthday", &user.birthday),
+        ("address", &user.address),
+    ];
+    for (name, value) in optional {
+        if let Some(v) = value {
+            item.insert(name.to_owned(), s(v));
+        }
+    }
+    for (name, value) in &user.detail {
+        item.insert(name.clone(), s(value));
+    }
+    for (channel, id) in &user.sns {
+        item.insert(format!("{SNS_PREFIX}{channel}"), s(id));
+    }
+    item
+}
+
 /// A change to an account. Names that change move their guard items in the same
 /// transaction as the user item.
 #[derive(Debug, Clone, Default)]
@@ -363,7 +405,7 @@ impl Users {
         current: &User,
         change: &Change,
         now: i64,
-    ) -> Result<(), UpdateError> {
+    ) -> Result<User, UpdateError> {
         let uid = current.uid;
         let mut sets: Vec<(String, AttributeValue)> = vec![
             ("updated_at".to_owned(), n(now)),
@@ -417,6 +459,16 @@ impl Users {
         for (name, value) in &change.set {
             sets.push(((*name).to_owned(), value.attribute()));
         }
+        // The account as the write leaves it: the version condition means nothing else
+        // changed it in between, so it needs no read after.
+        let mut after = item_of(current);
+        for (name, value) in &sets {
+            after.insert(name.clone(), value.clone());
+        }
+        for name in &removes {
+            after.remove(name);
+        }
+        let updated = user_from(&after)?;
 
         let key = keys::user(uid);
         let mut update = Update::builder()
@@ -511,7 +563,7 @@ impl Users {
                     }
                 }
             }
-            return Self::update_outcome(sent, &guarded);
+            return Self::update_outcome(sent, &guarded).map(|()| updated);
         }
     }
 
@@ -732,5 +784,42 @@ impl Users {
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_item_reads_back_as_the_same_account() {
+        let user = User {
+            uid: 10_001,
+            username: "li_lei".into(),
+            email: Some("li@example.com".into()),
+            area: Some("86".into()),
+            phone: Some("13800138000".into()),
+            email_verified: true,
+            phone_verified: false,
+            password_hash: "$argon2id$v=19$...".into(),
+            created_at: 1,
+            updated_at: 2,
+            nickname: Some("韩梅梅".into()),
+            avatar: None,
+            gender: 0,
+            birthday: Some("2000-01-01".into()),
+            address: None,
+            detail: BTreeMap::from([("realname".to_owned(), "李雷".to_owned())]),
+            sns: BTreeMap::from([("weibo".to_owned(), "42".to_owned())]),
+            version: 3,
+        };
+        let back = user_from(&item_of(&user)).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{user:?}"));
+        let mut item = item_of(&user);
+        item.remove("version");
+        assert!(
+            user_from(&item).is_err(),
+            "a missing version is an error, not 0"
+        );
     }
 }

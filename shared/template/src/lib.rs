@@ -427,6 +427,32 @@ pub fn assert_openapi_agrees<A>(manifest_dir: &str, routes: &[passport_shared::r
     }
 }
 
+/// The unit tests every function has: its route table against template.yaml
+/// ([`assert_routes_agree`]) and openapi.yaml ([`assert_openapi_agrees`]). In a function's
+/// `lib.rs`: `#[cfg(test)] passport_template::route_agreement_tests!("friends", App);`.
+#[macro_export]
+macro_rules! route_agreement_tests {
+    ($binary:literal, $app:ident) => {
+        mod route_agreement {
+            use passport_shared::Service;
+
+            #[test]
+            fn template_routes_and_the_router_agree() {
+                $crate::assert_routes_agree(
+                    env!("CARGO_MANIFEST_DIR"),
+                    $binary,
+                    super::$app::ROUTES,
+                );
+            }
+
+            #[test]
+            fn openapi_describes_every_route_and_its_authentication() {
+                $crate::assert_openapi_agrees(env!("CARGO_MANIFEST_DIR"), super::$app::ROUTES);
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
