@@ -7,21 +7,17 @@
 //! - [`domain`]: validated newtypes for the documented input rules;
 //! - [`config`], [`aws`], [`logging`]: what `main` builds once;
 //! - [`storage`]: the storage crate (`passport-store`) and how its refusals read in a
-//!   dialect; [`mail`], [`sms`], [`avatar`]: the other AWS adapters behind narrow traits;
+//!   dialect; [`mail`], [`sms`]: the other AWS adapters behind narrow traits;
 //! - [`config`], [`crypto`], [`issuer`], [`token`]: from `passport-core`, which knows nothing
 //!   of HTTP.
 
 pub mod auth;
-#[cfg(feature = "avatars")]
-pub mod avatar;
 pub mod aws;
 pub mod captcha;
 pub mod catalog;
 pub mod dialect;
 pub mod domain;
 pub mod error;
-#[cfg(feature = "identity")]
-pub mod identity;
 pub mod logging;
 pub mod mail;
 pub mod meter;
@@ -30,8 +26,6 @@ pub mod params;
 mod properties;
 pub mod response;
 pub mod routing;
-#[cfg(all(test, feature = "identity"))]
-mod rules;
 pub mod sms;
 pub mod social;
 pub mod storage;

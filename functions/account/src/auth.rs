@@ -1,8 +1,8 @@
 //! `/api/auth/*` (document 004): sign-up by code, sign-in, token refresh and sign-out.
 
 use crate::App;
+use passport_identity::{hash_password, sign_in, Destination, Purpose, SignInName};
 use passport_shared::domain::Password;
-use passport_shared::identity::{hash_password, sign_in, Destination, Purpose, SignInName};
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::sessions::{Grant, Issued};
 use passport_shared::storage::users::{CreateError, NewUser};

@@ -5,9 +5,9 @@
 mod auth;
 mod personal;
 
+use passport_avatar::AvatarStore;
+use passport_identity::Identity;
 use passport_shared::auth::Authority;
-use passport_shared::avatar::AvatarStore;
-use passport_shared::identity::Identity;
 use passport_shared::{routes, Route, Service};
 
 pub struct App {
@@ -22,9 +22,7 @@ impl App {
     ) -> Result<App, lambda_http::Error> {
         Ok(App {
             identity: Identity::from_aws(config, sdk)?,
-            avatars: Box::new(passport_shared::avatar::S3Avatars::from_config(
-                config, sdk,
-            )?),
+            avatars: Box::new(passport_avatar::S3Avatars::from_config(config, sdk)?),
         })
     }
 }

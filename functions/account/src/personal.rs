@@ -7,7 +7,7 @@
 //! birthday or address clears it.
 
 use crate::App;
-use passport_shared::avatar::{self, STORED_PREFIX};
+use passport_avatar::{self as avatar, STORED_PREFIX};
 use passport_shared::datetime;
 use passport_shared::domain::{short_text, Birthday, Gender, Nickname};
 use passport_shared::storage::sessions::TokenRecord;

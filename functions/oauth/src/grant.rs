@@ -3,8 +3,8 @@
 //! first-party clients, client_credentials).
 
 use crate::App;
+use passport_identity::{sign_in, SignInName};
 use passport_shared::crypto;
-use passport_shared::identity::{sign_in, SignInName};
 use passport_shared::storage::clients::Client;
 use passport_shared::storage::grants::{CodeGrant, CodeRefused};
 use passport_shared::storage::sessions::{Grant, Issued};

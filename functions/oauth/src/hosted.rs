@@ -18,9 +18,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http::StatusCode;
 use passport_captcha_image::{self as captcha_render, Kind};
+use passport_identity::{sign_in, SignInName};
 use passport_shared::captcha::issue_captcha;
 use passport_shared::domain::Password;
-use passport_shared::identity::{sign_in, SignInName};
 use passport_shared::storage::grants::PendingRequest;
 use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
 

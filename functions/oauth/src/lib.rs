@@ -20,9 +20,9 @@ mod session;
 mod standard;
 mod token;
 
+use passport_identity::Identity;
 use passport_shared::auth::{Authority, ClientCheck};
 use passport_shared::config::Config;
-use passport_shared::identity::Identity;
 use passport_shared::storage::grants::Grants;
 use passport_shared::{aws, routes, ApiRequest, Auth, Route, Service};
 

@@ -12,8 +12,8 @@ mod guard;
 mod mask;
 mod services;
 
+use passport_avatar::{AvatarStore, S3Avatars};
 use passport_shared::auth::{Authority, ClientCheck};
-use passport_shared::avatar::{AvatarStore, S3Avatars};
 use passport_shared::config::Config;
 use passport_shared::storage::companies::Companies;
 use passport_shared::storage::grants::Grants;

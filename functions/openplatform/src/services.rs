@@ -8,7 +8,7 @@
 
 use crate::{mask, App};
 use http::{HeaderValue, StatusCode};
-use passport_shared::avatar;
+use passport_avatar as avatar;
 use passport_shared::domain::Gender;
 use passport_shared::response::{render, Payload};
 use passport_shared::storage::clients::Client;

@@ -12,9 +12,9 @@ mod sns;
 mod unique;
 mod verify;
 
+use passport_avatar::AvatarStore;
+use passport_identity::Identity;
 use passport_shared::auth::Authority;
-use passport_shared::avatar::AvatarStore;
-use passport_shared::identity::Identity;
 use passport_shared::{routes, Route, Service};
 
 pub struct App {
@@ -31,9 +31,7 @@ impl App {
         use passport_shared::storage::{messages::Messages, records::Records};
         Ok(App {
             identity: Identity::from_aws(config, sdk)?,
-            avatars: Box::new(passport_shared::avatar::S3Avatars::from_config(
-                config, sdk,
-            )?),
+            avatars: Box::new(passport_avatar::S3Avatars::from_config(config, sdk)?),
             messages: Messages {
                 records: Records::new(passport_shared::aws::dynamodb(sdk), &config.table_name),
             },

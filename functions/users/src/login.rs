@@ -1,8 +1,8 @@
 //! `POST /api/User/login` (§2.2.1): username (or email), password, captcha, `remember`.
 
 use crate::App;
+use passport_identity::{sign_in, SignInName};
 use passport_shared::domain::Password;
-use passport_shared::identity::{sign_in, SignInName};
 use passport_shared::storage::sessions::Grant;
 use passport_shared::token::FIRST_PARTY_CLIENT;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};

@@ -2,8 +2,8 @@
 //! created with its unique names guarded in one transaction.
 
 use crate::App;
+use passport_identity::hash_password;
 use passport_shared::domain::{Email, Password, Username};
-use passport_shared::identity::hash_password;
 use passport_shared::storage::users::NewUser;
 use passport_shared::{ApiError, ApiRequest, FromParams, Params, Reply};
 

@@ -8,8 +8,8 @@
 //!   password and ends every session of the account.
 
 use crate::App;
+use passport_identity::{hash_password, Destination, Identity, Purpose};
 use passport_shared::domain::Password;
-use passport_shared::identity::{hash_password, Destination, Identity, Purpose};
 use passport_shared::storage::keys;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};

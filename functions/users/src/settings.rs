@@ -12,12 +12,12 @@
 
 use crate::login::DEFAULT_SCENARIO;
 use crate::App;
-use passport_shared::avatar::{self, STORED_PREFIX};
+use passport_avatar::{self as avatar, STORED_PREFIX};
+use passport_identity::hash_password;
 use passport_shared::domain::{
     org_code, postal_code, short_text, AreaPhone, Email, Gender, IdCard, Nickname, Password,
     SnsChannel,
 };
-use passport_shared::identity::hash_password;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::{Change, Field, User};
 use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};

@@ -3,7 +3,7 @@
 //! URL that expires, and gender.
 
 use crate::App;
-use passport_shared::avatar;
+use passport_avatar as avatar;
 use passport_shared::domain::Gender;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::token::openid;

@@ -11,8 +11,8 @@
 
 use crate::register::RegisterForm;
 use crate::App;
+use passport_identity::{hash_password, sign_in, SignInName};
 use passport_shared::domain::Password;
-use passport_shared::identity::{hash_password, sign_in, SignInName};
 use passport_shared::social::{self, SnsIdentity};
 use passport_shared::storage::sessions::Grant;
 use passport_shared::storage::users::{Change, CreateError, NewUser, Taken, UpdateError, User};

@@ -5,7 +5,7 @@
 //! up, and marks the account holding that address or number as verified.
 
 use crate::App;
-use passport_shared::identity::{Destination, Purpose};
+use passport_identity::{Destination, Purpose};
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};

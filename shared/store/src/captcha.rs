@@ -1,7 +1,7 @@
 //! Captcha answers: stored as an HMAC with a short expiry (checked in code, TTL for
 //! clean-up), keyed by the SHA-256 of the client's captcha key and the scenario, single use.
 
-use super::attr::{get_n, get_s, n, s};
+use super::attr::{n, need_n, need_s, s};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::ReturnValue;
@@ -66,8 +66,8 @@ impl Captchas {
             self.table.get(&key, Read::Consistent).await?
         };
         let Some(item) = item else { return Ok(false) };
-        let expires = get_n(&item, "captcha_expires").unwrap_or(0);
-        let stored = get_s(&item, "answer_hash").unwrap_or_default();
+        let expires: i64 = need_n(&item, "captcha_expires")?;
+        let stored = need_s(&item, "answer_hash")?;
         Ok(expires > now && passport_core::crypto::same(&stored, answer_hash))
     }
 }

@@ -6,7 +6,7 @@
 //! named). Reads are cached in the function for a short while: a client is read on almost
 //! every request, and changes to it are rare.
 
-use super::attr::{get_b, get_n, get_s, n, s, Item};
+use super::attr::{get_b, get_s, n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -71,7 +71,8 @@ fn strings(item: &Item, k: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn client_from(item: &Item) -> Option<Client> {
+/// A client item: a missing or mistyped required attribute is an error.
+fn client_from(item: &Item) -> Result<Client, StoreError> {
     let limits = item
         .get("limits")
         .and_then(|v| v.as_m().ok())
@@ -81,16 +82,16 @@ fn client_from(item: &Item) -> Option<Client> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(Client {
-        id: get_s(item, "client_id")?,
-        name: get_s(item, "name").unwrap_or_default(),
+    Ok(Client {
+        id: need_s(item, "client_id")?,
+        name: need_s(item, "name")?,
         secret_hash: get_s(item, "secret_hash"),
         redirect_uris: strings(item, "redirect_uris"),
         grant_types: strings(item, "grant_types"),
         scopes: strings(item, "scopes"),
         first_party: get_b(item, "first_party"),
         limits,
-        created_at: get_n(item, "created_at").unwrap_or_default(),
+        created_at: need_n(item, "created_at")?,
     })
 }
 
@@ -198,7 +199,7 @@ impl Clients {
         }
         let key = keys::client(id);
         let item = self.table.get(&key, Read::Eventual).await?;
-        let found = item.as_ref().and_then(client_from).map(Arc::new);
+        let found = item.as_ref().map(client_from).transpose()?.map(Arc::new);
         let mut cache = self.cache.lock().expect("cache lock");
         // Unknown ids are cached too (a miss costs a read): keep the cache from growing
         // with every id a client makes up.
@@ -226,7 +227,9 @@ impl Clients {
                 .send()
                 .await
                 .map_err(sdk_error)?;
-            out.extend(page.items().iter().filter_map(client_from));
+            for item in page.items() {
+                out.push(client_from(item)?);
+            }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => return Ok(out),

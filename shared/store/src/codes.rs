@@ -3,7 +3,7 @@
 //! interval and an hourly cap, both checked in the same conditional write that stores the new
 //! code, so parallel requests cannot overshoot.
 
-use super::attr::{get_n, n, s};
+use super::attr::{get_n, n, need_s, s};
 use super::table::Table;
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
@@ -199,11 +199,7 @@ impl Codes {
             }
             Err(e) => return Err(sdk_error(e)),
         };
-        let stored = item
-            .get("code_hash")
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default();
+        let stored = need_s(&item, "code_hash")?;
         if !passport_core::crypto::same(&stored, code_hash) {
             return Ok(false);
         }

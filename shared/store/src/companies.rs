@@ -1,7 +1,7 @@
 //! Users' companies for the open platform (document 003 §6.3), one per user, managed with
 //! the operator CLI.
 
-use super::attr::{get_n, get_s, n, s, Item};
+use super::attr::{n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use std::collections::HashMap;
@@ -54,22 +54,23 @@ impl Company {
         ]
     }
 
-    fn from_item(item: &Item) -> Company {
-        let t = |k: &str| get_s(item, k).unwrap_or_default();
-        Company {
-            company_name: t("company_name"),
-            company_type: t("company_type"),
-            tax_number: t("tax_number"),
-            province: t("province"),
-            city: t("city"),
-            zone: t("zone"),
-            address: t("address"),
-            disable: t("disable"),
-            tel_phone: t("tel_phone"),
-            legal_person_phone: t("legal_person_phone"),
-            legal_person_name: t("legal_person_name"),
-            created_at: get_n(item, "created_at").unwrap_or_default(),
-        }
+    fn from_item(item: &Item) -> Result<Company, StoreError> {
+        // Every field is written (empty when the operator gave none).
+        let t = |k: &str| need_s(item, k);
+        Ok(Company {
+            company_name: t("company_name")?,
+            company_type: t("company_type")?,
+            tax_number: t("tax_number")?,
+            province: t("province")?,
+            city: t("city")?,
+            zone: t("zone")?,
+            address: t("address")?,
+            disable: t("disable")?,
+            tel_phone: t("tel_phone")?,
+            legal_person_phone: t("legal_person_phone")?,
+            legal_person_name: t("legal_person_name")?,
+            created_at: need_n(item, "created_at")?,
+        })
     }
 }
 
@@ -108,7 +109,7 @@ impl Companies {
     pub async fn get(&self, uid: u64) -> Result<Option<Company>, StoreError> {
         let key = keys::company(uid);
         let item = self.table.get(&key, Read::Eventual).await?;
-        Ok(item.as_ref().map(Company::from_item))
+        item.as_ref().map(Company::from_item).transpose()
     }
 
     pub async fn delete(&self, uid: u64) -> Result<(), StoreError> {

@@ -1,7 +1,7 @@
 //! Friendships: two edges (`USER#a / FRIEND#b` and `USER#b / FRIEND#a`) written or deleted
 //! in one transaction, each conditioned, so a friendship is whole or absent.
 
-use super::attr::{get_n, n, s};
+use super::attr::{n, need_n, s};
 use super::table::Table;
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
@@ -102,11 +102,9 @@ impl Friends {
                 .send()
                 .await
                 .map_err(sdk_error)?;
-            out.extend(
-                page.items().iter().filter_map(|i| {
-                    Some((get_n(i, "fid")? as u64, get_n(i, "since").unwrap_or(0)))
-                }),
-            );
+            for i in page.items() {
+                out.push((need_n(i, "fid")?, need_n(i, "since")?));
+            }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => return Ok(out),

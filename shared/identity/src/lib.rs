@@ -2,18 +2,20 @@
 //! password reset: where codes go, how they are sent and checked, captchas, and the password
 //! check with its lockout.
 
-pub use crate::captcha::{captcha_answer_hash, captcha_key, CaptchaCheck, CAPTCHA_COOKIE};
-use crate::crypto;
-use crate::domain::{AreaPhone, Email, Password};
-use crate::error::{ApiError, ErrorKind};
-use crate::mail::{Mail, Mailer};
-use crate::sms::SmsSender;
-use crate::storage::captcha::Captchas;
-use crate::storage::codes::{Codes, SendRefused};
-use crate::storage::keys;
-use crate::storage::ports::{AccountStore, CodeStore};
-use crate::storage::users::{Gate, User, Users};
-use crate::token::SigningKeys;
+pub use passport_shared::captcha::{
+    captcha_answer_hash, captcha_key, CaptchaCheck, CAPTCHA_COOKIE,
+};
+use passport_shared::crypto;
+use passport_shared::domain::{AreaPhone, Email, Password};
+use passport_shared::error::{ApiError, ErrorKind};
+use passport_shared::mail::{Mail, Mailer};
+use passport_shared::sms::SmsSender;
+use passport_shared::storage::captcha::Captchas;
+use passport_shared::storage::codes::{Codes, SendRefused};
+use passport_shared::storage::keys;
+use passport_shared::storage::ports::{AccountStore, CodeStore};
+use passport_shared::storage::users::{Gate, User, Users};
+use passport_shared::token::SigningKeys;
 
 /// Where a verification code goes: an email address or a phone number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -346,7 +348,7 @@ pub struct Identity {
     pub users: Users,
     pub codes: Codes,
     pub captchas: Captchas,
-    pub sessions: crate::storage::sessions::Sessions,
+    pub sessions: passport_shared::storage::sessions::Sessions,
     pub keys: std::sync::Arc<SigningKeys>,
     pub mailer: Box<dyn Mailer>,
     pub sms: Box<dyn SmsSender>,
@@ -355,13 +357,13 @@ pub struct Identity {
 
 impl Identity {
     pub fn from_aws(
-        config: &crate::config::Config,
-        sdk: &crate::aws::SdkConfig,
-    ) -> Result<Identity, crate::token::KeyError> {
-        use crate::storage::codes::CodePolicy;
-        use crate::storage::sessions::Sessions;
+        config: &passport_shared::config::Config,
+        sdk: &passport_shared::aws::SdkConfig,
+    ) -> Result<Identity, passport_shared::token::KeyError> {
+        use passport_shared::storage::codes::CodePolicy;
+        use passport_shared::storage::sessions::Sessions;
         let keys = std::sync::Arc::new(SigningKeys::from_config(config)?);
-        let dynamodb = crate::aws::dynamodb(sdk);
+        let dynamodb = passport_shared::aws::dynamodb(sdk);
         let table = &config.table_name;
         let policy = CodePolicy {
             send_interval: config.code_send_interval,
@@ -375,11 +377,13 @@ impl Identity {
             captchas: Captchas::new(dynamodb.clone(), table),
             sessions: Sessions::from_config(dynamodb, config, keys.clone()),
             keys,
-            mailer: Box::new(crate::mail::SesMailer::new(
-                crate::aws::ses(sdk),
+            mailer: Box::new(passport_shared::mail::SesMailer::new(
+                passport_shared::aws::ses(sdk),
                 &config.mail_from,
             )),
-            sms: Box::new(crate::sms::SnsSms::new(crate::aws::sns(sdk))),
+            sms: Box::new(passport_shared::sms::SnsSms::new(
+                passport_shared::aws::sns(sdk),
+            )),
             login: LoginPolicy {
                 max_failures: config.login_max_failures,
                 lock_minutes: config.login_lock_minutes,
@@ -393,8 +397,8 @@ impl Identity {
     }
 
     /// The token check of routes that use these accounts.
-    pub fn authority(&self) -> crate::auth::Authority<'_> {
-        crate::auth::Authority::new(&self.sessions, Some(&self.users))
+    pub fn authority(&self) -> passport_shared::auth::Authority<'_> {
+        passport_shared::auth::Authority::new(&self.sessions, Some(&self.users))
     }
 
     pub fn code_service(&self) -> CodeService<'_> {
@@ -406,6 +410,9 @@ impl Identity {
         }
     }
 }
+
+#[cfg(test)]
+mod rules;
 
 #[cfg(test)]
 mod tests {

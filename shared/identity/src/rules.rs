@@ -2,24 +2,24 @@
 //! ([`passport_store::memory`]): no emulator, no network, milliseconds (argon2id aside).
 //! The end-to-end tests hold the same rules on DynamoDB Local.
 
-use crate::auth::Authority;
-use crate::dialect::{Dialect, Lang};
-use crate::error::ErrorKind;
-use crate::identity::SignInName;
-use crate::identity::{hash_password, sign_in, CodeService, Destination, LoginPolicy, Purpose};
-use crate::mail::{Mail, MailError, Mailer};
-use crate::params::Params;
-use crate::response::{Format, Meta};
-use crate::routing::{ApiRequest, Auth, Caller};
-use crate::sms::{SmsError, SmsSender};
-use crate::storage::codes::CodePolicy;
-use crate::storage::memory::{MemoryAccounts, MemoryCodes, MemoryMeter, MemorySessions};
-use crate::storage::ports::{AccountStore, SessionStore};
-use crate::storage::sessions::{Grant, RotateError};
-use crate::storage::users::{CreateError, NewUser, Taken};
-use crate::token::{SigningKeys, FIRST_PARTY_CLIENT};
+use crate::SignInName;
+use crate::{hash_password, sign_in, CodeService, Destination, LoginPolicy, Purpose};
 use async_trait::async_trait;
 use futures_util::future::join_all;
+use passport_shared::auth::Authority;
+use passport_shared::dialect::{Dialect, Lang};
+use passport_shared::error::ErrorKind;
+use passport_shared::mail::{Mail, MailError, Mailer};
+use passport_shared::params::Params;
+use passport_shared::response::{Format, Meta};
+use passport_shared::routing::{ApiRequest, Auth, Caller};
+use passport_shared::sms::{SmsError, SmsSender};
+use passport_shared::storage::codes::CodePolicy;
+use passport_shared::storage::memory::{MemoryAccounts, MemoryCodes, MemoryMeter, MemorySessions};
+use passport_shared::storage::ports::{AccountStore, SessionStore};
+use passport_shared::storage::sessions::{Grant, RotateError};
+use passport_shared::storage::users::{CreateError, NewUser, Taken};
+use passport_shared::token::{SigningKeys, FIRST_PARTY_CLIENT};
 use std::sync::{Arc, Mutex};
 
 const ISSUER: &str = "https://passport.test";
@@ -37,8 +37,8 @@ fn new_user(username: &str, email: &str, password_hash: &str) -> NewUser {
     }
 }
 
-fn password(raw: &str) -> crate::domain::Password {
-    crate::domain::Password::parse(raw).expect("a valid password")
+fn password(raw: &str) -> passport_shared::domain::Password {
+    passport_shared::domain::Password::parse(raw).expect("a valid password")
 }
 
 #[tokio::test]
@@ -319,14 +319,14 @@ fn grant(uid: u64, client_id: &str) -> Grant {
 
 /// The `jti` of an access token we signed.
 fn jti(keys: &SigningKeys, token: &str) -> String {
-    crate::issuer::configure(Some(ISSUER), None);
+    passport_shared::issuer::configure(Some(ISSUER), None);
     keys.verify(token).expect("one of ours").jti
 }
 
 #[tokio::test]
 async fn a_rotated_refresh_token_replayed_ends_its_whole_family() {
     // Tokens are signed and checked against the real clock.
-    let now = crate::now();
+    let now = passport_shared::now();
     let keys = keys();
     let sessions = MemorySessions::new(keys.clone(), ISSUER);
     let first = sessions.issue(&grant(10_001, "web"), now).await.unwrap();
@@ -367,7 +367,7 @@ async fn a_rotated_refresh_token_replayed_ends_its_whole_family() {
 #[tokio::test]
 async fn another_clients_refresh_token_is_refused_and_kept() {
     // Tokens are signed and checked against the real clock.
-    let now = crate::now();
+    let now = passport_shared::now();
     let sessions = MemorySessions::new(keys(), ISSUER);
     let issued = sessions.issue(&grant(10_001, "web"), now).await.unwrap();
     let other = sessions
@@ -410,7 +410,7 @@ struct Stack {
 
 impl Stack {
     fn new(limit: u32) -> Stack {
-        crate::issuer::configure(Some(ISSUER), None);
+        passport_shared::issuer::configure(Some(ISSUER), None);
         let keys = keys();
         Stack {
             sessions: MemorySessions::new(keys.clone(), ISSUER),
@@ -433,7 +433,7 @@ impl Stack {
 #[tokio::test]
 async fn a_client_past_its_hourly_quota_is_refused_in_its_routes_dialect() {
     // Tokens are signed and checked against the real clock.
-    let now = crate::now();
+    let now = passport_shared::now();
     let stack = Stack::new(2);
     let token = stack
         .sessions
@@ -480,7 +480,7 @@ async fn a_client_past_its_hourly_quota_is_refused_in_its_routes_dialect() {
 #[tokio::test]
 async fn first_party_tokens_are_not_metered_and_an_ended_session_ends_its_token_at_once() {
     // Tokens are signed and checked against the real clock.
-    let now = crate::now();
+    let now = passport_shared::now();
     let stack = Stack::new(1);
     let token = stack
         .sessions
@@ -514,7 +514,7 @@ async fn first_party_tokens_are_not_metered_and_an_ended_session_ends_its_token_
 #[tokio::test]
 async fn account_routes_get_the_account_and_a_deleted_one_ends_the_token() {
     // Tokens are signed and checked against the real clock.
-    let now = crate::now();
+    let now = passport_shared::now();
     let stack = Stack::new(10);
     let uid = stack
         .accounts

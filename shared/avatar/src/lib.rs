@@ -7,8 +7,8 @@
 //! shown through a presigned GET URL that expires after [`URL_SECONDS`]; the bucket itself
 //! is private.
 
-use crate::error::ErrorKind;
 use async_trait::async_trait;
+use passport_shared::error::ErrorKind;
 
 /// The largest upload, in bytes.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -18,7 +18,7 @@ pub const MAX_SIDE: u32 = 4096;
 pub const SIDE: u32 = 256;
 /// How long a shown avatar URL works.
 pub const URL_SECONDS: u64 = 15 * 60;
-/// The prefix of stored avatars in [`crate::storage::users::User::avatar`].
+/// The prefix of stored avatars in [`passport_shared::storage::users::User::avatar`].
 pub const STORED_PREFIX: &str = "s3:";
 
 /// Checks an upload and makes the stored picture: a [`SIDE`]-pixel square PNG.
@@ -73,9 +73,9 @@ pub struct StoreFailure(pub String);
 
 /// A failed dependency: 503 with the documents' 202301 "Fail to upload avatar" (v2); the
 /// cause is logged, never shown.
-impl From<StoreFailure> for crate::error::ApiError {
+impl From<StoreFailure> for passport_shared::error::ApiError {
     fn from(e: StoreFailure) -> Self {
-        crate::error::ApiError::new(ErrorKind::AvatarStoreFailed).with_cause(e)
+        passport_shared::error::ApiError::new(ErrorKind::AvatarStoreFailed).with_cause(e)
     }
 }
 
@@ -109,14 +109,17 @@ pub struct S3Avatars {
 impl S3Avatars {
     /// The bucket of `AVATAR_BUCKET`.
     pub fn from_config(
-        config: &crate::config::Config,
-        sdk: &crate::aws::SdkConfig,
-    ) -> Result<S3Avatars, crate::config::ConfigError> {
-        let bucket = config
-            .avatar_bucket
-            .clone()
-            .ok_or(crate::config::ConfigError::Missing("AVATAR_BUCKET"))?;
-        Ok(S3Avatars::new(crate::aws::s3(sdk), bucket))
+        config: &passport_shared::config::Config,
+        sdk: &passport_shared::aws::SdkConfig,
+    ) -> Result<S3Avatars, passport_shared::config::ConfigError> {
+        let bucket =
+            config
+                .avatar_bucket
+                .clone()
+                .ok_or(passport_shared::config::ConfigError::Missing(
+                    "AVATAR_BUCKET",
+                ))?;
+        Ok(S3Avatars::new(passport_shared::aws::s3(sdk), bucket))
     }
 
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> S3Avatars {
