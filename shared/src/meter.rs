@@ -102,7 +102,8 @@ pub use interceptor::Interceptor;
 
 mod interceptor {
     use aws_sdk_dynamodb::config::interceptors::{
-        AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+        AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
+        BeforeTransmitInterceptorContextMut,
     };
     use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
     use aws_sdk_dynamodb::error::BoxError;
@@ -133,6 +134,16 @@ mod interceptor {
         type Storer = StoreReplace<Self>;
     }
 
+    /// When the operation was called: a call's span starts there, before its connection,
+    /// credentials and signing, so that calls made together overlap however long a cold
+    /// process takes to send the first of them.
+    #[derive(Debug, Clone, Copy)]
+    struct Began(Instant);
+
+    impl Storable for Began {
+        type Storer = StoreReplace<Self>;
+    }
+
     /// Asks for the consumed capacity and notes each attempt (see the module's text).
     #[derive(Debug)]
     pub struct Interceptor;
@@ -140,6 +151,15 @@ mod interceptor {
     impl Intercept for Interceptor {
         fn name(&self) -> &'static str {
             "PassportMeter"
+        }
+
+        fn read_before_execution(
+            &self,
+            _: &BeforeSerializationInterceptorContextRef<'_>,
+            cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            cfg.interceptor_state().store_put(Began(Instant::now()));
+            Ok(())
         }
 
         fn modify_before_signing(
@@ -169,10 +189,8 @@ mod interceptor {
                     *request.body_mut() = aws_smithy_types::body::SdkBody::from(bytes);
                 }
             }
-            cfg.interceptor_state().store_put(Attempt {
-                op,
-                start: Instant::now(),
-            });
+            let start = cfg.load::<Began>().map_or_else(Instant::now, |b| b.0);
+            cfg.interceptor_state().store_put(Attempt { op, start });
             Ok(())
         }
 
