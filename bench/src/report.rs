@@ -90,7 +90,7 @@ impl Report {
         let _ = writeln!(md, "## Functions\n");
         let _ = writeln!(
             md,
-            "{} starts each against the benchmark's own Runtime API. Init: process start to the first poll for an event. \
+            "{} starts each under passport-local's Runtime API emulator, one process at a time. Init: process start to the first poll for an event. \
              First: the first invocation of the representative request; warm: the {} after it in the same process. \
              Times in ms as median (min–max); RSS is the process's peak (VmHWM) after the warm invocations.\n",
             self.starts, 10
