@@ -109,7 +109,7 @@ pub trait Service: Send + Sync + Sized + 'static {
 
 /// A table of [`Route`]s, one line per route:
 ///
-/// ```ignore
+/// ```text
 /// const ROUTES: &'static [Route<App>] = routes![App;
 ///     POST "/api/User/friends" Token => friends::list,
 ///     GET "/api/faq" Public => faq::list,
