@@ -277,6 +277,9 @@ impl Fixture {
                 .query("push_ids=")
                 .header("authorization", &center),
             "support" => Req::new("GET", "/api/faq").header("authorization", &center),
+            // A v1 path in a spelling API Gateway does not route: the $default route's
+            // function passes it on to its group's function (Lambda Invoke).
+            "fallback" => Req::new("POST", "/APIS/OAUTH/INFO").header("authorization", &bearer),
             _ => Req::new("GET", "/"),
         };
         Ok(req.event())
@@ -296,6 +299,7 @@ impl Fixture {
             "calendar" => "POST /api/Calendar/events (one event in range)",
             "push" => "GET /api/message/count",
             "support" => "GET /api/faq",
+            "fallback" => "POST /APIS/OAUTH/INFO (passed on to oauth by Lambda Invoke)",
             _ => "constant answer",
         }
     }
