@@ -2,8 +2,10 @@
 //! clean-up), keyed by the SHA-256 of the client's captcha key and the scenario, single use.
 
 use super::attr::{n, need_n, need_s, s};
+use super::ports::CaptchaStore;
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use std::collections::HashMap;
 
@@ -17,9 +19,12 @@ impl Captchas {
             table: Table::new(client, table),
         }
     }
+}
 
+#[async_trait]
+impl CaptchaStore for Captchas {
     /// Stores a new answer, replacing any earlier one for the same key and scenario.
-    pub async fn put(
+    async fn put(
         &self,
         key_hash: &str,
         scenario: &str,
@@ -45,7 +50,7 @@ impl Captchas {
 
     /// Whether `answer_hash` is the stored answer. With `consume` the answer is deleted in the
     /// same call whatever the outcome, so each captcha is checked once.
-    pub async fn check(
+    async fn check(
         &self,
         key_hash: &str,
         scenario: &str,

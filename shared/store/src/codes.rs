@@ -4,8 +4,10 @@
 //! code, so parallel requests cannot overshoot.
 
 use super::attr::{get_n, n, need_s, s};
+use super::ports::CodeStore;
 use super::table::Table;
 use super::{keys, sdk_error, StoreError};
+use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -59,11 +61,18 @@ impl Codes {
             policy,
         }
     }
+}
+
+#[async_trait]
+impl CodeStore for Codes {
+    fn policy(&self) -> CodePolicy {
+        self.policy
+    }
 
     /// Stores `code_hash` as the destination's current code if the limits allow a send now.
     /// Two conditional writes cover the two cases (same hour, or a new hour); the old item
     /// returned by a failed condition says which applies and how long to wait.
-    pub async fn store_for_send(
+    async fn store_for_send(
         &self,
         purpose: &str,
         destination: &str,
@@ -134,10 +143,10 @@ impl Codes {
         }
     }
 
-    /// Gives back what [`Codes::store_for_send`] took when the code could not be delivered:
+    /// Gives back what [`CodeStore::store_for_send`] took when the code could not be delivered:
     /// the send interval and one of the hour's sends, and the undelivered code is void. Only
     /// while that send is still the latest (`code_hash` and `last_sent` are its own).
-    pub async fn release_send(
+    async fn release_send(
         &self,
         purpose: &str,
         destination: &str,
@@ -170,7 +179,7 @@ impl Codes {
 
     /// Checks `code_hash` against the destination's code, counting the attempt. With
     /// `consume`, a right code is used up (once, even under concurrency).
-    pub async fn check(
+    async fn check(
         &self,
         purpose: &str,
         destination: &str,

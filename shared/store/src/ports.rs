@@ -1,10 +1,10 @@
 //! The narrow traits the rules above storage use: accounts with their guards and sign-in
 //! gates, sessions with their refresh families, codes, quotas and captcha answers. The
-//! DynamoDB repositories implement them (here), and so do the in-memory stores of
+//! DynamoDB repositories implement them (codes and captchas in their own modules, the rest
+//! here, delegating to the repositories' methods), and so do the in-memory stores of
 //! [`crate::memory`], on which the rules are unit-tested without any emulator.
 
-use crate::captcha::Captchas;
-use crate::codes::{CodePolicy, Codes, SendRefused};
+use crate::codes::{CodePolicy, SendRefused};
 use crate::keys::Key;
 use crate::quotas::{Hit, Quotas};
 use crate::sessions::{Grant, Issued, Meter, RotateError, Sessions, TokenRecord};
@@ -148,64 +148,6 @@ impl AccountStore for Users {
     }
     async fn clear_failures(&self, gate: &Key) -> Result<(), StoreError> {
         Users::clear_failures(self, gate).await
-    }
-}
-
-#[async_trait]
-impl CodeStore for Codes {
-    fn policy(&self) -> CodePolicy {
-        self.policy
-    }
-    async fn store_for_send(
-        &self,
-        purpose: &str,
-        destination: &str,
-        code_hash: &str,
-        now: i64,
-    ) -> Result<Result<(), SendRefused>, StoreError> {
-        Codes::store_for_send(self, purpose, destination, code_hash, now).await
-    }
-    async fn release_send(
-        &self,
-        purpose: &str,
-        destination: &str,
-        code_hash: &str,
-        sent_at: i64,
-    ) -> Result<(), StoreError> {
-        Codes::release_send(self, purpose, destination, code_hash, sent_at).await
-    }
-    async fn check(
-        &self,
-        purpose: &str,
-        destination: &str,
-        code_hash: &str,
-        consume: bool,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        Codes::check(self, purpose, destination, code_hash, consume, now).await
-    }
-}
-
-#[async_trait]
-impl CaptchaStore for Captchas {
-    async fn put(
-        &self,
-        key_hash: &str,
-        scenario: &str,
-        answer_hash: &str,
-        expires: i64,
-    ) -> Result<(), StoreError> {
-        Captchas::put(self, key_hash, scenario, answer_hash, expires).await
-    }
-    async fn check(
-        &self,
-        key_hash: &str,
-        scenario: &str,
-        answer_hash: &str,
-        consume: bool,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        Captchas::check(self, key_hash, scenario, answer_hash, consume, now).await
     }
 }
 
