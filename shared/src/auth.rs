@@ -15,7 +15,7 @@ use crate::storage::ports::{AccountStore, CallMeter, SessionStore};
 use crate::storage::quotas::Hit;
 use crate::storage::sessions::{Sessions, TokenRecord};
 use crate::storage::users::{User, Users};
-use crate::token::{SigningKeys, FIRST_PARTY_CLIENT};
+use crate::token::FIRST_PARTY_CLIENT;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -34,11 +34,10 @@ pub struct Caller {
 /// The client authentication a function does for its client-authenticated routes.
 pub type ClientCheck<'a> = Pin<Box<dyn Future<Output = Result<Arc<Client>, ApiError>> + Send + 'a>>;
 
-/// The token check of a function: the key that signs tokens, the sessions that hold their
-/// records, the meter that counts calls, and the accounts where routes read them.
+/// The token check of a function: the sessions that sign tokens and hold their records, the
+/// meter that counts calls, and the accounts where routes read them.
 #[derive(Clone, Copy)]
 pub struct Authority<'a> {
-    pub keys: &'a SigningKeys,
     pub sessions: &'a dyn SessionStore,
     pub meter: &'a dyn CallMeter,
     /// Where [`Auth::Account`] routes read the account.
@@ -49,7 +48,6 @@ impl<'a> Authority<'a> {
     /// The check of a function on DynamoDB.
     pub fn new(sessions: &'a Sessions, users: Option<&'a Users>) -> Authority<'a> {
         Authority {
-            keys: sessions.keys(),
             sessions,
             meter: &sessions.meter,
             users: users.map(|u| u as &dyn AccountStore),
@@ -78,7 +76,7 @@ impl<'a> Authority<'a> {
                 ..Caller::default()
             });
         };
-        let claims = self.keys.verify(&presented)?;
+        let claims = self.sessions.keys().verify(&presented)?;
         let uid = claims.uid()?;
         // Per route template: `/api/faq/1`, `/api/faq/01` and `/api/faq/%31` are one API.
         let api = req.meta.route.as_str();

@@ -422,7 +422,6 @@ impl Stack {
 
     fn authority(&self) -> Authority<'_> {
         Authority {
-            keys: &self.keys,
             sessions: &self.sessions,
             meter: &self.meter,
             users: Some(&self.accounts),

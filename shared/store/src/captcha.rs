@@ -33,19 +33,15 @@ impl CaptchaStore for Captchas {
     ) -> Result<(), StoreError> {
         let key = keys::captcha(key_hash, scenario);
         self.table
-            .put_item()
-            .set_item(Some(HashMap::from([
+            .put(HashMap::from([
                 (keys::PK.to_owned(), s(key.pk)),
                 (keys::SK.to_owned(), s(key.sk)),
                 ("type".to_owned(), s("captcha")),
                 ("answer_hash".to_owned(), s(answer_hash)),
                 ("captcha_expires".to_owned(), n(expires)),
                 (keys::TTL.to_owned(), n(expires + 3600)),
-            ])))
-            .send()
+            ]))
             .await
-            .map_err(sdk_error)?;
-        Ok(())
     }
 
     /// Whether `answer_hash` is the stored answer. With `consume` the answer is deleted in the

@@ -147,13 +147,7 @@ impl Clients {
         if let Some(hash) = &c.secret_hash {
             item.insert("secret_hash".to_owned(), s(hash));
         }
-        self.table
-            .put_item()
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.table.insert(item).await?;
         Ok(())
     }
 

@@ -97,12 +97,7 @@ impl Companies {
         for (name, value) in TEXT_FIELDS.iter().zip(company.fields()) {
             item.insert((*name).to_owned(), s(value));
         }
-        self.table
-            .put_item()
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.table.put(item).await?;
         Ok(())
     }
 

@@ -4,7 +4,8 @@
 use super::attr::{n, need_n, s};
 use super::table::Table;
 use super::{keys, sdk_error, StoreError};
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use std::collections::HashMap;
 
 pub struct Friends {
     table: Table,
@@ -32,17 +33,13 @@ impl Friends {
     pub async fn make(&self, a: u64, b: u64, now: i64) -> Result<bool, StoreError> {
         let edge = |from: u64, to: u64| -> Result<TransactWriteItem, StoreError> {
             let key = keys::friend(from, to);
-            let put = Put::builder()
-                .table_name(self.table.name())
-                .item(keys::PK, s(key.pk))
-                .item(keys::SK, s(key.sk))
-                .item("type", s("friend"))
-                .item("fid", n(to))
-                .item("since", n(now))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(|e| StoreError(e.to_string()))?;
-            Ok(TransactWriteItem::builder().put(put).build())
+            self.table.put_new(HashMap::from([
+                (keys::PK.to_owned(), s(key.pk)),
+                (keys::SK.to_owned(), s(key.sk)),
+                ("type".to_owned(), s("friend")),
+                ("fid".to_owned(), n(to)),
+                ("since".to_owned(), n(now)),
+            ]))
         };
         let sent = self
             .table

@@ -95,13 +95,7 @@ impl Grants {
             (keys::TTL.to_owned(), n(now + CODE_LIFETIME + 86_400)),
         ]);
         opt(&mut item, "code_challenge", &grant.code_challenge);
-        self.table
-            .put_item()
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.table.insert(item).await?;
         Ok(code)
     }
 
@@ -227,12 +221,7 @@ impl Grants {
         ]);
         opt(&mut item, "state", &request.state);
         opt(&mut item, "code_challenge", &request.code_challenge);
-        self.table
-            .put_item()
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.table.put(item).await?;
         Ok(id)
     }
 

@@ -88,13 +88,7 @@ impl GuestbookStore for DynamoGuestbook {
         if let Some(ip) = &entry.source_ip {
             item.insert("source_ip".to_owned(), s(ip));
         }
-        self.table
-            .put_item()
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.table.insert(item).await?;
         Ok(())
     }
 

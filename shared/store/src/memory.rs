@@ -8,7 +8,7 @@ use crate::keys::{self, Key};
 use crate::ports::{AccountStore, CallMeter, CaptchaStore, CodeStore, QuotaStore, SessionStore};
 use crate::quotas::{window, Hit};
 use crate::sessions::{mint, refused, Grant, Issued, Lifetimes, Refused, RotateError, TokenRecord};
-use crate::users::{CreateError, Gate, NewUser, Taken, User};
+use crate::users::{CreateError, Gate, NewUser, Taken, User, UID_START};
 use crate::StoreError;
 use async_trait::async_trait;
 use passport_core::crypto;
@@ -39,11 +39,6 @@ struct AccountsInner {
 #[derive(Default)]
 pub struct MemoryAccounts(Mutex<AccountsInner>);
 
-impl MemoryAccounts {
-    /// Uids count up from here, as the DynamoDB counter's do.
-    pub const FIRST_UID: u64 = 10_001;
-}
-
 #[async_trait]
 impl AccountStore for MemoryAccounts {
     async fn create(&self, new: &NewUser, now: i64) -> Result<User, CreateError> {
@@ -61,7 +56,7 @@ impl AccountStore for MemoryAccounts {
         if let Some((taken, _)) = guards.iter().find(|(_, g)| inner.guards.contains_key(g)) {
             return Err(CreateError::Taken(*taken));
         }
-        inner.last_uid = inner.last_uid.max(Self::FIRST_UID - 1) + 1;
+        inner.last_uid = inner.last_uid.max(UID_START) + 1;
         let uid = inner.last_uid;
         for (_, guard) in guards {
             inner.guards.insert(guard, uid);
@@ -413,6 +408,10 @@ impl MemorySessions {
 
 #[async_trait]
 impl SessionStore for MemorySessions {
+    fn keys(&self) -> &SigningKeys {
+        &self.keys
+    }
+
     async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
         let family = uuid::Uuid::new_v4().simple().to_string();
         Ok(self.store(grant, &family, now))

@@ -11,6 +11,7 @@ use crate::sessions::{Grant, Issued, Meter, RotateError, Sessions, TokenRecord};
 use crate::users::{CreateError, Gate, NewUser, User, Users};
 use crate::StoreError;
 use async_trait::async_trait;
+use passport_core::token::SigningKeys;
 
 /// Accounts, their unique names (guards), and the sign-in gate of each name.
 #[async_trait]
@@ -110,6 +111,8 @@ pub trait CallMeter: Send + Sync {
 /// Sessions: access and refresh tokens, in families.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
+    /// The key the tokens are signed with (and checked against).
+    fn keys(&self) -> &SigningKeys;
     /// A new pair in a new family.
     async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError>;
     /// An access token's record by its `jti` (none once its session ended).
@@ -166,6 +169,9 @@ impl QuotaStore for Quotas {
 
 #[async_trait]
 impl SessionStore for Sessions {
+    fn keys(&self) -> &SigningKeys {
+        Sessions::keys(self)
+    }
     async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
         Sessions::issue(self, grant, now).await
     }

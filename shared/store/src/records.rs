@@ -2,7 +2,7 @@
 //! DynamoDB maps of their fields, numbered by atomic counters, listed by queries (of the
 //! table or of `gsi1`), never by scans, and paged in the center dialect's shape.
 
-use super::attr::{get_n, n, need_n, s, Item};
+use super::attr::{need_n, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::builders::{DeleteBuilder, PutBuilder};
@@ -134,22 +134,7 @@ impl Records {
 
     /// The next number of a kind (1, 2, ...).
     pub async fn next_id(&self, kind: &str) -> Result<u64, StoreError> {
-        let key = keys::id_counter(kind);
-        let out = self
-            .table
-            .update_item(&key)
-            .update_expression("ADD #n :one")
-            .expression_attribute_names("#n", "n")
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        out.attributes
-            .as_ref()
-            .and_then(|a| get_n(a, "n"))
-            .map(|v| v as u64)
-            .ok_or_else(|| StoreError("counter returned nothing".into()))
+        self.table.count_up(&keys::id_counter(kind), 0).await
     }
 
     /// The last number a kind was given (0 before the first).
@@ -235,13 +220,7 @@ impl Records {
         index: Option<(&str, &str)>,
         record: &Map<String, Value>,
     ) -> Result<(), StoreError> {
-        self.table
-            .put_item()
-            .set_item(Some(Self::item(key, index, record)))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.table.insert(Self::item(key, index, record)).await?;
         Ok(())
     }
 
@@ -252,12 +231,7 @@ impl Records {
         index: Option<(&str, &str)>,
         record: &Map<String, Value>,
     ) -> Result<(), StoreError> {
-        self.table
-            .put_item()
-            .set_item(Some(Self::item(key, index, record)))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.table.put(Self::item(key, index, record)).await?;
         Ok(())
     }
 

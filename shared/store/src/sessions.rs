@@ -183,6 +183,11 @@ impl TokenRecord {
     }
 }
 
+/// The deployment's issuer, which every token names.
+fn issuer() -> Result<&'static str, StoreError> {
+    passport_core::token::issuer().map_err(|e| StoreError(e.to_string()))
+}
+
 /// A new pair: the answer, and what its records hold.
 #[derive(Debug, Clone)]
 pub struct Minted {
@@ -362,8 +367,7 @@ impl Sessions {
     /// Issues a new pair: a new family, both records written in one transaction.
     pub async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
         let family = uuid::Uuid::new_v4().simple().to_string();
-        let issuer = passport_core::issuer::current()
-            .ok_or_else(|| StoreError("the issuer is not known: set ISSUER_URL".into()))?;
+        let issuer = issuer()?;
         let (issued, access, refresh) = self.mint(grant, &family, issuer, now);
         self.table
             .client()
@@ -464,8 +468,7 @@ impl Sessions {
             remember: need_b(&old, "remember")?,
         };
         let family = need_s(&old, "family")?;
-        let issuer = passport_core::issuer::current()
-            .ok_or_else(|| StoreError("the issuer is not known: set ISSUER_URL".into()))?;
+        let issuer = issuer()?;
         let (issued, access, refresh) = self.mint(&grant, &family, issuer, now);
         let old_access = keys::access_token(&need_s(&old, "access_jti")?);
         let writes = vec![

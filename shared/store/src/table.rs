@@ -1,15 +1,14 @@
-//! The one table and the operations every repository runs on it: reads and deletes of one
-//! item by its [`Key`], the builders of the other operations with the table (and the key)
+//! The one table and the operations every repository runs on it: reads, puts and counters
+//! by [`Key`], the builders of the other operations with the table (and the key)
 //! already set, and the parts of transactions. A repository holds a [`Table`]; none names
 //! the table or builds a key attribute by hand.
 
-use crate::attr::{s, Item};
+use crate::attr::{n, need_n, s, Item};
 use crate::keys::{self, Key};
 use crate::{sdk_error, StoreError};
 use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
 use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -61,17 +60,6 @@ impl Table {
             .item)
     }
 
-    /// Deletes the item at `key`; what it held, if anything.
-    pub async fn delete(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        Ok(self
-            .delete_item(key)
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(sdk_error)?
-            .attributes)
-    }
-
     /// An update of the item at `key` (expressions, conditions and return values to add).
     pub fn update_item(&self, key: &Key) -> UpdateItemFluentBuilder {
         self.client
@@ -95,12 +83,49 @@ impl Table {
         self.client.put_item().table_name(self.name())
     }
 
-    pub fn query(&self) -> QueryFluentBuilder {
-        self.client.query().table_name(self.name())
+    /// Stores `item`, replacing whatever its key held.
+    pub async fn put(&self, item: Item) -> Result<(), StoreError> {
+        self.put_item()
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
     }
 
-    pub fn scan(&self) -> ScanFluentBuilder {
-        self.client.scan().table_name(self.name())
+    /// Stores `item`, which must be new: an existing item at its key is a storage error
+    /// (keys of new items are random or counted, so a collision is ours, never the caller's).
+    pub async fn insert(&self, item: Item) -> Result<(), StoreError> {
+        self.put_item()
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Counts up the `n` of the counter at `key` by one, from `start` for a new counter;
+    /// the new value.
+    pub async fn count_up(&self, key: &Key, start: u64) -> Result<u64, StoreError> {
+        let out = self
+            .update_item(key)
+            .update_expression("SET #n = if_not_exists(#n, :start) + :one")
+            .expression_attribute_names("#n", "n")
+            .expression_attribute_values(":start", n(start))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        match out.attributes {
+            Some(attributes) => need_n(&attributes, "n"),
+            None => Err(StoreError("the counter update returned nothing".into())),
+        }
+    }
+
+    pub fn query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(self.name())
     }
 
     /// A transaction's put of an item that must not exist yet.

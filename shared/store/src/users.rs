@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,6 +29,9 @@ pub const DETAIL_FIELDS: &[&str] = &[
     "majorcode",
     "leader",
 ];
+
+/// Uids count up from here: the first account is 10001.
+pub const UID_START: u64 = 10_000;
 
 /// The prefix of the attributes that hold SNS bindings (`sns_weibo = <id>`).
 const SNS_PREFIX: &str = "sns_";
@@ -135,6 +138,16 @@ fn user_from(item: &Item) -> Result<User, StoreError> {
         sns,
         version: need_n(item, "version")?,
     })
+}
+
+/// The item that holds a unique name for `uid`.
+fn guard_item(guard: &keys::Key, uid: u64) -> Item {
+    HashMap::from([
+        (keys::PK.to_owned(), s(&guard.pk)),
+        (keys::SK.to_owned(), s(&guard.sk)),
+        ("type".to_owned(), s("guard")),
+        ("uid".to_owned(), n(uid)),
+    ])
 }
 
 /// The attributes of an account's item ([`user_from`] read back gives the same account).
@@ -263,25 +276,9 @@ impl Users {
     }
 
     /// Allocates the next uid (an atomic counter; a uid burned by a failed insert is not
-    /// reused).
+    /// reused). The first is `UID_START + 1`.
     async fn next_uid(&self) -> Result<u64, StoreError> {
-        let key = keys::uid_counter();
-        let out = self
-            .table
-            .update_item(&key)
-            .update_expression("SET #n = if_not_exists(#n, :start) + :one")
-            .expression_attribute_names("#n", "n")
-            .expression_attribute_values(":start", n(10000))
-            .expression_attribute_values(":one", n(1))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        out.attributes
-            .as_ref()
-            .and_then(|a| get_n(a, "n"))
-            .map(|v| v as u64)
-            .ok_or_else(|| StoreError("uid counter returned nothing".into()))
+        self.table.count_up(&keys::uid_counter(), UID_START).await
     }
 
     /// Creates the account and its guard items in one transaction.
@@ -324,12 +321,7 @@ impl Users {
         let put = |item: Item| self.table.put_new(item);
         let mut writes = vec![put(item.clone())?];
         for (_, guard) in &guards {
-            writes.push(put(HashMap::from([
-                (keys::PK.to_owned(), s(&guard.pk)),
-                (keys::SK.to_owned(), s(&guard.sk)),
-                ("type".to_owned(), s("guard")),
-                ("uid".to_owned(), n(uid)),
-            ]))?);
+            writes.push(put(guard_item(guard, uid))?);
         }
         match self
             .table
@@ -513,16 +505,7 @@ impl Users {
                 continue;
             }
             if let Some(guard) = take {
-                let put = Put::builder()
-                    .table_name(self.table.name())
-                    .item(keys::PK, s(guard.pk))
-                    .item(keys::SK, s(guard.sk))
-                    .item("type", s("guard"))
-                    .item("uid", n(uid))
-                    .condition_expression("attribute_not_exists(pk)")
-                    .build()
-                    .map_err(|e| StoreError(e.to_string()))?;
-                writes.push(TransactWriteItem::builder().put(put).build());
+                writes.push(self.table.put_new(guard_item(&guard, uid))?);
                 guarded.push(Some(taken));
             }
             if let Some(guard) = give_up {
