@@ -1,7 +1,8 @@
-//! DynamoDB cost per documented route, from the meter file the functions wrote while the
-//! end-to-end tests ran against them (`PASSPORT_METER_FILE`, shared/src/meter.rs): round
-//! trips, consumed capacity units and sequential round trips of the successful (2xx)
-//! requests, and whether a token-checked route stays within 2 sequential round trips.
+//! DynamoDB cost per documented route, from the meter file passport-local wrote while the
+//! end-to-end tests ran against the functions (`PASSPORT_METER_FILE`,
+//! `passport_local::meter`): round trips, consumed capacity units and sequential round trips
+//! of the successful (2xx) requests, and whether a token-checked route stays within 2
+//! sequential round trips.
 
 use crate::functions::summary;
 use serde_json::{json, Value};

@@ -7,6 +7,9 @@
 //!   its answer, as `sam local invoke -e` would.
 //! - `env FUNCTION --attach STACK`: prints the environment a function gets against a running
 //!   stack, as JSON (passport-bench starts the binaries itself with it).
+//!
+//! `serve` and `invoke` take `--meter FILE` (or `PASSPORT_METER_FILE`): each invocation's
+//! DynamoDB calls are then counted and appended to FILE ([`passport_local::meter`]).
 
 mod emulators;
 mod gateway;
@@ -20,6 +23,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use emulators::Ports;
 use gateway::{Gateway, GatewayRoute};
+use passport_local::meter::Meter;
 use passport_template::{FunctionDef, Template};
 use paths::Paths;
 use procs::{free_port, Supervisor};
@@ -68,6 +72,9 @@ enum Cmd {
         /// walk-throughs; a function under Lambda refuses this setting).
         #[arg(long)]
         expose_captcha: bool,
+        /// Count each invocation's DynamoDB calls into this file (JSON lines).
+        #[arg(long, env = "PASSPORT_METER_FILE")]
+        meter: Option<PathBuf>,
     },
     /// Run one function on one event file and print its answer.
     Invoke {
@@ -84,6 +91,9 @@ enum Cmd {
         env: Vec<String>,
         #[arg(long)]
         quiet: bool,
+        /// Count the invocation's DynamoDB calls into this file (a JSON line).
+        #[arg(long, env = "PASSPORT_METER_FILE")]
+        meter: Option<PathBuf>,
     },
     /// Print the environment FUNCTION gets against a running stack (JSON).
     Env {
@@ -192,10 +202,6 @@ fn local_env(
     if secrets.expose_captcha {
         env.insert("PASSPORT_EXPOSE_CAPTCHA".to_owned(), "1".to_owned());
     }
-    // passport-bench's DynamoDB meter (shared/src/meter.rs), when it runs the stack.
-    if let Ok(file) = std::env::var("PASSPORT_METER_FILE") {
-        env.insert("PASSPORT_METER_FILE".to_owned(), file);
-    }
     let url = |p: u16| format!("http://127.0.0.1:{p}");
     for (k, v) in [
         ("AWS_REGION", "us-east-1".to_owned()),
@@ -258,6 +264,7 @@ struct Launcher<'a> {
     secrets: &'a LocalSecrets,
     sup: &'a Supervisor,
     quiet: bool,
+    meter: Option<std::sync::Arc<Meter>>,
 }
 
 impl Launcher<'_> {
@@ -278,7 +285,7 @@ impl Launcher<'_> {
             memory_mb: f.memory_mb,
             max_instances,
         };
-        FunctionRuntime::start(spec, self.sup.clone(), self.quiet).await
+        FunctionRuntime::start(spec, self.sup.clone(), self.quiet, self.meter.clone()).await
     }
 }
 
@@ -320,6 +327,7 @@ async fn serve(
     stop_on_stdin_eof: bool,
     stack_file: Option<PathBuf>,
     expose_captcha: bool,
+    meter: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
     let template = Template::load(&paths.template())?;
@@ -342,7 +350,8 @@ async fn serve(
     let result = async {
         emulators::start(&sup, &paths, ports, quiet).await?;
         provision(&template, ports).await?;
-        let launcher = Launcher { paths: &paths, ports, secrets: &secrets, sup: &sup, quiet };
+        let meter = meter.map(|file| Meter::new(file, format!("http://127.0.0.1:{}", ports.dynamodb)));
+        let launcher = Launcher { paths: &paths, ports, secrets: &secrets, sup: &sup, quiet, meter };
         let mut routes = Vec::new();
         let mut functions = BTreeMap::new();
         for f in &template.functions {
@@ -440,6 +449,7 @@ async fn invoke(
     attach: Option<PathBuf>,
     env: Vec<String>,
     quiet: bool,
+    meter: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
     let template = Template::load(&paths.template())?;
@@ -485,6 +495,8 @@ async fn invoke(
             secrets: &secrets,
             sup: &sup,
             quiet,
+            meter: meter
+                .map(|file| Meter::new(file, format!("http://127.0.0.1:{}", ports.dynamodb))),
         };
         let runtime = launcher.start(f, &extra, 1).await?;
         match runtime.invoke(bytes::Bytes::from(event_bytes)).await? {
@@ -520,6 +532,7 @@ async fn main() {
             stop_on_stdin_eof,
             stack_file,
             expose_captcha,
+            meter,
         } => {
             serve(
                 port,
@@ -531,6 +544,7 @@ async fn main() {
                 stop_on_stdin_eof,
                 stack_file,
                 expose_captcha,
+                meter,
             )
             .await
         }
@@ -540,7 +554,8 @@ async fn main() {
             attach,
             env,
             quiet,
-        } => invoke(function, event, attach, env, quiet).await,
+            meter,
+        } => invoke(function, event, attach, env, quiet, meter).await,
         Cmd::Env { function, attach } => print_env(&function, &attach),
     };
     // Everything started here is stopped by now. Exit at once rather than let the runtime

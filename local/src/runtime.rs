@@ -4,12 +4,14 @@
 //! under Lambda: it polls `GET /2018-06-01/runtime/invocation/next`, handles the event and
 //! posts the result. Like Lambda, a function scales out: when an event arrives and no
 //! instance is idle, another process is started, up to a limit, so concurrent requests are
-//! served concurrently.
+//! served concurrently. Each instance polls its own port of the function's Runtime API, and
+//! with a [`Meter`] its DynamoDB calls go through its own [`passport_local::meter::Tap`].
 
 use crate::procs::Supervisor;
 use axum::body::Bytes;
+use passport_local::meter::Meter;
 pub use passport_local::runtime_api::Outcome;
-use passport_local::runtime_api::RuntimeApi;
+use passport_local::runtime_api::{RuntimeApi, Watch};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,6 +35,7 @@ struct Inner {
     instances: Mutex<Vec<u32>>,
     supervisor: Supervisor,
     quiet: bool,
+    meter: Option<Arc<Meter>>,
 }
 
 #[derive(Clone)]
@@ -43,6 +46,7 @@ impl FunctionRuntime {
         spec: FunctionSpec,
         supervisor: Supervisor,
         quiet: bool,
+        meter: Option<Arc<Meter>>,
     ) -> anyhow::Result<FunctionRuntime> {
         let api = RuntimeApi::start(&spec.name, spec.timeout).await?;
         Ok(FunctionRuntime(Arc::new(Inner {
@@ -51,6 +55,7 @@ impl FunctionRuntime {
             instances: Mutex::new(Vec::new()),
             supervisor,
             quiet,
+            meter,
         })))
     }
 
@@ -76,14 +81,20 @@ impl FunctionRuntime {
             return Ok(());
         }
         let spec = &self.0.spec;
+        let tap = match &self.0.meter {
+            Some(meter) => Some(meter.tap().await?),
+            None => None,
+        };
+        let port = self
+            .0
+            .api
+            .instance(tap.clone().map(|t| t as Arc<dyn Watch>))
+            .await?;
         let mut cmd = Command::new(&spec.binary);
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(&spec.env)
-            .env(
-                "AWS_LAMBDA_RUNTIME_API",
-                format!("127.0.0.1:{}", self.0.api.port()),
-            )
+            .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
             .env("AWS_LAMBDA_FUNCTION_NAME", &spec.name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env(
@@ -95,6 +106,9 @@ impl FunctionRuntime {
                 format!("/aws/lambda/{}", spec.name),
             )
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local");
+        if let Some(tap) = &tap {
+            cmd.env("AWS_ENDPOINT_URL_DYNAMODB", tap.url());
+        }
         let pid = self
             .0
             .supervisor

@@ -1,8 +1,9 @@
 //! The Lambda Runtime API (2018-06-01) for one function: processes poll
 //! `/invocation/next`, answer at `/invocation/{id}/response` or `/error`. The local stack
-//! runs every function under one ([`crate::runtime`] in the binary adds instances as load
-//! needs them), and passport-bench runs one process at a time under one, noting when it
-//! first polls (the end of its init) with [`RuntimeApi::watch_polls`].
+//! runs every function under one (the binary's `runtime` adds instances as load needs
+//! them, each on its own port, [`RuntimeApi::instance`]), and passport-bench runs one
+//! process at a time under one, noting when it first polls (the end of its init) with
+//! [`RuntimeApi::watch_polls`].
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -26,6 +27,23 @@ pub enum Outcome {
 /// Lambda's limit on a synchronous invocation's answer (6 MB).
 pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
 
+/// What watches one instance's invocations (the DynamoDB meter, [`crate::meter::Tap`]): an
+/// instance takes one event at a time, so whatever it does between the two calls belongs to
+/// that event.
+pub trait Watch: Send + Sync {
+    /// The instance took `event`.
+    fn began(&self, event: &Bytes);
+    /// The instance answered (or failed) the event it took.
+    fn ended(&self, outcome: &Outcome);
+}
+
+/// One listening port of the API, and the instance it is for (if it is for one).
+#[derive(Clone)]
+struct Port {
+    api: RuntimeApi,
+    watch: Option<Arc<dyn Watch>>,
+}
+
 struct Invocation {
     id: String,
     event: Bytes,
@@ -40,7 +58,7 @@ struct Inner {
     pending: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     idle: AtomicUsize,
     polls: std::sync::Mutex<Option<mpsc::UnboundedSender<Instant>>>,
-    server: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    servers: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 #[derive(Clone)]
@@ -61,8 +79,22 @@ impl RuntimeApi {
             pending: Mutex::new(HashMap::new()),
             idle: AtomicUsize::new(0),
             polls: std::sync::Mutex::new(None),
-            server: std::sync::Mutex::new(None),
+            servers: std::sync::Mutex::new(Vec::new()),
         }));
+        api.listen(listener, None);
+        Ok(api)
+    }
+
+    /// Another port of this API, for one instance: `watch` hears of each event the instance
+    /// takes there and of its answer. The events are the same queue as the main port's.
+    pub async fn instance(&self, watch: Option<Arc<dyn Watch>>) -> anyhow::Result<u16> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let port = listener.local_addr()?.port();
+        self.listen(listener, watch);
+        Ok(port)
+    }
+
+    fn listen(&self, listener: tokio::net::TcpListener, watch: Option<Arc<dyn Watch>>) {
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
             .route(
@@ -72,12 +104,18 @@ impl RuntimeApi {
             .route("/2018-06-01/runtime/invocation/{id}/error", post(fail))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .layer(axum::extract::DefaultBodyLimit::max(4 * MAX_RESPONSE_BYTES))
-            .with_state(api.clone());
+            .with_state(Port {
+                api: self.clone(),
+                watch,
+            });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        *api.0.server.lock().unwrap_or_else(|e| e.into_inner()) = Some(server);
-        Ok(api)
+        self.0
+            .servers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(server);
     }
 
     pub fn name(&self) -> &str {
@@ -123,14 +161,14 @@ impl RuntimeApi {
         }
     }
 
-    /// Stops serving (processes still polling see the connection close).
+    /// Stops serving, on every port (processes still polling see the connection close).
     pub fn stop(&self) {
-        if let Some(server) = self
+        for server in self
             .0
-            .server
+            .servers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .take()
+            .drain(..)
         {
             server.abort();
         }
@@ -144,7 +182,8 @@ fn deadline_ms(timeout: Duration) -> String {
     (now + timeout).as_millis().to_string()
 }
 
-async fn next(State(api): State<RuntimeApi>) -> (StatusCode, HeaderMap, Bytes) {
+async fn next(State(port): State<Port>) -> (StatusCode, HeaderMap, Bytes) {
+    let api = port.api;
     if let Some(polls) = api
         .0
         .polls
@@ -180,11 +219,17 @@ async fn next(State(api): State<RuntimeApi>) -> (StatusCode, HeaderMap, Bytes) {
         format!("Root=1-{}", invocation.id),
     );
     headers.insert("content-type", HeaderValue::from_static("application/json"));
+    if let Some(watch) = &port.watch {
+        watch.began(&invocation.event);
+    }
     (StatusCode::OK, headers, invocation.event)
 }
 
-async fn complete(api: &RuntimeApi, id: &str, outcome: Outcome) -> StatusCode {
-    match api.0.pending.lock().await.remove(id) {
+async fn complete(port: &Port, id: &str, outcome: Outcome) -> StatusCode {
+    if let Some(watch) = &port.watch {
+        watch.ended(&outcome);
+    }
+    match port.api.0.pending.lock().await.remove(id) {
         Some(tx) => {
             let _ = tx.send(outcome);
             StatusCode::ACCEPTED
@@ -193,23 +238,24 @@ async fn complete(api: &RuntimeApi, id: &str, outcome: Outcome) -> StatusCode {
     }
 }
 
-async fn respond(State(api): State<RuntimeApi>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+async fn respond(State(port): State<Port>, Path(id): Path<String>, body: Bytes) -> StatusCode {
     // As Lambda: an answer past the limit fails the invocation, and the runtime hears 413.
     if body.len() > MAX_RESPONSE_BYTES {
         let error = Bytes::from_static(
             br#"{"errorType":"Function.ResponseSizeTooLarge","errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes)."}"#,
         );
-        complete(&api, &id, Outcome::Error(error)).await;
+        complete(&port, &id, Outcome::Error(error)).await;
         return StatusCode::PAYLOAD_TOO_LARGE;
     }
-    complete(&api, &id, Outcome::Response(body)).await
+    complete(&port, &id, Outcome::Response(body)).await
 }
 
-async fn fail(State(api): State<RuntimeApi>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    complete(&api, &id, Outcome::Error(body)).await
+async fn fail(State(port): State<Port>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    complete(&port, &id, Outcome::Error(body)).await
 }
 
-async fn init_error(State(api): State<RuntimeApi>, body: Bytes) -> StatusCode {
+async fn init_error(State(port): State<Port>, body: Bytes) -> StatusCode {
+    let api = port.api;
     eprintln!(
         "passport-local: {} failed to initialise: {}",
         api.0.name,

@@ -15,16 +15,8 @@ pub async fn sdk_config() -> SdkConfig {
 
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 
-/// The DynamoDB client; with `PASSPORT_METER_FILE` set, it counts its round trips
-/// ([`crate::meter`]).
 pub fn dynamodb(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
-    if crate::meter::file().is_none() {
-        return aws_sdk_dynamodb::Client::new(sdk);
-    }
-    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
-        .interceptor(crate::meter::Interceptor)
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
+    aws_sdk_dynamodb::Client::new(sdk)
 }
 
 #[cfg(feature = "ses")]

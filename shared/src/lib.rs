@@ -20,7 +20,6 @@ pub mod domain;
 pub mod error;
 pub mod logging;
 pub mod mail;
-pub mod meter;
 pub mod params;
 #[cfg(test)]
 mod properties;

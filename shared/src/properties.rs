@@ -174,25 +174,3 @@ mod storage {
         }
     }
 }
-
-mod meter {
-    use crate::meter::{sequential, Call};
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn sequential_round_trips_lie_between_one_and_all(spans in prop::collection::vec((0u64..1000, 1u64..100), 1..12)) {
-            let calls: Vec<Call> = spans
-                .iter()
-                .map(|(start, len)| Call { op: "GetItem".into(), start_us: *start, end_us: start + len, capacity: 1.0 })
-                .collect();
-            let s = sequential(&calls);
-            prop_assert!(s >= 1 && s <= calls.len());
-            // Calls laid end to end are all sequential.
-            let chain: Vec<Call> = (0..calls.len() as u64)
-                .map(|i| Call { op: "GetItem".into(), start_us: i * 10, end_us: i * 10 + 5, capacity: 1.0 })
-                .collect();
-            prop_assert_eq!(sequential(&chain), chain.len());
-        }
-    }
-}

@@ -321,12 +321,6 @@ pub async fn dispatch<A: Service>(app: &A, request: Request) -> Response<Body> {
     let path = request.uri().path().to_owned();
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
-    let metered_method = method.clone();
-    // The route pattern names a metered request (`/api/faq/{id}`, not each id).
-    let route = match crate::meter::file().map(|_| find(routes, &method, &path)) {
-        Some(Match::Found(spec, _)) => spec.path.to_owned(),
-        _ => path.clone(),
-    };
     if let Some(RequestContext::ApiGatewayV2(ctx)) = request.request_context_ref() {
         if let Some(api_id) = &ctx.apiid {
             crate::issuer::observe_api(api_id);
@@ -406,11 +400,7 @@ pub async fn dispatch<A: Service>(app: &A, request: Request) -> Response<Body> {
         );
         response
     };
-    crate::meter::scope(&metered_method, &route, serve, |r: &Response<Body>| {
-        r.status().as_u16()
-    })
-    .instrument(span)
-    .await
+    serve.instrument(span).await
 }
 
 /// The whole `main` of a function: logging, configuration and the AWS clients once, the

@@ -251,18 +251,14 @@ fn event(
 }
 
 /// The DynamoDB calls one invocation of `function` on `event` made (sorted operation names)
-/// and how many of them ran one after another, from the meter (shared/src/meter.rs).
+/// and how many of them ran one after another, from the meter (passport_local::meter).
 fn metered(app: &TestApp, function: &str, event: &Value) -> (u16, Vec<String>, u64) {
     let file = std::env::temp_dir().join(format!(
         "passport-meter-{}-{}.jsonl",
         app.run,
         uuid::Uuid::new_v4()
     ));
-    let answer = app.invoke(
-        function,
-        event,
-        &[("PASSPORT_METER_FILE", file.to_str().unwrap())],
-    );
+    let answer = app.invoke_metered(function, event, &file);
     let line: Value = serde_json::from_str(
         std::fs::read_to_string(&file)
             .unwrap()

@@ -11,7 +11,7 @@
 pub mod browser;
 
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
@@ -142,7 +142,27 @@ impl TestApp {
     /// Runs one function on one event, as `passport-local invoke --attach` does, with extra
     /// environment; returns the function's payload 2.0 answer.
     pub fn invoke(&self, function: &str, event: &Value, env: &[(&str, &str)]) -> Value {
-        let event_file = std::env::temp_dir().join(format!("passport-event-{}.json", self.run));
+        self.invoke_with(function, event, env, None)
+    }
+
+    /// [`TestApp::invoke`], with the invocation's DynamoDB calls counted into `meter`
+    /// (`passport-local invoke --meter`, one JSON line; passport_local::meter).
+    pub fn invoke_metered(&self, function: &str, event: &Value, meter: &Path) -> Value {
+        self.invoke_with(function, event, &[], Some(meter))
+    }
+
+    fn invoke_with(
+        &self,
+        function: &str,
+        event: &Value,
+        env: &[(&str, &str)],
+        meter: Option<&Path>,
+    ) -> Value {
+        let event_file = std::env::temp_dir().join(format!(
+            "passport-event-{}-{}.json",
+            self.run,
+            uuid::Uuid::new_v4().simple()
+        ));
         std::fs::write(&event_file, event.to_string()).expect("write event");
         let mut cmd = Command::new(bin_dir().join("passport-local"));
         cmd.current_dir(repo_root())
@@ -152,6 +172,9 @@ impl TestApp {
             .arg(&self.stack.stack_file);
         for (k, v) in env {
             cmd.arg("--env").arg(format!("{k}={v}"));
+        }
+        if let Some(meter) = meter {
+            cmd.arg("--meter").arg(meter);
         }
         let out = cmd.output().expect("run passport-local invoke");
         let _ = std::fs::remove_file(&event_file);
