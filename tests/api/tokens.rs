@@ -247,3 +247,78 @@ async fn a_client_learns_nothing_of_another_clients_token_and_cannot_revoke_it()
     let (_, body) = call("/oauth2/introspect", &a, &a_secret).await;
     assert_eq!(body, serde_json::json!({"active": false}));
 }
+
+/// The `jti` of an access token (its payload is not checked here, only read).
+fn jti_of(token: &str) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["jti"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_client_token_is_one_item_listed_under_no_shared_key_and_revoked_by_its_own() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let app = TestApp::new();
+    let (id, secret) = client(&app, &["--grant", "client_credentials"]);
+    let secret = secret.unwrap();
+    let tokens = [
+        client_token(&app, &id, &secret).await,
+        client_token(&app, &id, &secret).await,
+    ];
+    let db = app.dynamodb().await;
+    for token in &tokens {
+        let item = db
+            .get_item()
+            .table_name("PassportTable")
+            .key("pk", AttributeValue::S(format!("TOKEN#{}", jti_of(token))))
+            .key("sk", AttributeValue::S("ACCESS".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the token's record");
+        assert_eq!(item.get("client_id").and_then(|v| v.as_s().ok()), Some(&id));
+        assert!(
+            !item.contains_key("gsi1pk") && !item.contains_key("gsi1sk"),
+            "a client token is in no index: {item:?}"
+        );
+    }
+    // Nothing of this client's under the users' sessions index (uid 0 would be one key for
+    // every client token of the deployment).
+    let listed = db
+        .query()
+        .table_name("PassportTable")
+        .index_name("gsi1")
+        .key_condition_expression("gsi1pk = :p")
+        .filter_expression("client_id = :c")
+        .expression_attribute_values(":p", AttributeValue::S("SESSIONS#0".into()))
+        .expression_attribute_values(":c", AttributeValue::S(id.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.items().len(), 0);
+    // Revoking one ends that one only.
+    let form = |token: &str| vec![("token", token.to_owned())];
+    let call = |path: &'static str, token: &str| {
+        let request = app
+            .http
+            .post(app.url(path))
+            .basic_auth(&id, Some(&secret))
+            .form(&form(token));
+        async move { json(request.send().await.unwrap()).await }
+    };
+    assert_eq!(call("/oauth2/revoke", &tokens[0]).await.0, 200);
+    let (_, first) = call("/oauth2/introspect", &tokens[0]).await;
+    let (_, second) = call("/oauth2/introspect", &tokens[1]).await;
+    assert_eq!(
+        (first["active"].as_bool(), second["active"].as_bool()),
+        (Some(false), Some(true))
+    );
+}

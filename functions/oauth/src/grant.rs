@@ -273,20 +273,8 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
                 return Err(ErrorKind::GrantMismatch.into());
             }
             let scope = scope_for(client, p.get("scope").as_deref())?;
-            // A token of the client itself: no user (uid 0), and no refresh token given out.
-            let mut issued = sessions
-                .issue(
-                    &Grant {
-                        uid: 0,
-                        client_id: client.id.clone(),
-                        scope,
-                        remember: false,
-                    },
-                    now,
-                )
-                .await?;
-            issued.refresh_token.clear();
-            Ok(issued)
+            // A token of the client itself: no user, and no refresh token given out.
+            Ok(sessions.issue_client_token(&client.id, &scope, now).await?)
         }
         _ => Err(ErrorKind::GrantTypeInvalid.into()),
     }

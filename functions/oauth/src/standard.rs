@@ -80,10 +80,7 @@ pub async fn revoke(app: &App, req: &ApiRequest, client: &Arc<Client>) -> Result
     if record.client_id != client.id {
         return Err(ErrorKind::ClientUserMismatch.into());
     }
-    app.identity
-        .sessions
-        .end_family(record.uid, &record.family)
-        .await?;
+    app.identity.sessions.end(&record).await?;
     Ok(json_response(StatusCode::OK, &json!({})))
 }
 

@@ -7,6 +7,11 @@
 //! Refresh tokens rotate: using one marks it used (a conditional write) and issues a new pair
 //! in the same family. Presenting a used refresh token again is a replay: the whole family
 //! ends.
+//!
+//! A client's own token (client_credentials: no user, uid 0, no refresh token) is one
+//! `TOKEN#<jti>` item written by one conditional put, listed under no index: its family is
+//! itself, so it ends by its own key ([`Sessions::end`]). Were those tokens listed under
+//! `SESSIONS#0`, every client's every token would share one index partition.
 
 use super::attr::{get_s, n, need_b, need_n, need_s, s, Item};
 use super::table::{Read, Table};
@@ -18,6 +23,9 @@ use passport_core::crypto;
 use passport_core::token::{Claims, SigningKeys};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// The `uid` (and `sub`) of a client's own token: no user.
+pub const CLIENT_UID: u64 = 0;
 
 /// How long tokens live, in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -380,6 +388,30 @@ impl Sessions {
         Ok(issued)
     }
 
+    /// Issues a client's own token (client_credentials): an access token only, its record
+    /// one conditional put, indexed nowhere (see the module's text). The answer's
+    /// `refresh_token` is empty.
+    pub async fn issue_client_token(
+        &self,
+        client_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> Result<Issued, StoreError> {
+        let grant = Grant {
+            uid: CLIENT_UID,
+            client_id: client_id.to_owned(),
+            scope: scope.to_owned(),
+            remember: false,
+        };
+        let family = uuid::Uuid::new_v4().simple().to_string();
+        let (mut issued, mut access, _) = self.mint(&grant, &family, issuer()?, now);
+        access.remove(keys::GSI1_PK);
+        access.remove(keys::GSI1_SK);
+        self.table.insert(access).await?;
+        issued.refresh_token.clear();
+        Ok(issued)
+    }
+
     /// The record of an access token by its `jti`.
     pub async fn record(&self, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
         let key = keys::access_token(jti);
@@ -488,7 +520,7 @@ impl Sessions {
 
     /// Ends the session of an access token: the token and every token of its family.
     /// The token itself is deleted beside the family's query, so it ends at once whatever
-    /// the index has caught up with.
+    /// the index has caught up with. A client's own token is its whole family: one delete.
     pub async fn end(&self, token: &TokenRecord) -> Result<(), StoreError> {
         let key = keys::access_token(&token.jti);
         let delete = async {
@@ -499,6 +531,9 @@ impl Sessions {
                 .map(|_| ())
                 .map_err(sdk_error)
         };
+        if token.uid == CLIENT_UID {
+            return delete.await;
+        }
         tokio::try_join!(delete, self.end_family(token.uid, &token.family)).map(|_| ())
     }
 
