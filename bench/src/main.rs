@@ -100,9 +100,34 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+const HELP: &str = "\
+passport-bench: the numbers we keep (bench/REPORT.md says what each one is)
+
+usage:
+  passport-bench report [--meter FILE] [--starts N] [--only BIN,BIN] [--no-load]
+      starts the local stack from this (release) build and measures every function:
+      size, init (N starts, default 20), first and warm invocation, peak RSS, load
+      through the stack, argon2id and JWT costs, the IP database; with --meter, the
+      DynamoDB round trips and capacity per route from FILE (what passport-local's
+      meter wrote while the end-to-end tests ran). Writes bench/out/report.{json,md}.
+  passport-bench ipdb [PATH] [LOOKUPS]
+      the IP database alone.
+  passport-bench help | --help | -h
+      this text.
+
+scripts/bench runs all of it from a fresh clone.
+";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args
+        .iter()
+        .any(|a| matches!(a.as_str(), "--help" | "-h" | "help"))
+    {
+        print!("{HELP}");
+        return Ok(());
+    }
     match args.first().map(String::as_str) {
         Some("report") => report(&args).await,
         Some("ipdb") => {
@@ -126,8 +151,9 @@ async fn main() -> anyhow::Result<()> {
             println!("{md}");
             Ok(())
         }
-        _ => anyhow::bail!(
-            "usage: passport-bench report [--meter FILE] [--starts N] | ipdb [PATH] [LOOKUPS]"
-        ),
+        _ => {
+            eprint!("{HELP}");
+            std::process::exit(2)
+        }
     }
 }
