@@ -8,7 +8,7 @@
 use crate::App;
 use passport_shared::domain::short_text;
 use passport_shared::storage::keys;
-use passport_shared::storage::records::Listing;
+use passport_shared::storage::records::{Listing, Numbered};
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
 use serde_json::{json, Map, Value};
@@ -153,8 +153,6 @@ pub async fn add(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Rep
     if end < start {
         return Err(ErrorKind::EventAddFailed.into());
     }
-    let id = app.records.next_id("EVENT").await?;
-    f.insert("id".into(), json!(id));
     f.insert("start".into(), json!(passport_shared::datetime(start)));
     f.insert("end".into(), json!(passport_shared::datetime(end)));
     f.entry("allday").or_insert(json!(false));
@@ -163,15 +161,19 @@ pub async fn add(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Rep
     f.entry("reminder").or_insert(Value::Null);
     f.insert("created_at".into(), json!(passport_shared::datetime(now)));
     f.insert("updated_at".into(), json!(passport_shared::datetime(now)));
-    let sk = index_sk(start, id);
-    app.records
-        .create(
-            &keys::event(uid, id),
-            Some((&keys::events_of(uid), &sk)),
-            &f,
-        )
+    let (_, event) = app
+        .records
+        .create_numbered(|id| {
+            let mut event = f.clone();
+            event.insert("id".into(), json!(id));
+            Numbered {
+                key: keys::event(uid, id),
+                index: Some((keys::events_of(uid), index_sk(start, id))),
+                record: event,
+            }
+        })
         .await?;
-    Reply::of(&json!({ "event": f }))
+    Reply::of(&json!({ "event": event }))
 }
 
 pub async fn update(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {

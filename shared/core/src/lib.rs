@@ -5,10 +5,12 @@
 //! - [`token`]: the access tokens' signing key, claims and checks (RFC 9068 JWTs, EdDSA);
 //! - [`config`]: a function's configuration from its environment;
 //! - [`issuer`]: the deployment's issuer URL;
+//! - [`ids`]: time-ordered record numbers, made without a counter;
 //! - [`datetime`], [`now`]: times as the documents write them.
 
 pub mod config;
 pub mod crypto;
+pub mod ids;
 pub mod issuer;
 pub mod token;
 

@@ -33,14 +33,6 @@ pub fn guestbook_listing(created_at_rfc3339: &str, id: &str) -> Key {
     }
 }
 
-/// The counter that allocates uids.
-pub fn uid_counter() -> Key {
-    Key {
-        pk: "COUNTER#UID".to_owned(),
-        sk: "COUNTER".to_owned(),
-    }
-}
-
 /// An account.
 pub fn user(uid: u64) -> Key {
     Key {
@@ -155,9 +147,27 @@ pub fn quota_window(client_id: &str, api: &str, window: i64) -> Key {
     }
 }
 
-/// The index partition listing every quota item of one window (`gsi1pk`), for the sweep.
-pub fn quota_windows(window: i64) -> String {
-    format!("QUOTAWINDOW#{window}")
+/// How many index partitions share the quota items of one window: every metered request
+/// writes its client's item, and one partition for all of them would take every client's
+/// writes on one key of the index.
+pub const QUOTA_SHARDS: u32 = 32;
+
+/// The index partition (`gsi1pk`) that lists `client_id`'s quota items of one window, for the
+/// sweep: one of [`QUOTA_SHARDS`], by an FNV-1a hash of the client id (stable across builds).
+pub fn quota_windows(window: i64, client_id: &str) -> String {
+    quota_shard(window, quota_shard_of(client_id))
+}
+
+/// The index partition of `shard` (below [`QUOTA_SHARDS`]) of one window.
+pub fn quota_shard(window: i64, shard: u32) -> String {
+    format!("QUOTAWINDOW#{window}#{shard}")
+}
+
+fn quota_shard_of(client_id: &str) -> u32 {
+    let hash = client_id.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % QUOTA_SHARDS
 }
 
 /// An authorization code, by its SHA-256.
@@ -189,14 +199,6 @@ pub fn company(uid: u64) -> Key {
     Key {
         pk: format!("USER#{uid}"),
         sk: "COMPANY".to_owned(),
-    }
-}
-
-/// The counter that numbers one kind of item (messages, events, feedback, ...).
-pub fn id_counter(kind: &str) -> Key {
-    Key {
-        pk: format!("COUNTER#{kind}"),
-        sk: "COUNTER".to_owned(),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::keys::{self, Key};
 use crate::ports::{AccountStore, CallMeter, CaptchaStore, CodeStore, QuotaStore, SessionStore};
 use crate::quotas::{window, Hit};
 use crate::sessions::{mint, refused, Grant, Issued, Lifetimes, Refused, RotateError, TokenRecord};
-use crate::users::{CreateError, Gate, NewUser, Taken, User, UID_START};
+use crate::users::{CreateError, Gate, NewUser, Taken, User};
 use crate::StoreError;
 use async_trait::async_trait;
 use passport_core::crypto;
@@ -32,7 +32,6 @@ struct AccountsInner {
     users: BTreeMap<u64, User>,
     guards: HashMap<Key, u64>,
     gates: HashMap<Key, GateState>,
-    last_uid: u64,
 }
 
 /// Accounts, guards and sign-in gates in memory.
@@ -56,8 +55,10 @@ impl AccountStore for MemoryAccounts {
         if let Some((taken, _)) = guards.iter().find(|(_, g)| inner.guards.contains_key(g)) {
             return Err(CreateError::Taken(*taken));
         }
-        inner.last_uid = inner.last_uid.max(UID_START) + 1;
-        let uid = inner.last_uid;
+        // A time-ordered uid, as the table's store draws it; drawn again while taken.
+        let uid = std::iter::repeat_with(passport_core::ids::next)
+            .find(|uid| !inner.users.contains_key(uid))
+            .unwrap_or_default();
         for (_, guard) in guards {
             inner.guards.insert(guard, uid);
         }

@@ -1,7 +1,7 @@
 //! Users' messages (v2 `/api/User/message`): an inbox per user, newest first, each message
 //! readable only from its owner's inbox (the key holds the owner).
 
-use super::records::{object, Listing, Page, PageRequest, Records};
+use super::records::{object, Listing, Numbered, Page, PageRequest, Records};
 use super::{keys, StoreError};
 use serde_json::{json, Map, Value};
 
@@ -19,17 +19,20 @@ impl Messages {
         content: &str,
         now: i64,
     ) -> Result<u64, StoreError> {
-        let id = self.records.next_id("MESSAGE").await?;
-        let record = object(json!({
-            "id": id,
-            "from_uid": from,
-            "title": title,
-            "content": content,
-            "is_read": false,
-            "created_at": passport_core::datetime(now),
-        }));
-        self.records
-            .create(&keys::message(to, id), None, &record)
+        let (id, _) = self
+            .records
+            .create_numbered(|id| Numbered {
+                key: keys::message(to, id),
+                index: None,
+                record: object(json!({
+                    "id": id,
+                    "from_uid": from,
+                    "title": title,
+                    "content": content,
+                    "is_read": false,
+                    "created_at": passport_core::datetime(now),
+                })),
+            })
             .await?;
         Ok(id)
     }

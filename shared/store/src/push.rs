@@ -6,7 +6,7 @@
 //! (the old binding goes in the same transaction) and two users never hold one device.
 //! A user's push log is every push newer than the last one they cleared.
 
-use super::records::{object, Listing, Page, PageRequest, Records, Step};
+use super::records::{object, Listing, Numbered, Page, PageRequest, Records, Step};
 use super::{keys, StoreError};
 use serde_json::{json, Map, Value};
 
@@ -65,9 +65,6 @@ pub struct Push {
     pub records: Records,
 }
 
-const BINDING_IDS: &str = "PUSHBINDING";
-const LOG_IDS: &str = "PUSHLOG";
-
 fn holder(guard: &Map<String, Value>) -> Option<u64> {
     guard.get("user_id").and_then(Value::as_u64)
 }
@@ -95,7 +92,8 @@ impl Push {
                     b
                 }
                 _ => object(json!({
-                    "id": self.records.next_id(BINDING_IDS).await?,
+                    // Its key is the user's and client's: the id only numbers it.
+                    "id": passport_core::ids::next(),
                     "app_id": "",
                     "created_at": stamp,
                     "updated_at": stamp,
@@ -173,25 +171,24 @@ impl Push {
         manager_id: u64,
         now: i64,
     ) -> Result<Map<String, Value>, StoreError> {
-        let id = self.records.next_id(LOG_IDS).await?;
         let stamp = passport_core::datetime(now);
-        let log = object(json!({
-            "id": id,
-            "app_id": "",
-            "created_at": stamp,
-            "updated_at": stamp,
-            "push_title": title,
-            "push_body": body,
-            "push_scope": scope as u8,
-            "manager_id": manager_id,
-            "push_status": 1,
-        }));
-        self.records
-            .create(
-                &keys::push_log(id),
-                Some((keys::PUSH_LOGS, &keys::padded(id))),
-                &log,
-            )
+        let (_, log) = self
+            .records
+            .create_numbered(|id| Numbered {
+                key: keys::push_log(id),
+                index: Some((keys::PUSH_LOGS.to_owned(), keys::padded(id))),
+                record: object(json!({
+                    "id": id,
+                    "app_id": "",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "push_title": title,
+                    "push_body": body,
+                    "push_scope": scope as u8,
+                    "manager_id": manager_id,
+                    "push_status": 1,
+                })),
+            })
             .await?;
         Ok(log)
     }
@@ -227,9 +224,10 @@ impl Push {
         Ok(log?.filter(|_| id > upto))
     }
 
-    /// Clears `uid`'s push log: every push sent so far leaves it.
+    /// Clears `uid`'s push log: every push sent so far leaves it (ids are time-ordered, so
+    /// "so far" is the largest id of this millisecond; no counter is read).
     pub async fn clear(&self, uid: u64) -> Result<(), StoreError> {
-        let upto = self.records.last_id(LOG_IDS).await?;
+        let upto = passport_core::ids::ceiling(passport_core::ids::now_ms());
         self.records
             .put(
                 &keys::push_cleared(uid),

@@ -60,7 +60,7 @@ impl Quotas {
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":api", s(api))
             .expression_attribute_values(":w", n(w))
-            .expression_attribute_values(":g", s(keys::quota_windows(w)))
+            .expression_attribute_values(":g", s(keys::quota_windows(w, client_id)))
             .expression_attribute_values(":k", s(format!("{client_id}#{api}")))
             .expression_attribute_values(":ttl", n((w + 2) * 3600))
             .expression_attribute_values(":limit", n(limit))
@@ -143,11 +143,14 @@ impl Quotas {
         Ok(count)
     }
 
-    /// The hourly sweep: deletes the counters of the `hours` ended hours before `now`'s.
+    /// The hourly sweep: deletes the counters of the `hours` ended hours before `now`'s
+    /// (each hour's items are listed under [`keys::QUOTA_SHARDS`] index partitions).
     pub async fn sweep(&self, now: i64, hours: i64) -> Result<usize, StoreError> {
         let current = window(now);
         let mut count = 0;
-        for w in (current - hours)..current {
+        let partitions = ((current - hours)..current)
+            .flat_map(|w| (0..keys::QUOTA_SHARDS).map(move |shard| keys::quota_shard(w, shard)));
+        for partition in partitions {
             let mut start = None;
             loop {
                 let page = self
@@ -155,7 +158,7 @@ impl Quotas {
                     .query()
                     .index_name(keys::GSI1)
                     .key_condition_expression("gsi1pk = :g")
-                    .expression_attribute_values(":g", s(keys::quota_windows(w)))
+                    .expression_attribute_values(":g", s(&partition))
                     .set_exclusive_start_key(start)
                     .send()
                     .await
@@ -188,6 +191,20 @@ impl Quotas {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quota_items_of_one_hour_spread_over_the_shards() {
+        use crate::keys::{quota_shard, quota_windows, QUOTA_SHARDS};
+        let partitions: std::collections::BTreeSet<String> = (0..1000)
+            .map(|i| quota_windows(7, &format!("client-{i}")))
+            .collect();
+        let all: std::collections::BTreeSet<String> =
+            (0..QUOTA_SHARDS).map(|s| quota_shard(7, s)).collect();
+        // Every shard is used, and nothing lands outside the shards the sweep reads.
+        assert_eq!(partitions, all);
+        // A client stays on its shard.
+        assert_eq!(quota_windows(7, "abc"), quota_windows(7, "abc"));
+    }
+
     #[test]
     fn windows_are_hours() {
         assert_eq!(super::window(0), 0);

@@ -2,7 +2,7 @@
 //! DynamoDB maps of their fields, numbered by atomic counters, listed by queries (of the
 //! table or of `gsi1`), never by scans, and paged in the center dialect's shape.
 
-use super::attr::{need_n, s, Item};
+use super::attr::{s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::builders::{DeleteBuilder, PutBuilder};
@@ -117,6 +117,17 @@ pub struct Records {
     table: Table,
 }
 
+/// What [`Records::create_numbered`] stores for an id: the key, the index entry
+/// (partition, sort key) if it is listed, and the fields.
+pub struct Numbered {
+    pub key: keys::Key,
+    pub index: Option<(String, String)>,
+    pub record: Map<String, Value>,
+}
+
+/// Draws of a new id before giving up (each loses to another writer once in 4096 times).
+const ID_DRAWS: usize = 4;
+
 /// The fields of a stored record: its `record` map.
 fn record_of(item: &Item) -> Option<Map<String, Value>> {
     match item.get("record").map(from_attr) {
@@ -132,18 +143,27 @@ impl Records {
         }
     }
 
-    /// The next number of a kind (1, 2, ...).
-    pub async fn next_id(&self, kind: &str) -> Result<u64, StoreError> {
-        self.table.count_up(&keys::id_counter(kind), 0).await
-    }
-
-    /// The last number a kind was given (0 before the first).
-    pub async fn last_id(&self, kind: &str) -> Result<u64, StoreError> {
-        let key = keys::id_counter(kind);
-        match self.table.get(&key, Read::Consistent).await? {
-            Some(item) => need_n(&item, "n"),
-            None => Ok(0),
+    /// Creates a record under a new time-ordered id ([`passport_core::ids`]): `build` gives
+    /// the key, the index entry and the fields of a record numbered `id`. One conditional
+    /// put; an id another writer took in the same millisecond is drawn again. The id and
+    /// the fields stored.
+    pub async fn create_numbered(
+        &self,
+        build: impl Fn(u64) -> Numbered,
+    ) -> Result<(u64, Map<String, Value>), StoreError> {
+        for _ in 0..ID_DRAWS {
+            let id = passport_core::ids::next();
+            let Numbered { key, index, record } = build(id);
+            let index = index.as_ref().map(|(pk, sk)| (pk.as_str(), sk.as_str()));
+            if self
+                .table
+                .insert_if_free(Self::item(&key, index, &record))
+                .await?
+            {
+                return Ok((id, record));
+            }
         }
+        Err(StoreError(format!("no free id in {ID_DRAWS} draws")))
     }
 
     /// A transaction step storing a record; add a condition to the builder before [`Step`].

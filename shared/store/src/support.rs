@@ -6,14 +6,9 @@
 //! `gsi1`. A reply waits in its author's unread partition of `gsi1` until they read it, which
 //! makes "unread replies" a counting query.
 
-use super::records::{object, Listing, Page, PageRequest, Records, Step};
+use super::records::{object, Listing, Numbered, Page, PageRequest, Records, Step};
 use super::{keys, StoreError};
 use serde_json::{json, Map, Value};
-
-const FAQ_IDS: &str = "FAQ";
-const CATEGORY_IDS: &str = "FEEDBACKCATEGORY";
-const FEEDBACK_IDS: &str = "FEEDBACK";
-const REPLY_IDS: &str = "FEEDBACKREPLY";
 
 /// The fields of a FAQ entry.
 #[derive(Debug, Clone, Default)]
@@ -60,19 +55,24 @@ pub fn author(feedback: &Map<String, Value>) -> Option<u64> {
 
 impl Support {
     pub async fn faq_add(&self, f: &FaqFields, now: i64) -> Result<Map<String, Value>, StoreError> {
-        let id = self.records.next_id(FAQ_IDS).await?;
         let stamp = passport_core::datetime(now);
-        let mut faq = object(json!({
-            "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
-            "title": "", "content": "", "category": "", "external_link": "",
-        }));
-        set(&mut faq, "title", &f.title);
-        set(&mut faq, "content", &f.content);
-        set(&mut faq, "category", &f.category);
-        set(&mut faq, "external_link", &f.external_link);
-        let (pk, sk) = by_id(keys::FAQS, id);
-        self.records
-            .create(&keys::faq(id), Some((&pk, &sk)), &faq)
+        let (_, faq) = self
+            .records
+            .create_numbered(|id| {
+                let mut faq = object(json!({
+                    "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
+                    "title": "", "content": "", "category": "", "external_link": "",
+                }));
+                set(&mut faq, "title", &f.title);
+                set(&mut faq, "content", &f.content);
+                set(&mut faq, "category", &f.category);
+                set(&mut faq, "external_link", &f.external_link);
+                Numbered {
+                    key: keys::faq(id),
+                    index: Some(by_id(keys::FAQS, id)),
+                    record: faq,
+                }
+            })
             .await?;
         Ok(faq)
     }
@@ -110,17 +110,22 @@ impl Support {
         f: &CategoryFields,
         now: i64,
     ) -> Result<Map<String, Value>, StoreError> {
-        let id = self.records.next_id(CATEGORY_IDS).await?;
         let stamp = passport_core::datetime(now);
-        let mut category = object(json!({
-            "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
-            "name": "", "description": "",
-        }));
-        set(&mut category, "name", &f.name);
-        set(&mut category, "description", &f.description);
-        let (pk, sk) = by_id(keys::FEEDBACK_CATEGORIES, id);
-        self.records
-            .create(&keys::feedback_category(id), Some((&pk, &sk)), &category)
+        let (_, category) = self
+            .records
+            .create_numbered(|id| {
+                let mut category = object(json!({
+                    "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
+                    "name": "", "description": "",
+                }));
+                set(&mut category, "name", &f.name);
+                set(&mut category, "description", &f.description);
+                Numbered {
+                    key: keys::feedback_category(id),
+                    index: Some(by_id(keys::FEEDBACK_CATEGORIES, id)),
+                    record: category,
+                }
+            })
             .await?;
         Ok(category)
     }
@@ -158,24 +163,22 @@ impl Support {
         f: &NewFeedback,
         now: i64,
     ) -> Result<Map<String, Value>, StoreError> {
-        let id = self.records.next_id(FEEDBACK_IDS).await?;
         let stamp = passport_core::datetime(now);
-        let feedback = object(json!({
-            "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
-            "feedback_content": f.content,
-            "feedback_status": 0,
-            // 0: no category (document 004 types the field as an int).
-            "feedback_category_id": f.category_id.unwrap_or(0),
-            "contact_phone": f.contact_phone,
-            "user_id": uid,
-        }));
-        let index = keys::feedbacks_of(uid);
-        self.records
-            .create(
-                &keys::feedback(id),
-                Some((&index, &keys::padded(id))),
-                &feedback,
-            )
+        let (_, feedback) = self
+            .records
+            .create_numbered(|id| Numbered {
+                key: keys::feedback(id),
+                index: Some((keys::feedbacks_of(uid), keys::padded(id))),
+                record: object(json!({
+                    "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
+                    "feedback_content": f.content,
+                    "feedback_status": 0,
+                    // 0: no category (document 004 types the field as an int).
+                    "feedback_category_id": f.category_id.unwrap_or(0),
+                    "contact_phone": f.contact_phone,
+                    "user_id": uid,
+                })),
+            })
             .await?;
         Ok(feedback)
     }
@@ -226,7 +229,8 @@ impl Support {
         };
         let stamp = passport_core::datetime(now);
         let reply = object(json!({
-            "id": self.records.next_id(REPLY_IDS).await?,
+            // Its key is its feedback's: the id only numbers it.
+            "id": passport_core::ids::next(),
             "app_id": "", "created_at": stamp, "updated_at": stamp,
             "reply_content": content,
             "manager_id": manager_id,

@@ -1,16 +1,16 @@
-//! The one table and the operations every repository runs on it: reads, puts and counters
+//! The one table and the operations every repository runs on it: reads and puts
 //! by [`Key`], the builders of the other operations with the table (and the key)
 //! already set, and the parts of transactions. A repository holds a [`Table`]; none names
 //! the table or builds a key attribute by hand.
 
-use crate::attr::{n, need_n, s, Item};
+use crate::attr::{s, Item};
 use crate::keys::{self, Key};
 use crate::{sdk_error, StoreError};
 use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
 use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use std::sync::Arc;
 
@@ -105,22 +105,22 @@ impl Table {
         Ok(())
     }
 
-    /// Counts up the `n` of the counter at `key` by one, from `start` for a new counter;
-    /// the new value.
-    pub async fn count_up(&self, key: &Key, start: u64) -> Result<u64, StoreError> {
-        let out = self
-            .update_item(key)
-            .update_expression("SET #n = if_not_exists(#n, :start) + :one")
-            .expression_attribute_names("#n", "n")
-            .expression_attribute_values(":start", n(start))
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
+    /// Stores `item` if its key is free: `false` (and nothing written) when it is taken.
+    pub async fn insert_if_free(&self, item: Item) -> Result<bool, StoreError> {
+        let put = self
+            .put_item()
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
             .send()
-            .await
-            .map_err(sdk_error)?;
-        match out.attributes {
-            Some(attributes) => need_n(&attributes, "n"),
-            None => Err(StoreError("the counter update returned nothing".into())),
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
+                if e.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
         }
     }
 

@@ -30,8 +30,8 @@ pub const DETAIL_FIELDS: &[&str] = &[
     "leader",
 ];
 
-/// Uids count up from here: the first account is 10001.
-pub const UID_START: u64 = 10_000;
+/// Draws of a new uid before giving up (each loses to another sign-up once in 4096 times).
+const UID_DRAWS: usize = 4;
 
 /// The prefix of the attributes that hold SNS bindings (`sns_weibo = <id>`).
 const SNS_PREFIX: &str = "sns_";
@@ -275,15 +275,27 @@ impl Users {
         }
     }
 
-    /// Allocates the next uid (an atomic counter; a uid burned by a failed insert is not
-    /// reused). The first is `UID_START + 1`.
-    async fn next_uid(&self) -> Result<u64, StoreError> {
-        self.table.count_up(&keys::uid_counter(), UID_START).await
+    /// Creates the account and its guard items in one transaction, under a new
+    /// time-ordered uid ([`passport_core::ids`]: no counter item, no round trip before the
+    /// write). A uid another sign-up drew in the same millisecond fails only the account's
+    /// own condition, and is drawn again.
+    pub async fn create(&self, new: &NewUser, now: i64) -> Result<User, CreateError> {
+        for _ in 0..UID_DRAWS {
+            match self.create_as(passport_core::ids::next(), new, now).await? {
+                Some(user) => return Ok(user),
+                None => continue,
+            }
+        }
+        Err(StoreError(format!("no free uid in {UID_DRAWS} draws")).into())
     }
 
-    /// Creates the account and its guard items in one transaction.
-    pub async fn create(&self, new: &NewUser, now: i64) -> Result<User, CreateError> {
-        let uid = self.next_uid().await?;
+    /// [`Users::create`] with `uid`: `None` when the uid is taken.
+    async fn create_as(
+        &self,
+        uid: u64,
+        new: &NewUser,
+        now: i64,
+    ) -> Result<Option<User>, CreateError> {
         let key = keys::user(uid);
         let mut item: Item = HashMap::from([
             (keys::PK.to_owned(), s(key.pk)),
@@ -331,17 +343,21 @@ impl Users {
             .send()
             .await
         {
-            Ok(_) => Ok(user_from(&item)?),
+            Ok(_) => Ok(Some(user_from(&item)?)),
             Err(SdkError::ServiceError(e)) => {
                 if let TransactWriteItemsError::TransactionCanceledException(cancel) = e.err() {
                     // Reasons come in the order of the writes: the user first, then guards.
                     let reasons = cancel.cancellation_reasons();
+                    let failed = |i: usize| {
+                        reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+                    };
                     for (i, (taken, _)) in guards.iter().enumerate() {
-                        if reasons.get(i + 1).and_then(|r| r.code())
-                            == Some("ConditionalCheckFailed")
-                        {
+                        if failed(i + 1) {
                             return Err(CreateError::Taken(*taken));
                         }
+                    }
+                    if failed(0) {
+                        return Ok(None);
                     }
                 }
                 Err(CreateError::Store(StoreError(format!("{:?}", e.err()))))
