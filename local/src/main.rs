@@ -75,6 +75,9 @@ enum Cmd {
         /// Count each invocation's DynamoDB calls into this file (JSON lines).
         #[arg(long, env = "PASSPORT_METER_FILE")]
         meter: Option<PathBuf>,
+        /// Hold each metered DynamoDB answer back this long (passport_local::meter).
+        #[arg(long, default_value_t = 0)]
+        meter_hold_ms: u64,
     },
     /// Run one function on one event file and print its answer.
     Invoke {
@@ -94,6 +97,9 @@ enum Cmd {
         /// Count the invocation's DynamoDB calls into this file (a JSON line).
         #[arg(long, env = "PASSPORT_METER_FILE")]
         meter: Option<PathBuf>,
+        /// Hold each metered DynamoDB answer back this long (passport_local::meter).
+        #[arg(long, default_value_t = 0)]
+        meter_hold_ms: u64,
     },
     /// Print the environment FUNCTION gets against a running stack (JSON).
     Env {
@@ -327,7 +333,7 @@ async fn serve(
     stop_on_stdin_eof: bool,
     stack_file: Option<PathBuf>,
     expose_captcha: bool,
-    meter: Option<PathBuf>,
+    meter: Option<(PathBuf, Duration)>,
 ) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
     let template = Template::load(&paths.template())?;
@@ -350,7 +356,7 @@ async fn serve(
     let result = async {
         emulators::start(&sup, &paths, ports, quiet).await?;
         provision(&template, ports).await?;
-        let meter = meter.map(|file| Meter::new(file, format!("http://127.0.0.1:{}", ports.dynamodb)));
+        let meter = meter.map(|(file, hold)| Meter::new(file, format!("http://127.0.0.1:{}", ports.dynamodb), hold));
         let launcher = Launcher { paths: &paths, ports, secrets: &secrets, sup: &sup, quiet, meter };
         let mut routes = Vec::new();
         let mut functions = BTreeMap::new();
@@ -449,7 +455,7 @@ async fn invoke(
     attach: Option<PathBuf>,
     env: Vec<String>,
     quiet: bool,
-    meter: Option<PathBuf>,
+    meter: Option<(PathBuf, Duration)>,
 ) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
     let template = Template::load(&paths.template())?;
@@ -495,8 +501,9 @@ async fn invoke(
             secrets: &secrets,
             sup: &sup,
             quiet,
-            meter: meter
-                .map(|file| Meter::new(file, format!("http://127.0.0.1:{}", ports.dynamodb))),
+            meter: meter.map(|(file, hold)| {
+                Meter::new(file, format!("http://127.0.0.1:{}", ports.dynamodb), hold)
+            }),
         };
         let runtime = launcher.start(f, &extra, 1).await?;
         match runtime.invoke(bytes::Bytes::from(event_bytes)).await? {
@@ -533,6 +540,7 @@ async fn main() {
             stack_file,
             expose_captcha,
             meter,
+            meter_hold_ms,
         } => {
             serve(
                 port,
@@ -544,7 +552,7 @@ async fn main() {
                 stop_on_stdin_eof,
                 stack_file,
                 expose_captcha,
-                meter,
+                meter.map(|file| (file, Duration::from_millis(meter_hold_ms))),
             )
             .await
         }
@@ -555,7 +563,11 @@ async fn main() {
             env,
             quiet,
             meter,
-        } => invoke(function, event, attach, env, quiet, meter).await,
+            meter_hold_ms,
+        } => {
+            let meter = meter.map(|file| (file, Duration::from_millis(meter_hold_ms)));
+            invoke(function, event, attach, env, quiet, meter).await
+        }
         Cmd::Env { function, attach } => print_env(&function, &attach),
     };
     // Everything started here is stopped by now. Exit at once rather than let the runtime

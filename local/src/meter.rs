@@ -15,6 +15,12 @@
 //! event's `routeKey` (`/api/faq/{id}`, not each id) and `sequential` is the longest chain of
 //! calls of which each starts after the one before it ended: the round trips on the critical
 //! path.
+//!
+//! Overlap is judged by time, so on a loaded machine two calls a function makes together
+//! can reach the proxy one after the other's answer. A *hold* (`--meter-hold-ms`) keeps
+//! every answer back that long: calls made together then overlap unless the function is
+//! held up longer than the hold between them, while a call made after an answer still
+//! starts after it. Tests that compare stages use one; the benchmark, run alone, does not.
 
 use crate::runtime_api::{Outcome, Watch};
 use axum::body::{Body, Bytes};
@@ -73,17 +79,20 @@ const MAX_BODY: usize = 32 * 1024 * 1024;
 pub struct Meter {
     file: PathBuf,
     upstream: String,
+    hold: std::time::Duration,
     http: reqwest::Client,
     // One line at a time from all instances.
     writing: Mutex<()>,
 }
 
 impl Meter {
-    /// Lines go to `file`; calls go on to DynamoDB at `upstream` (`http://127.0.0.1:port`).
-    pub fn new(file: PathBuf, upstream: String) -> Arc<Meter> {
+    /// Lines go to `file`; calls go on to DynamoDB at `upstream` (`http://127.0.0.1:port`);
+    /// each answer is held back `hold` (see the module's text).
+    pub fn new(file: PathBuf, upstream: String, hold: std::time::Duration) -> Arc<Meter> {
         Arc::new(Meter {
             file,
             upstream: upstream.trim_end_matches('/').to_owned(),
+            hold,
             http: reqwest::Client::new(),
             writing: Mutex::new(()),
         })
@@ -270,6 +279,9 @@ async fn forward(State(tap): State<Arc<Tap>>, request: Request) -> Response<Body
     let Ok(bytes) = answer.bytes().await else {
         return plain(StatusCode::BAD_GATEWAY, "DynamoDB's answer was cut");
     };
+    if !tap.meter.hold.is_zero() {
+        tokio::time::sleep(tap.meter.hold).await;
+    }
     tap.record(op, start, Instant::now(), capacity_of(&bytes));
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = status;

@@ -146,7 +146,8 @@ impl TestApp {
     }
 
     /// [`TestApp::invoke`], with the invocation's DynamoDB calls counted into `meter`
-    /// (`passport-local invoke --meter`, one JSON line; passport_local::meter).
+    /// (`passport-local invoke --meter`, one JSON line, each answer held 150 ms so that
+    /// stages count alike under load; passport_local::meter).
     pub fn invoke_metered(&self, function: &str, event: &Value, meter: &Path) -> Value {
         self.invoke_with(function, event, &[], Some(meter))
     }
@@ -174,7 +175,11 @@ impl TestApp {
             cmd.arg("--env").arg(format!("{k}={v}"));
         }
         if let Some(meter) = meter {
-            cmd.arg("--meter").arg(meter);
+            // Calls made together overlap however loaded the machine is (see
+            // passport_local::meter on the hold).
+            cmd.arg("--meter")
+                .arg(meter)
+                .args(["--meter-hold-ms", "150"]);
         }
         let out = cmd.output().expect("run passport-local invoke");
         let _ = std::fs::remove_file(&event_file);
