@@ -248,8 +248,9 @@ async fn a_client_learns_nothing_of_another_clients_token_and_cannot_revoke_it()
     assert_eq!(body, serde_json::json!({"active": false}));
 }
 
-/// The `jti` of an access token (its payload is not checked here, only read).
-fn jti_of(token: &str) -> String {
+/// The session of an access token: its `jti` is `<sid>.<generation>` (the payload is not
+/// checked here, only read).
+fn sid_of(token: &str) -> String {
     use base64::Engine;
     let payload = token.split('.').nth(1).unwrap();
     let claims: Value = serde_json::from_slice(
@@ -258,11 +259,15 @@ fn jti_of(token: &str) -> String {
             .unwrap(),
     )
     .unwrap();
-    claims["jti"].as_str().unwrap().to_owned()
+    let jti = claims["jti"].as_str().unwrap();
+    jti.split_once('.')
+        .expect("jti is <sid>.<generation>")
+        .0
+        .to_owned()
 }
 
 #[tokio::test]
-async fn a_client_token_is_one_item_listed_under_no_shared_key_and_revoked_by_its_own() {
+async fn a_client_token_is_one_session_item_listed_under_no_shared_key_and_revoked_by_its_own() {
     use aws_sdk_dynamodb::types::AttributeValue;
     let app = TestApp::new();
     let (id, secret) = client(&app, &["--grant", "client_credentials"]);
@@ -276,14 +281,17 @@ async fn a_client_token_is_one_item_listed_under_no_shared_key_and_revoked_by_it
         let item = db
             .get_item()
             .table_name("PassportTable")
-            .key("pk", AttributeValue::S(format!("TOKEN#{}", jti_of(token))))
-            .key("sk", AttributeValue::S("ACCESS".into()))
+            .key(
+                "pk",
+                AttributeValue::S(format!("SESSION#{}", sid_of(token))),
+            )
+            .key("sk", AttributeValue::S("SESSION".into()))
             .consistent_read(true)
             .send()
             .await
             .unwrap()
             .item
-            .expect("the token's record");
+            .expect("the token's session");
         assert_eq!(item.get("client_id").and_then(|v| v.as_s().ok()), Some(&id));
         assert!(
             !item.contains_key("gsi1pk") && !item.contains_key("gsi1sk"),

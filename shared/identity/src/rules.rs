@@ -365,6 +365,43 @@ async fn a_rotated_refresh_token_replayed_ends_its_whole_family() {
 }
 
 #[tokio::test]
+async fn a_refresh_token_generations_old_is_a_replay_and_a_forged_one_changes_nothing() {
+    let now = passport_shared::now();
+    let sessions = MemorySessions::new(keys(), ISSUER);
+    let first = sessions.issue(&grant(10_001, "web"), now).await.unwrap();
+    let second = sessions
+        .rotate_for(&first.refresh_token, Some("web"), now + 1)
+        .await
+        .unwrap();
+    let third = sessions
+        .rotate_for(&second.refresh_token, Some("web"), now + 2)
+        .await
+        .unwrap();
+    // A token of another session's shape, or this one's with its MAC changed, is refused
+    // and the session goes on.
+    let forged = format!("{}.2.{}", third.family, "0".repeat(64));
+    let mut tampered = third.refresh_token.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == '0' { '1' } else { '0' });
+    for bad in [forged, tampered, "x".repeat(40)] {
+        let refused = sessions.rotate_for(&bad, Some("web"), now + 3).await;
+        assert!(matches!(refused, Err(RotateError::Invalid)), "{bad}");
+    }
+    // Two generations back is as much a replay as one: the session ends.
+    let replay = sessions
+        .rotate_for(&first.refresh_token, Some("web"), now + 4)
+        .await;
+    assert!(matches!(replay, Err(RotateError::Invalid)));
+    let after = sessions
+        .rotate_for(&third.refresh_token, Some("web"), now + 5)
+        .await;
+    assert!(
+        matches!(after, Err(RotateError::Invalid)),
+        "the replay ended it"
+    );
+}
+
+#[tokio::test]
 async fn another_clients_refresh_token_is_refused_and_kept() {
     // Tokens are signed and checked against the real clock.
     let now = passport_shared::now();

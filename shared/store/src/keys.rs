@@ -107,23 +107,16 @@ pub fn captcha(key_hash: &str, scenario: &str) -> Key {
     }
 }
 
-/// An access token's record.
-pub fn access_token(jti: &str) -> Key {
+/// A session: one sign-in (or authorization, or client token) and the tokens it has
+/// issued, by its id (`sid`, also the first part of each token's `jti`).
+pub fn session(sid: &str) -> Key {
     Key {
-        pk: format!("TOKEN#{jti}"),
-        sk: "ACCESS".to_owned(),
+        pk: format!("SESSION#{sid}"),
+        sk: "SESSION".to_owned(),
     }
 }
 
-/// A refresh token's record, by the SHA-256 of the token.
-pub fn refresh_token(hash: &str) -> Key {
-    Key {
-        pk: format!("REFRESH#{hash}"),
-        sk: "REFRESH".to_owned(),
-    }
-}
-
-/// The index partition listing every token record of a user (`gsi1pk`).
+/// The index partition listing every session of a user (`gsi1pk`).
 pub fn sessions_of(uid: u64) -> String {
     format!("SESSIONS#{uid}")
 }

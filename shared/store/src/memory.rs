@@ -7,7 +7,10 @@ use crate::codes::{CodePolicy, SendRefused};
 use crate::keys::{self, Key};
 use crate::ports::{AccountStore, CallMeter, CaptchaStore, CodeStore, QuotaStore, SessionStore};
 use crate::quotas::{window, Hit};
-use crate::sessions::{mint, refused, Grant, Issued, Lifetimes, Refused, RotateError, TokenRecord};
+use crate::sessions::{
+    jti, mint, new_sid, parse_jti, parse_refresh, refused, Grant, Issued, Lifetimes, Refused,
+    RotateError, TokenRecord,
+};
 use crate::users::{CreateError, Gate, NewUser, Taken, User};
 use crate::StoreError;
 use async_trait::async_trait;
@@ -340,27 +343,24 @@ impl CallMeter for MemoryMeter {
     }
 }
 
+/// One session, as the table's session item holds it.
 #[derive(Debug, Clone)]
-struct RefreshState {
+struct SessionState {
+    /// At the current generation.
     record: TokenRecord,
-    used: bool,
-    remember: bool,
-    expires: i64,
+    generation: u64,
+    access_life: i64,
+    /// Lifetime and end of the refresh token; none for a client's own token.
+    refresh: Option<(i64, i64)>,
 }
 
-#[derive(Default)]
-struct SessionsInner {
-    access: HashMap<String, TokenRecord>,
-    /// By the refresh token's SHA-256.
-    refresh: HashMap<String, RefreshState>,
-}
-
-/// Sessions in memory: tokens are signed as the DynamoDB store signs them ([`mint`]).
+/// Sessions in memory, one state per session as the DynamoDB store keeps one item per
+/// session; tokens are signed as that store signs them ([`mint`]).
 pub struct MemorySessions {
     keys: Arc<SigningKeys>,
     issuer: String,
     pub lifetimes: Lifetimes,
-    inner: Mutex<SessionsInner>,
+    inner: Mutex<HashMap<String, SessionState>>,
 }
 
 impl MemorySessions {
@@ -372,39 +372,6 @@ impl MemorySessions {
             inner: Mutex::default(),
         }
     }
-
-    fn store(&self, grant: &Grant, family: &str, now: i64) -> Issued {
-        let minted = mint(
-            &self.keys,
-            &self.lifetimes,
-            grant,
-            family,
-            &self.issuer,
-            now,
-        );
-        let mut inner = lock(&self.inner);
-        let refresh = RefreshState {
-            record: minted.access.clone(),
-            used: false,
-            remember: grant.remember,
-            expires: minted.refresh_expires,
-        };
-        inner.refresh.insert(minted.refresh_hash, refresh);
-        inner
-            .access
-            .insert(minted.access.jti.clone(), minted.access);
-        minted.issued
-    }
-
-    fn end_family(&self, uid: u64, family: &str) {
-        let mut inner = lock(&self.inner);
-        inner
-            .access
-            .retain(|_, r| !(r.uid == uid && r.family == family));
-        inner
-            .refresh
-            .retain(|_, r| !(r.record.uid == uid && r.record.family == family));
-    }
 }
 
 #[async_trait]
@@ -414,12 +381,42 @@ impl SessionStore for MemorySessions {
     }
 
     async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
-        let family = uuid::Uuid::new_v4().simple().to_string();
-        Ok(self.store(grant, &family, now))
+        let sid = new_sid();
+        let (access_life, refresh_life) = match grant.remember {
+            true => (
+                self.lifetimes.access_remember,
+                self.lifetimes.refresh_remember,
+            ),
+            false => (self.lifetimes.access, self.lifetimes.refresh),
+        };
+        let record = TokenRecord {
+            jti: jti(&sid, 0),
+            uid: grant.uid,
+            client_id: grant.client_id.clone(),
+            scope: grant.scope.clone(),
+            created_at: now,
+            expires_at: now + access_life,
+            family: sid.clone(),
+        };
+        let issued = mint(&self.keys, &record, true, &self.issuer);
+        let state = SessionState {
+            record,
+            generation: 0,
+            access_life,
+            refresh: Some((refresh_life, now + refresh_life)),
+        };
+        lock(&self.inner).insert(sid, state);
+        Ok(issued)
     }
 
     async fn record(&self, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
-        Ok(lock(&self.inner).access.get(jti).cloned())
+        let Some((sid, _)) = parse_jti(jti) else {
+            return Ok(None);
+        };
+        Ok(lock(&self.inner)
+            .get(sid)
+            .map(|s| s.record.clone())
+            .filter(|r| r.jti == jti))
     }
 
     async fn rotate_for(
@@ -428,45 +425,37 @@ impl SessionStore for MemorySessions {
         client_id: Option<&str>,
         now: i64,
     ) -> Result<Issued, RotateError> {
-        let hash = crypto::sha256_hex(refresh_token);
-        let taken = {
-            let mut inner = lock(&self.inner);
-            match inner.refresh.get_mut(&hash) {
-                None => return Err(RotateError::Invalid),
-                Some(r)
-                    if !r.used
-                        && r.expires > now
-                        && client_id.is_none_or(|c| c == r.record.client_id) =>
-                {
-                    r.used = true;
-                    let old = r.clone();
-                    inner.access.remove(&old.record.jti);
-                    Ok(old)
-                }
-                Some(r) => Err((r.used, r.record.clone())),
-            }
+        let Some((sid, generation)) = parse_refresh(&self.keys, refresh_token) else {
+            return Err(RotateError::Invalid);
         };
-        match taken {
-            Ok(old) => {
-                let grant = Grant {
-                    uid: old.record.uid,
-                    client_id: old.record.client_id.clone(),
-                    scope: old.record.scope.clone(),
-                    remember: old.remember,
-                };
-                Ok(self.store(&grant, &old.record.family, now))
+        let mut inner = lock(&self.inner);
+        let Some(state) = inner.get_mut(sid) else {
+            return Err(RotateError::Invalid);
+        };
+        // The table's condition: this generation, unexpired, of the presenting client.
+        let live = matches!(state.refresh, Some((_, end)) if end > now);
+        if state.generation != generation
+            || !live
+            || client_id.is_some_and(|c| c != state.record.client_id)
+        {
+            let used = state.generation > generation;
+            if refused(used, &state.record.client_id, client_id) == Refused::Replayed {
+                inner.remove(sid);
             }
-            Err((used, record)) => {
-                if refused(used, &record.client_id, client_id) == Refused::Replayed {
-                    self.end_family(record.uid, &record.family);
-                }
-                Err(RotateError::Invalid)
-            }
+            return Err(RotateError::Invalid);
         }
+        state.generation += 1;
+        state.record.jti = jti(sid, state.generation);
+        state.record.created_at = now;
+        state.record.expires_at = now + state.access_life;
+        if let Some((life, end)) = state.refresh.as_mut() {
+            *end = now + *life;
+        }
+        Ok(mint(&self.keys, &state.record, true, &self.issuer))
     }
 
     async fn end(&self, token: &TokenRecord) -> Result<(), StoreError> {
-        self.end_family(token.uid, &token.family);
+        lock(&self.inner).remove(&token.family);
         Ok(())
     }
 }

@@ -1,19 +1,24 @@
-//! Sessions: the records behind access and refresh tokens.
+//! Sessions: one item per sign-in, and the tokens it issues.
 //!
-//! Every issued pair belongs to a *family* (one sign-in). An access token's record is
-//! `TOKEN#<jti>`; a refresh token's is `REFRESH#<sha256>`; both are listed under the user's
-//! `SESSIONS#<uid>` index partition, so "end every session of this user" is one query.
+//! A session (`SESSION#<sid>`; one sign-in, one authorization, or one client's own token)
+//! is one item that carries its whole state: who, which client, which scope, and which
+//! *generation* of tokens is current. The access token of generation `g` has
+//! `jti = <sid>.<g>`; the refresh token is `<sid>.<g>.<HMAC(key, sid, g)>`, under a key
+//! derived from the signing key, so no refresh token is stored at all and a forged one is
+//! refused without a read. Every operation on a session is one request on that item:
 //!
-//! Refresh tokens rotate: using one marks it used (a conditional write) and issues a new pair
-//! in the same family. Presenting a used refresh token again is a replay: the whole family
-//! ends.
-//!
-//! A client's own token (client_credentials: no user, uid 0, no refresh token) is one
-//! `TOKEN#<jti>` item written by one conditional put, listed under no index: its family is
-//! itself, so it ends by its own key ([`Sessions::end`]). Were those tokens listed under
-//! `SESSIONS#0`, every client's every token would share one index partition.
-
-use super::attr::{get_s, n, need_b, need_n, need_s, s, Item};
+//! - issuing is one conditional put (listed under the user's `SESSIONS#<uid>` index
+//!   partition, so "end every session of this user" is one query; a client's own token is
+//!   listed nowhere: uid 0 would be one partition for every client token);
+//! - a token check is one consistent read: the session exists, its generation is the
+//!   token's, and the access token has not expired;
+//! - rotating a refresh token is one conditional update (`generation = g`, unexpired, of
+//!   the presenting client) that moves the session to `g + 1`: the old access token and the
+//!   old refresh token die with that write. Presenting a refresh token of a generation the
+//!   session has passed is a replay (its MAC shows it was issued): the session ends;
+//! - ending a session (sign-out, revocation, a replayed code or refresh token) is one
+//!   delete.
+use super::attr::{get_s, n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
@@ -89,14 +94,6 @@ pub enum RotateError {
     Store(#[from] StoreError),
 }
 
-/// Which of a user's session families a deletion takes.
-#[derive(Debug, Clone, Copy)]
-enum Families<'a> {
-    All,
-    Only(&'a str),
-    AllBut(&'a str),
-}
-
 /// Counting calls against the calling client's hourly quotas.
 ///
 /// A client's limits are read once and kept for [`Meter::LIMITS_TTL`] by the function
@@ -162,31 +159,34 @@ impl Meter {
     }
 }
 
-/// A token's record (an access token's, or a refresh token's with the `jti` of the access
-/// token it came with), as checks and introspection read it.
+/// A token's record (an access token's, or a refresh token's with the `jti` of its access
+/// token), as checks and introspection read it: the session at its current generation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
-    /// The access token's id.
+    /// The access token's id: `<sid>.<generation>`.
     pub jti: String,
     pub uid: u64,
     pub client_id: String,
     pub scope: String,
+    /// When the current access token was issued.
     pub created_at: i64,
     pub expires_at: i64,
+    /// The session's id (`sid`).
     pub family: String,
 }
 
 impl TokenRecord {
-    /// Decodes a token item written by [`Sessions::issue`]: every attribute is required.
-    fn from_item(item: &Item, jti: String) -> Result<TokenRecord, StoreError> {
+    /// The session item's current token: every attribute is required.
+    fn from_item(item: &Item, sid: &str) -> Result<TokenRecord, StoreError> {
+        let generation: u64 = need_n(item, "generation")?;
         Ok(TokenRecord {
-            jti,
+            jti: jti(sid, generation),
             uid: need_n(item, "uid")?,
             client_id: need_s(item, "client_id")?,
             scope: need_s(item, "scope")?,
-            created_at: need_n(item, "created_at")?,
+            created_at: need_n(item, "issued_at")?,
             expires_at: need_n(item, "token_expires")?,
-            family: need_s(item, "family")?,
+            family: sid.to_owned(),
         })
     }
 }
@@ -196,66 +196,68 @@ fn issuer() -> Result<&'static str, StoreError> {
     passport_core::token::issuer().map_err(|e| StoreError(e.to_string()))
 }
 
-/// A new pair: the answer, and what its records hold.
-#[derive(Debug, Clone)]
-pub struct Minted {
-    pub issued: Issued,
-    /// The access token's record.
-    pub access: TokenRecord,
-    /// The refresh token's SHA-256 (the token itself is shown once, never stored).
-    pub refresh_hash: String,
-    pub refresh_expires: i64,
+/// The `jti` of a session's access token of `generation`.
+pub fn jti(sid: &str, generation: u64) -> String {
+    format!("{sid}.{generation}")
 }
 
-/// Signs a new pair in `family` for `grant`: every store of sessions issues through this.
-pub fn mint(
-    keys: &SigningKeys,
-    lifetimes: &Lifetimes,
-    grant: &Grant,
-    family: &str,
-    issuer: &str,
-    now: i64,
-) -> Minted {
-    let jti = uuid::Uuid::new_v4().simple().to_string();
-    let (access_life, refresh_life) = match grant.remember {
-        true => (lifetimes.access_remember, lifetimes.refresh_remember),
-        false => (lifetimes.access, lifetimes.refresh),
-    };
+/// The session and generation a `jti` names.
+pub fn parse_jti(jti: &str) -> Option<(&str, u64)> {
+    let (sid, generation) = jti.split_once('.')?;
+    Some((sid, generation.parse().ok()?))
+}
+
+/// A session's refresh token of `generation`: its MAC under the signing key's derived key.
+pub fn refresh_token(keys: &SigningKeys, sid: &str, generation: u64) -> String {
+    let mac = crypto::hmac_hex(keys.code_key(), &["refresh", sid, &generation.to_string()]);
+    format!("{sid}.{generation}.{mac}")
+}
+
+/// The session and generation of a refresh token that Passport issued (its MAC checked in
+/// constant time); `None` for anything else.
+pub fn parse_refresh<'a>(keys: &SigningKeys, token: &'a str) -> Option<(&'a str, u64)> {
+    let token = token.trim();
+    let (sid, rest) = token.split_once('.')?;
+    let (generation, _) = rest.split_once('.')?;
+    let generation: u64 = generation.parse().ok()?;
+    if sid.is_empty() || sid.len() > 64 {
+        return None;
+    }
+    crypto::same(token, &refresh_token(keys, sid, generation)).then_some((sid, generation))
+}
+
+/// Signs the tokens of `record` (a session at its current generation): the access token
+/// always, the refresh token when `refresh`. Every store of sessions issues through this.
+pub fn mint(keys: &SigningKeys, record: &TokenRecord, refresh: bool, issuer: &str) -> Issued {
     let claims = Claims {
         iss: issuer.to_owned(),
-        sub: grant.uid.to_string(),
+        sub: record.uid.to_string(),
         aud: issuer.to_owned(),
-        client_id: grant.client_id.clone(),
-        scope: grant.scope.clone(),
-        jti: jti.clone(),
-        iat: now,
-        exp: now + access_life,
+        client_id: record.client_id.clone(),
+        scope: record.scope.clone(),
+        jti: record.jti.clone(),
+        iat: record.created_at,
+        exp: record.expires_at,
     };
-    let refresh_token = crypto::random_secret(32);
-    let refresh_hash = crypto::sha256_hex(&refresh_token);
-    Minted {
-        issued: Issued {
-            access_token: keys.sign(&claims),
-            refresh_token,
-            token_type: "Bearer",
-            expires_in: access_life,
-            expires_at: now + access_life,
-            uid: grant.uid,
-            family: family.to_owned(),
-            scope: grant.scope.clone(),
-        },
-        access: TokenRecord {
-            jti,
-            uid: grant.uid,
-            client_id: grant.client_id.clone(),
-            scope: grant.scope.clone(),
-            created_at: now,
-            expires_at: now + access_life,
-            family: family.to_owned(),
-        },
-        refresh_hash,
-        refresh_expires: now + refresh_life,
+    let refresh_token = match (refresh, parse_jti(&record.jti)) {
+        (true, Some((sid, generation))) => refresh_token(keys, sid, generation),
+        _ => String::new(),
+    };
+    Issued {
+        access_token: keys.sign(&claims),
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: record.expires_at - record.created_at,
+        expires_at: record.expires_at,
+        uid: record.uid,
+        family: record.family.clone(),
+        scope: record.scope.clone(),
     }
+}
+
+/// A new session id: 128 random bits.
+pub fn new_sid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// What presenting a refresh token that could not be rotated means.
@@ -324,73 +326,54 @@ impl Sessions {
         &self.keys
     }
 
-    /// The items and answer of a new pair in `family`.
-    fn mint(&self, grant: &Grant, family: &str, issuer: &str, now: i64) -> (Issued, Item, Item) {
-        let Minted {
-            issued,
-            access: record,
-            refresh_hash,
-            refresh_expires,
-        } = mint(&self.keys, &self.lifetimes, grant, family, issuer, now);
-        let jti = &record.jti;
-        let access_life = record.expires_at - now;
-        let refresh_life = refresh_expires - now;
-        let access_key = keys::access_token(jti);
-        let refresh_key = keys::refresh_token(&refresh_hash);
-        let common = |item: &mut Item| {
-            item.insert(keys::GSI1_PK.to_owned(), s(keys::sessions_of(grant.uid)));
-            item.insert("uid".to_owned(), n(grant.uid));
-            item.insert("family".to_owned(), s(family));
-            item.insert("client_id".to_owned(), s(&grant.client_id));
-            item.insert("scope".to_owned(), s(&grant.scope));
-            item.insert("created_at".to_owned(), n(now));
-        };
-        let mut access: Item = HashMap::from([
-            (keys::PK.to_owned(), s(access_key.pk)),
-            (keys::SK.to_owned(), s(access_key.sk)),
-            (keys::GSI1_SK.to_owned(), s(format!("ACCESS#{jti}"))),
-            ("type".to_owned(), s("access_token")),
-            ("token_expires".to_owned(), n(now + access_life)),
-            (keys::TTL.to_owned(), n(now + access_life + 3600)),
-        ]);
-        common(&mut access);
-        let mut refresh: Item = HashMap::from([
-            (keys::PK.to_owned(), s(refresh_key.pk)),
-            (keys::SK.to_owned(), s(refresh_key.sk)),
-            (
-                keys::GSI1_SK.to_owned(),
-                s(format!("REFRESH#{refresh_hash}")),
+    /// Writes a new session for `grant` (one conditional put) and signs its first tokens;
+    /// `refresh` says whether it has a refresh token (and is listed under its user).
+    async fn start(&self, grant: &Grant, refresh: bool, now: i64) -> Result<Issued, StoreError> {
+        let sid = new_sid();
+        let (access_life, refresh_life) = match grant.remember {
+            true => (
+                self.lifetimes.access_remember,
+                self.lifetimes.refresh_remember,
             ),
-            ("type".to_owned(), s("refresh_token")),
-            ("access_jti".to_owned(), s(jti)),
-            ("used".to_owned(), AttributeValue::Bool(false)),
+            false => (self.lifetimes.access, self.lifetimes.refresh),
+        };
+        let key = keys::session(&sid);
+        let mut item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(key.pk)),
+            (keys::SK.to_owned(), s(key.sk)),
+            ("type".to_owned(), s("session")),
+            ("uid".to_owned(), n(grant.uid)),
+            ("client_id".to_owned(), s(&grant.client_id)),
+            ("scope".to_owned(), s(&grant.scope)),
             ("remember".to_owned(), AttributeValue::Bool(grant.remember)),
-            ("token_expires".to_owned(), n(now + refresh_life)),
-            (keys::TTL.to_owned(), n(now + refresh_life + 86_400)),
+            ("created_at".to_owned(), n(now)),
+            ("generation".to_owned(), n(0)),
+            ("issued_at".to_owned(), n(now)),
+            ("token_expires".to_owned(), n(now + access_life)),
+            ("access_life".to_owned(), n(access_life)),
         ]);
-        common(&mut refresh);
-        (issued, access, refresh)
+        if refresh {
+            item.insert(keys::GSI1_PK.to_owned(), s(keys::sessions_of(grant.uid)));
+            item.insert(keys::GSI1_SK.to_owned(), s(format!("SESSION#{sid}")));
+            item.insert("refresh_life".to_owned(), n(refresh_life));
+            item.insert("refresh_expires".to_owned(), n(now + refresh_life));
+            item.insert(keys::TTL.to_owned(), n(now + refresh_life + 86_400));
+        } else {
+            item.insert(keys::TTL.to_owned(), n(now + access_life + 3600));
+        }
+        let record = TokenRecord::from_item(&item, &sid)?;
+        self.table.insert(item).await?;
+        Ok(mint(&self.keys, &record, refresh, issuer()?))
     }
 
-    /// Issues a new pair: a new family, both records written in one transaction.
+    /// Issues a new pair: a new session, one conditional put.
     pub async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
-        let family = uuid::Uuid::new_v4().simple().to_string();
-        let issuer = issuer()?;
-        let (issued, access, refresh) = self.mint(grant, &family, issuer, now);
-        self.table
-            .client()
-            .transact_write_items()
-            .transact_items(self.table.put_new(access)?)
-            .transact_items(self.table.put_new(refresh)?)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(issued)
+        self.start(grant, true, now).await
     }
 
-    /// Issues a client's own token (client_credentials): an access token only, its record
-    /// one conditional put, indexed nowhere (see the module's text). The answer's
-    /// `refresh_token` is empty.
+    /// Issues a client's own token (client_credentials): an access token only, in a
+    /// session listed nowhere (see the module's text). The answer's `refresh_token` is
+    /// empty.
     pub async fn issue_client_token(
         &self,
         client_id: &str,
@@ -403,88 +386,98 @@ impl Sessions {
             scope: scope.to_owned(),
             remember: false,
         };
-        let family = uuid::Uuid::new_v4().simple().to_string();
-        let (mut issued, mut access, _) = self.mint(&grant, &family, issuer()?, now);
-        access.remove(keys::GSI1_PK);
-        access.remove(keys::GSI1_SK);
-        self.table.insert(access).await?;
-        issued.refresh_token.clear();
-        Ok(issued)
+        self.start(&grant, false, now).await
     }
 
-    /// The record of an access token by its `jti`.
+    /// The record of an access token by its `jti`: its session, while the token is the
+    /// session's current one.
     pub async fn record(&self, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let key = keys::access_token(jti);
-        let item = self.table.get(&key, Read::Consistent).await?;
-        item.map(|i| TokenRecord::from_item(&i, jti.to_owned()))
-            .transpose()
+        let Some((sid, generation)) = parse_jti(jti) else {
+            return Ok(None);
+        };
+        let item = self
+            .table
+            .get(&keys::session(sid), Read::Consistent)
+            .await?;
+        let Some(item) = item else { return Ok(None) };
+        let record = TokenRecord::from_item(&item, sid)?;
+        Ok((record.jti == self::jti(sid, generation)).then_some(record))
     }
 
-    /// The record of a refresh token, if it is live (unused, unexpired).
+    /// The record of a refresh token, if it is live (the session's current one, unexpired).
     pub async fn refresh_record(
         &self,
         refresh_token: &str,
         now: i64,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        let key = keys::refresh_token(&crypto::sha256_hex(refresh_token.trim()));
-        let item = self.table.get(&key, Read::Consistent).await?;
+        let Some((sid, generation)) = parse_refresh(&self.keys, refresh_token) else {
+            return Ok(None);
+        };
+        let item = self
+            .table
+            .get(&keys::session(sid), Read::Consistent)
+            .await?;
         let Some(item) = item else { return Ok(None) };
-        if need_b(&item, "used")? || need_n::<i64>(&item, "token_expires")? <= now {
+        if !item.contains_key("refresh_expires")
+            || need_n::<i64>(&item, "refresh_expires")? <= now
+            || need_n::<u64>(&item, "generation")? != generation
+        {
             return Ok(None);
         }
-        TokenRecord::from_item(&item, need_s(&item, "access_jti")?).map(Some)
+        TokenRecord::from_item(&item, sid).map(Some)
     }
 
-    /// Rotates a refresh token. A used one is a replay: its family ends and the answer is
+    /// Rotates a refresh token. A used one is a replay: its session ends and the answer is
     /// the same as for an unknown token.
     pub async fn rotate(&self, refresh_token: &str, now: i64) -> Result<Issued, RotateError> {
         self.rotate_for(refresh_token, None, now).await
     }
 
     /// [`Sessions::rotate`] for an OAuth client: a refresh token of another client is
-    /// refused (and not used up).
+    /// refused (and not used up). One conditional update; a replay adds the delete.
     pub async fn rotate_for(
         &self,
         refresh_token: &str,
         client_id: Option<&str>,
         now: i64,
     ) -> Result<Issued, RotateError> {
-        let hash = crypto::sha256_hex(refresh_token);
-        let key = keys::refresh_token(&hash);
-        let mut condition =
-            "attribute_exists(pk) AND used = :f AND token_expires > :now".to_owned();
+        let Some((sid, generation)) = parse_refresh(&self.keys, refresh_token) else {
+            return Err(RotateError::Invalid);
+        };
+        let key = keys::session(sid);
+        let mut condition = "generation = :g AND refresh_expires > :now".to_owned();
         if client_id.is_some() {
             condition.push_str(" AND client_id = :c");
         }
-        let marked = self
+        let moved = self
             .table
             .update_item(&key)
-            .update_expression("SET used = :t, used_at = :now")
+            .update_expression(
+                "SET generation = :next, issued_at = :now, token_expires = access_life + :now, \
+                 refresh_expires = refresh_life + :now, expires_at = refresh_life + :later",
+            )
             .condition_expression(condition)
             .set_expression_attribute_values(
                 client_id.map(|c| HashMap::from([(":c".to_owned(), s(c))])),
             )
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":g", n(generation))
+            .expression_attribute_values(":next", n(generation + 1))
             .expression_attribute_values(":now", n(now))
-            .return_values(ReturnValue::AllOld)
+            .expression_attribute_values(":later", n(now + 86_400))
+            .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        let old = match marked {
+        let item = match moved {
             Ok(out) => out.attributes.unwrap_or_default(),
             Err(SdkError::ServiceError(e)) => {
                 if let UpdateItemError::ConditionalCheckFailedException(f) = e.err() {
                     if let Some(item) = f.item() {
-                        let used = item.get("used").and_then(|v| v.as_bool().ok()) == Some(&true);
+                        let current: u64 = need_n(item, "generation")?;
                         let owner = get_s(item, "client_id").unwrap_or_default();
-                        if refused(used, &owner, client_id) == Refused::Replayed {
-                            let uid: u64 = need_n(item, "uid")?;
-                            tracing::warn!(
-                                uid,
-                                "refresh token replayed; ending its session family"
-                            );
-                            self.end_family(uid, &need_s(item, "family")?).await?;
+                        if refused(current > generation, &owner, client_id) == Refused::Replayed {
+                            tracing::warn!("refresh token replayed; ending its session");
+                            self.end_session(sid).await?;
                         }
                     }
                     return Err(RotateError::Invalid);
@@ -493,102 +486,105 @@ impl Sessions {
             }
             Err(e) => return Err(sdk_error(e).into()),
         };
-        let grant = Grant {
-            uid: need_n(&old, "uid")?,
-            client_id: need_s(&old, "client_id")?,
-            scope: need_s(&old, "scope")?,
-            remember: need_b(&old, "remember")?,
-        };
-        let family = need_s(&old, "family")?;
-        let issuer = issuer()?;
-        let (issued, access, refresh) = self.mint(&grant, &family, issuer, now);
-        let old_access = keys::access_token(&need_s(&old, "access_jti")?);
-        let writes = vec![
-            self.table.put_new(access)?,
-            self.table.put_new(refresh)?,
-            self.table.delete_in_transaction(&old_access)?,
-        ];
+        let record = TokenRecord::from_item(&item, sid)?;
+        Ok(mint(&self.keys, &record, true, issuer()?))
+    }
+
+    /// Ends the session of an access token: it and every token of its session, one delete.
+    pub async fn end(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        self.end_session(&token.family).await
+    }
+
+    /// Ends one session by its id (a revoked grant, a replayed code).
+    pub async fn end_family(&self, _uid: u64, family: &str) -> Result<(), StoreError> {
+        self.end_session(family).await
+    }
+
+    async fn end_session(&self, sid: &str) -> Result<(), StoreError> {
         self.table
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(writes))
+            .delete_item(&keys::session(sid))
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(issued)
-    }
-
-    /// Ends the session of an access token: the token and every token of its family.
-    /// The token itself is deleted beside the family's query, so it ends at once whatever
-    /// the index has caught up with. A client's own token is its whole family: one delete.
-    pub async fn end(&self, token: &TokenRecord) -> Result<(), StoreError> {
-        let key = keys::access_token(&token.jti);
-        let delete = async {
-            self.table
-                .delete_item(&key)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(sdk_error)
-        };
-        if token.uid == CLIENT_UID {
-            return delete.await;
-        }
-        tokio::try_join!(delete, self.end_family(token.uid, &token.family)).map(|_| ())
+        Ok(())
     }
 
     /// Ends every session of a user (after a password reset).
     pub async fn end_all(&self, uid: u64) -> Result<(), StoreError> {
-        self.delete_matching(uid, Families::All).await
+        self.end_listed(uid, None).await
     }
 
     /// Ends every session of the user but the one of this access token (after the user
     /// changed the password while signed in).
     pub async fn end_others(&self, token: &TokenRecord) -> Result<(), StoreError> {
-        self.delete_matching(token.uid, Families::AllBut(&token.family))
-            .await
+        self.end_listed(token.uid, Some(&token.family)).await
     }
 
-    /// Ends a whole session family (a revoked grant, a replayed code).
-    pub async fn end_family(&self, uid: u64, family: &str) -> Result<(), StoreError> {
-        self.delete_matching(uid, Families::Only(family)).await
-    }
-
-    async fn delete_matching(&self, uid: u64, families: Families<'_>) -> Result<(), StoreError> {
+    /// Deletes the sessions listed under `uid` (but `keep`): a query of the user's index
+    /// partition, then the deletes together.
+    async fn end_listed(&self, uid: u64, keep: Option<&str>) -> Result<(), StoreError> {
         let mut start: Option<Item> = None;
         loop {
-            let mut query = self
+            let page = self
                 .table
                 .query()
                 .index_name(keys::GSI1)
                 .key_condition_expression("gsi1pk = :p")
                 .expression_attribute_values(":p", s(keys::sessions_of(uid)))
-                .set_exclusive_start_key(start.take());
-            let filter = match families {
-                Families::All => None,
-                Families::Only(f) => Some(("#family = :f", f)),
-                Families::AllBut(f) => Some(("#family <> :f", f)),
-            };
-            if let Some((expression, family)) = filter {
-                query = query
-                    .filter_expression(expression)
-                    .expression_attribute_names("#family", "family")
-                    .expression_attribute_values(":f", s(family));
-            }
-            let page = query.send().await.map_err(sdk_error)?;
-            for item in page.items() {
-                if let (Some(pk), Some(sk)) = (get_s(item, keys::PK), get_s(item, keys::SK)) {
-                    self.table
-                        .delete_item(&keys::Key { pk, sk })
-                        .send()
-                        .await
-                        .map_err(sdk_error)?;
-                }
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let ends = page
+                .items()
+                .iter()
+                .filter_map(|item| get_s(item, keys::PK))
+                .filter_map(|pk| pk.strip_prefix("SESSION#").map(str::to_owned))
+                .filter(|sid| Some(sid.as_str()) != keep)
+                .map(|sid| async move { self.end_session(&sid).await });
+            for ended in futures_util::future::join_all(ends).await {
+                ended?;
             }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => return Ok(()),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> SigningKeys {
+        SigningKeys::from_pem(&SigningKeys::generate_pem()).unwrap()
+    }
+
+    #[test]
+    fn a_jti_names_its_session_and_generation() {
+        assert_eq!(parse_jti(&jti("abc", 7)), Some(("abc", 7)));
+        assert_eq!(parse_jti("no-dot"), None);
+        assert_eq!(parse_jti("abc.x"), None);
+    }
+
+    #[test]
+    fn only_refresh_tokens_we_issued_parse() {
+        let keys_again = keys;
+        let keys = keys();
+        let token = refresh_token(&keys, "abc", 3);
+        assert_eq!(parse_refresh(&keys, &token), Some(("abc", 3)));
+        assert_eq!(
+            parse_refresh(&keys, &format!(" {token} ")),
+            Some(("abc", 3))
+        );
+        // Another generation or session under the same MAC, another key, or junk: none.
+        let mac = token.rsplit('.').next().unwrap();
+        assert_eq!(parse_refresh(&keys, &format!("abc.4.{mac}")), None);
+        assert_eq!(parse_refresh(&keys, &format!("abd.3.{mac}")), None);
+        assert_eq!(parse_refresh(&keys_again(), &token), None);
+        for junk in ["", "abc", "abc.3", "abc.3.", ".3.x", "abc.-1.x"] {
+            assert_eq!(parse_refresh(&keys, junk), None, "{junk}");
         }
     }
 }
