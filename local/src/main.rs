@@ -76,7 +76,7 @@ enum Cmd {
         #[arg(long, env = "PASSPORT_METER_FILE")]
         meter: Option<PathBuf>,
         /// Hold each metered DynamoDB answer back this long (passport_local::meter).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, env = "PASSPORT_METER_HOLD_MS", default_value_t = 0)]
         meter_hold_ms: u64,
     },
     /// Run one function on one event file and print its answer.
@@ -98,7 +98,7 @@ enum Cmd {
         #[arg(long, env = "PASSPORT_METER_FILE")]
         meter: Option<PathBuf>,
         /// Hold each metered DynamoDB answer back this long (passport_local::meter).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, env = "PASSPORT_METER_HOLD_MS", default_value_t = 0)]
         meter_hold_ms: u64,
     },
     /// Print the environment FUNCTION gets against a running stack (JSON).
