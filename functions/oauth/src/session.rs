@@ -52,18 +52,16 @@ pub async fn limit(app: &App, _req: &ApiRequest, auth: &TokenRecord) -> Result<R
 pub async fn revoke(app: &App, _req: &ApiRequest, auth: &TokenRecord) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
     let sessions = &app.identity.sessions;
-    sessions.end(auth).await?;
-    let issued = sessions
-        .issue(
-            &Grant {
-                uid: auth.uid,
-                client_id: auth.client_id.clone(),
-                scope: auth.scope.clone(),
-                remember: false,
-            },
-            now,
-        )
-        .await?;
+    let grant = Grant {
+        uid: auth.uid,
+        client_id: auth.client_id.clone(),
+        scope: auth.scope.clone(),
+        remember: false,
+    };
+    // The old session's delete and the new one's put are independent: one stage.
+    let (ended, issued) = tokio::join!(sessions.end(auth), sessions.issue(&grant, now));
+    ended?;
+    let issued = issued?;
     Reply::of(&serde_json::json!({
         "access_token": issued.access_token,
         "refresh_token": issued.refresh_token,

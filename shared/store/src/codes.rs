@@ -10,7 +10,7 @@ use super::{keys, sdk_error, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 /// Limits of code sending and checking.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +96,8 @@ impl CodeStore for Codes {
                     ReturnValuesOnConditionCheckFailure::AllOld,
                 )
         };
-        const SET: &str = "SET code_hash = :h, code_expires = :exp, attempts = :zero, last_sent = :now, expires_at = :ttl, send_hour = :hour";
+        // A new code: its own count of attempts, and no guesses yet.
+        const SET: &str = "REMOVE guesses SET code_hash = :h, code_expires = :exp, attempts = :zero, last_sent = :now, expires_at = :ttl, send_hour = :hour";
         // Same hour: count one more send, within the cap.
         let same_hour = base()
             .update_expression(format!("{SET}, hour_sends = hour_sends + :one"))
@@ -179,6 +180,12 @@ impl CodeStore for Codes {
 
     /// Checks `code_hash` against the destination's code, counting the attempt. With
     /// `consume`, a right code is used up (once, even under concurrency).
+    ///
+    /// One conditional update does all of it: it counts the attempt (while fewer than the
+    /// limit were made and the code is unexpired), and with `consume` adds the guess to
+    /// the item's `guesses`; its condition refuses a code that is among them already. The
+    /// update answers the code it counted against, so a right guess has used the code up by
+    /// the same write that let it be compared.
     async fn check(
         &self,
         purpose: &str,
@@ -188,13 +195,25 @@ impl CodeStore for Codes {
         now: i64,
     ) -> Result<bool, StoreError> {
         let key = keys::code(purpose, destination);
+        let update = match consume {
+            true => "SET attempts = attempts + :one ADD guesses :guess",
+            false => "SET attempts = attempts + :one",
+        };
         let counted = self
             .table
             .update_item(&key)
-            .update_expression("SET attempts = attempts + :one")
+            .update_expression(update)
             .condition_expression(
-                "attribute_exists(code_hash) AND attempts < :max AND code_expires > :now",
+                "attribute_exists(code_hash) AND attempts < :max AND code_expires > :now \
+                 AND NOT contains(guesses, code_hash)",
             )
+            // (This sets the whole map: it comes before the values added one by one.)
+            .set_expression_attribute_values(consume.then(|| {
+                std::collections::HashMap::from([(
+                    ":guess".to_owned(),
+                    AttributeValue::Ss(vec![code_hash.to_owned()]),
+                )])
+            }))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":max", n(self.policy.max_attempts))
             .expression_attribute_values(":now", n(now))
@@ -209,26 +228,6 @@ impl CodeStore for Codes {
             Err(e) => return Err(sdk_error(e)),
         };
         let stored = need_s(&item, "code_hash")?;
-        if !passport_core::crypto::same(&stored, code_hash) {
-            return Ok(false);
-        }
-        if !consume {
-            return Ok(true);
-        }
-        let used = self
-            .table
-            .update_item(&key)
-            .update_expression("REMOVE code_hash")
-            .condition_expression("code_hash = :h")
-            .expression_attribute_values(":h", s(code_hash))
-            .send()
-            .await;
-        match used {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        Ok(passport_core::crypto::same(&stored, code_hash))
     }
 }
