@@ -2,7 +2,8 @@
 //! `page_size`); an empty list is 204101, as documented.
 
 use crate::App;
-use passport_shared::storage::friends::recommend as rank;
+use passport_shared::storage::friends::{recommend as rank, Made};
+use passport_shared::storage::messages;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -72,37 +73,35 @@ pub async fn list(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Re
     }))
 }
 
-pub async fn make(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
+pub async fn make(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    mine: &User,
+) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
     let me = token.uid;
     let fid = fid(req)?;
     if fid == me {
         return Err(ApiError::invalid("fid").with_cause("befriending oneself"));
     }
-    let (mine, theirs) = tokio::join!(app.users.get(me), app.users.get(fid));
-    let (Some(mine), Some(theirs)) = (mine?, theirs?) else {
+    let name = mine.nickname.as_deref().unwrap_or(&mine.username);
+    let text = format!("{name} is now your friend.");
+    let note = |id| messages::message(id, fid, Some(me), "New friend", &text, now);
+    // The friendship (with its note, checking the other account exists) and the other
+    // user's profile for the answer, side by side.
+    let (made, theirs) = tokio::join!(
+        app.friends.make_with_note(me, fid, note, now),
+        app.users.get(fid)
+    );
+    match made? {
+        Made::Made => {}
+        Made::NoSuchUser => return Err(ApiError::new(ErrorKind::NoData).with_field("fid")),
+        Made::AlreadyFriends => return Err(ErrorKind::FriendMakeFailed.into()),
+    }
+    let Some(theirs) = theirs? else {
         return Err(ApiError::new(ErrorKind::NoData).with_field("fid"));
     };
-    if !app.friends.make(me, fid, now).await? {
-        return Err(ErrorKind::FriendMakeFailed.into());
-    }
-    let name = mine
-        .nickname
-        .clone()
-        .unwrap_or_else(|| mine.username.clone());
-    if let Err(e) = app
-        .messages
-        .send(
-            fid,
-            Some(me),
-            "New friend",
-            &format!("{name} is now your friend."),
-            now,
-        )
-        .await
-    {
-        return Err(ApiError::new(ErrorKind::FriendNotifyFailed).with_cause(e));
-    }
     Reply::of(&json!({ "friend": entry(&theirs) }))
 }
 

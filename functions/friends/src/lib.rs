@@ -38,7 +38,7 @@ impl App {
 impl Service for App {
     const ROUTES: &'static [Route<App>] = routes![App;
         POST "/api/User/friends" Token => friends::list,
-        POST "/api/User/friendmake" Token => friends::make,
+        POST "/api/User/friendmake" Account => friends::make,
         POST "/api/User/frienddel" Token => friends::delete,
         POST "/api/User/friendsrecommend" Token => friends::recommend,
     ];

@@ -53,12 +53,17 @@ pub async fn validate(
     let now = passport_shared::now();
     let code = req.params.text("code").ok_or(ErrorKind::CodeInvalid)?;
     let destination = medium(req, caller)?;
-    id.code_service()
-        .check(Purpose::Verify, &destination, &code, true, now)
-        .await?;
-    if let Some(user) = destination.owner(&id.users).await? {
+    // Who holds the address is read beside the check (one stage); it is acted on only once
+    // the code proved right.
+    let service = id.code_service();
+    let (checked, holder) = tokio::join!(
+        service.check(Purpose::Verify, &destination, &code, true, now),
+        id.users.guard_owner(destination.guard()),
+    );
+    checked?;
+    if let Some(uid) = holder? {
         id.users
-            .mark_verified(user.uid, matches!(destination, Destination::Email(_)), now)
+            .mark_verified(uid, matches!(destination, Destination::Email(_)), now)
             .await?;
     }
     Ok(Reply::ok())

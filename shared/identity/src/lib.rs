@@ -54,14 +54,6 @@ impl Destination {
             Destination::Phone(p) => keys::phone_guard(p.area(), p.number()),
         }
     }
-
-    /// The user holding this destination, if any.
-    pub async fn owner(&self, users: &Users) -> Result<Option<User>, ApiError> {
-        Ok(match self {
-            Destination::Email(e) => users.find_by_email(e.as_str()).await?,
-            Destination::Phone(p) => users.find_by_phone(p.area(), p.number()).await?,
-        })
-    }
 }
 
 /// What a code is for; a code of one purpose is never accepted for another.

@@ -1,10 +1,11 @@
 //! Friendships: two edges (`USER#a / FRIEND#b` and `USER#b / FRIEND#a`) written or deleted
-//! in one transaction, each conditioned, so a friendship is whole or absent.
+//! in one transaction, each conditioned, so a friendship is whole or absent (a new one with
+//! the note to the befriended user in the same transaction).
 
 use super::attr::{n, need_n, s};
 use super::table::Table;
 use super::{keys, sdk_error, StoreError};
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, TransactWriteItem};
 use std::collections::HashMap;
 
 pub struct Friends {
@@ -22,6 +23,31 @@ fn is_cancelled<R>(
         .is_some_and(|e| e.is_transaction_canceled_exception())
 }
 
+/// Which items of a cancelled transaction failed their condition, in the items' order.
+fn cancelled_at<R>(
+    e: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> Vec<bool> {
+    match e.as_service_error() {
+        Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) => c
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What making a friendship came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Made {
+    Made,
+    AlreadyFriends,
+    NoSuchUser,
+}
+
 impl Friends {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Friends {
         Friends {
@@ -29,8 +55,16 @@ impl Friends {
         }
     }
 
-    /// Makes `a` and `b` friends; false when they already are.
-    pub async fn make(&self, a: u64, b: u64, now: i64) -> Result<bool, StoreError> {
+    /// Makes `a` and `b` friends and puts `note` (a message numbered by its argument) in
+    /// `b`'s inbox, all in one transaction that also checks `b`'s account exists: the
+    /// friendship and its note are whole or absent.
+    pub async fn make_with_note(
+        &self,
+        a: u64,
+        b: u64,
+        note: impl Fn(u64) -> super::records::Numbered,
+        now: i64,
+    ) -> Result<Made, StoreError> {
         let edge = |from: u64, to: u64| -> Result<TransactWriteItem, StoreError> {
             let key = keys::friend(from, to);
             self.table.put_new(HashMap::from([
@@ -41,19 +75,46 @@ impl Friends {
                 ("since".to_owned(), n(now)),
             ]))
         };
-        let sent = self
-            .table
-            .client()
-            .transact_write_items()
-            .transact_items(edge(a, b)?)
-            .transact_items(edge(b, a)?)
-            .send()
-            .await;
-        match sent {
-            Ok(_) => Ok(true),
-            Err(e) if is_cancelled(&e) => Ok(false),
-            Err(e) => Err(sdk_error(e)),
+        let account = keys::user(b);
+        let exists = ConditionCheck::builder()
+            .table_name(self.table.name())
+            .key(keys::PK, s(account.pk))
+            .key(keys::SK, s(account.sk))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(|e| StoreError(e.to_string()))?;
+        // A note whose id another writer took in the same millisecond is drawn again.
+        for _ in 0..2 {
+            let super::records::Numbered { key, index, record } = note(passport_core::ids::next());
+            let index = index.as_ref().map(|(pk, sk)| (pk.as_str(), sk.as_str()));
+            let note = super::records::Records::item(&key, index, &record);
+            let sent = self
+                .table
+                .client()
+                .transact_write_items()
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .condition_check(exists.clone())
+                        .build(),
+                )
+                .transact_items(edge(a, b)?)
+                .transact_items(edge(b, a)?)
+                .transact_items(self.table.put_new(note)?)
+                .send()
+                .await;
+            let failed = match sent {
+                Ok(_) => return Ok(Made::Made),
+                Err(e) if is_cancelled(&e) => cancelled_at(&e),
+                Err(e) => return Err(sdk_error(e)),
+            };
+            // Reasons come in the order of the items: the account, the edges, the note.
+            match failed.as_slice() {
+                [true, ..] => return Ok(Made::NoSuchUser),
+                [_, true, ..] | [_, _, true, ..] => return Ok(Made::AlreadyFriends),
+                _ => continue,
+            }
         }
+        Err(StoreError("no free message id".into()))
     }
 
     /// Ends the friendship of `a` and `b`; false when there was none.

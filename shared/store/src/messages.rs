@@ -9,6 +9,29 @@ pub struct Messages {
     pub records: Records,
 }
 
+/// A message numbered `id` in `to`'s inbox.
+pub fn message(
+    id: u64,
+    to: u64,
+    from: Option<u64>,
+    title: &str,
+    content: &str,
+    now: i64,
+) -> Numbered {
+    Numbered {
+        key: keys::message(to, id),
+        index: None,
+        record: object(json!({
+            "id": id,
+            "from_uid": from,
+            "title": title,
+            "content": content,
+            "is_read": false,
+            "created_at": passport_core::datetime(now),
+        })),
+    }
+}
+
 impl Messages {
     /// Puts a message in `to`'s inbox; returns its id.
     pub async fn send(
@@ -21,18 +44,7 @@ impl Messages {
     ) -> Result<u64, StoreError> {
         let (id, _) = self
             .records
-            .create_numbered(|id| Numbered {
-                key: keys::message(to, id),
-                index: None,
-                record: object(json!({
-                    "id": id,
-                    "from_uid": from,
-                    "title": title,
-                    "content": content,
-                    "is_read": false,
-                    "created_at": passport_core::datetime(now),
-                })),
-            })
+            .create_numbered(|id| message(id, to, from, title, content, now))
             .await?;
         Ok(id)
     }
