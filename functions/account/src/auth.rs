@@ -1,7 +1,7 @@
 //! `/api/auth/*` (document 004): sign-up by code, sign-in, token refresh and sign-out.
 
 use crate::App;
-use passport_identity::{hash_password, sign_in, Destination, Purpose, SignInName};
+use passport_identity::{hash_password, sign_in_with, Destination, Purpose, SignInName};
 use passport_shared::domain::Password;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::sessions::{Grant, Issued};
@@ -102,8 +102,20 @@ pub async fn access_token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError
         })?;
     let now = passport_shared::now();
     let name = SignInName::of_destination(&to);
-    let user = sign_in(&id.users, id.login, &name, &password, now).await?;
-    tokens(&id.sessions.issue(&grant(user.uid), now).await?)
+    let (_, issued) = sign_in_with(
+        &id.users,
+        id.login,
+        &name,
+        &password,
+        now,
+        async { Ok(()) },
+        |user| {
+            let grant = grant(user.uid);
+            async move { Ok(id.sessions.issue(&grant, now).await?) }
+        },
+    )
+    .await?;
+    tokens(&issued)
 }
 
 pub async fn refresh_token(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {

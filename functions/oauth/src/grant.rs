@@ -3,7 +3,7 @@
 //! first-party clients, client_credentials).
 
 use crate::App;
-use passport_identity::{sign_in, SignInName};
+use passport_identity::{sign_in_with, SignInName};
 use passport_shared::crypto;
 use passport_shared::storage::clients::Client;
 use passport_shared::storage::grants::{CodeGrant, CodeRefused};
@@ -247,26 +247,26 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
             let password = passport_shared::domain::Password::parse(&raw)
                 .map_err(|_| ApiError::new(ErrorKind::IncorrectPassword))?;
             let name = SignInName::of_login(&login);
-            let user = sign_in(
+            let scope = scope_for(client, p.get("scope").as_deref())?;
+            let (_, issued) = sign_in_with(
                 &app.identity.users,
                 app.identity.login,
                 &name,
                 &password,
                 now,
-            )
-            .await?;
-            let scope = scope_for(client, p.get("scope").as_deref())?;
-            Ok(sessions
-                .issue(
-                    &Grant {
+                async { Ok(()) },
+                |user| {
+                    let grant = Grant {
                         uid: user.uid,
                         client_id: client.id.clone(),
                         scope,
                         remember: false,
-                    },
-                    now,
-                )
-                .await?)
+                    };
+                    async move { Ok(sessions.issue(&grant, now).await?) }
+                },
+            )
+            .await?;
+            Ok(issued)
         }
         "client_credentials" => {
             if client.is_public() || !client.grant_allowed("client_credentials") {

@@ -18,7 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http::StatusCode;
 use passport_captcha_image::{self as captcha_render, Kind};
-use passport_identity::{sign_in, SignInName};
+use passport_identity::{sign_in_with, SignInName};
 use passport_shared::captcha::issue_captcha;
 use passport_shared::domain::Password;
 use passport_shared::storage::grants::PendingRequest;
@@ -189,36 +189,65 @@ async fn sign_in_step(
         return again("Sign in first.").await;
     }
     let identity = &app.identity;
-    if let Err(e) = identity.captcha().use_up(req, SCENARIO, now).await {
-        if e.kind.status().is_server_error() {
-            return Err(e);
-        }
-        return again("The characters in the picture did not match. Try the new picture.").await;
-    }
-    let (Some(login), Some(raw)) = (
+    let captcha_problem = "The characters in the picture did not match. Try the new picture.";
+    let credentials = match (
         p.text("username"),
         p.get("password").filter(|s| !s.is_empty()),
-    ) else {
-        return again("Enter your username and password.").await;
+    ) {
+        (Some(login), Some(raw)) => Password::parse(&raw).ok().map(|pw| (login, pw)),
+        _ => None,
     };
-    let user = match Password::parse(&raw) {
-        Ok(password) => {
-            let name = SignInName::of_login(&login);
-            sign_in(&identity.users, identity.login, &name, &password, now).await
+    let Some((login, password)) = credentials else {
+        // Nothing to sign in with: the captcha is still spent, then the page says what is
+        // missing.
+        if let Err(e) = identity.captcha().use_up(req, SCENARIO, now).await {
+            if e.kind.status().is_server_error() {
+                return Err(e);
+            }
+            return again(captcha_problem).await;
         }
-        Err(_) => Err(ErrorKind::IncorrectPassword.into()),
+        return match p
+            .text("username")
+            .zip(p.get("password").filter(|s| !s.is_empty()))
+        {
+            Some(_) => again("Wrong username or password.").await,
+            None => again("Enter your username and password.").await,
+        };
     };
-    let user = match user {
-        Ok(user) => user,
+    // The captcha beside the account's guard read; the pending request marked signed in
+    // beside the gate's reset.
+    let captcha_check = identity.captcha();
+    let signed_in = sign_in_with(
+        &identity.users,
+        identity.login,
+        &SignInName::of_login(&login),
+        &password,
+        now,
+        async {
+            captcha_check.use_up(req, SCENARIO, now).await.map_err(|e| {
+                match e.kind.status().is_server_error() {
+                    true => e,
+                    false => ErrorKind::CaptchaInvalid.into(),
+                }
+            })
+        },
+        |user| {
+            let uid = user.uid;
+            async move { Ok(app.grants.sign_in_request(id, uid).await?) }
+        },
+    )
+    .await;
+    match signed_in {
+        Ok(_) => {}
         Err(e) if e.kind == ErrorKind::AccountLocked => {
             return again("Too many failed sign-ins: the account is locked for a while.").await
         }
         Err(e) if e.kind == ErrorKind::IncorrectPassword => {
             return again("Wrong username or password.").await
         }
+        Err(e) if e.kind == ErrorKind::CaptchaInvalid => return again(captcha_problem).await,
         Err(e) => return Err(e),
-    };
-    app.grants.sign_in_request(id, user.uid).await?;
+    }
     let scopes: Vec<&str> = pending.scope.split(' ').filter(|s| !s.is_empty()).collect();
     Ok(page::consent(id, name, &scopes))
 }

@@ -1,7 +1,7 @@
 //! `POST /api/User/login` (§2.2.1): username (or email), password, captcha, `remember`.
 
 use crate::App;
-use passport_identity::{sign_in, SignInName};
+use passport_identity::{sign_in_with, SignInName};
 use passport_shared::domain::Password;
 use passport_shared::storage::sessions::Grant;
 use passport_shared::token::FIRST_PARTY_CLIENT;
@@ -26,17 +26,27 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let scenario = p
         .text("captcha_id")
         .unwrap_or_else(|| DEFAULT_SCENARIO.to_owned());
-    id.captcha().use_up(req, &scenario, now).await?;
-
     let name = SignInName::of_login(&login);
-    let user = sign_in(&id.users, id.login, &name, &password, now).await?;
-    let grant = Grant {
-        uid: user.uid,
-        client_id: FIRST_PARTY_CLIENT.to_owned(),
-        scope: "all".to_owned(),
-        remember,
-    };
-    let issued = id.sessions.issue(&grant, now).await?;
+    // The captcha beside the account's guard read, the session beside the gate's reset.
+    let captcha = id.captcha();
+    let (user, issued) = sign_in_with(
+        &id.users,
+        id.login,
+        &name,
+        &password,
+        now,
+        captcha.use_up(req, &scenario, now),
+        |user| {
+            let grant = Grant {
+                uid: user.uid,
+                client_id: FIRST_PARTY_CLIENT.to_owned(),
+                scope: "all".to_owned(),
+                remember,
+            };
+            async move { Ok(id.sessions.issue(&grant, now).await?) }
+        },
+    )
+    .await?;
     let mut reply = serde_json::to_value(&issued).map_err(ApiError::internal)?;
     reply["username"] = serde_json::json!(user.username);
     Reply::of(&reply)

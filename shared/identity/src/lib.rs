@@ -261,15 +261,7 @@ impl SignInName {
     }
 }
 
-/// Checks `password` for the account named `name`. The same work and the same DynamoDB
-/// calls whether or not the account exists: the gate's count alongside the name's guard and
-/// then the account ([`Users::resolve`]: for an unknown name, the same read of an item that
-/// never exists), then one argon2id verification (against a dummy hash for no account). So
-/// neither the answer, nor the lockout, nor the time tells who has an account.
-///
-/// The attempt is counted first, conditionally, so no more than `max_failures` checks run
-/// while a name collects failures; the attempt that takes the last slot locks the name
-/// unless its password is right.
+/// [`sign_in_with`] with nothing before the attempt and nothing beside its end.
 pub async fn sign_in(
     users: &dyn AccountStore,
     policy: LoginPolicy,
@@ -277,6 +269,47 @@ pub async fn sign_in(
     password: &Password,
     now: i64,
 ) -> Result<User, ApiError> {
+    let nothing = |_: &User| async { Ok::<(), ApiError>(()) };
+    let (user, ()) = sign_in_with(
+        users,
+        policy,
+        name,
+        password,
+        now,
+        async { Ok(()) },
+        nothing,
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Signs `name` in with `password` in three DynamoDB stages:
+///
+/// 1. `before` (the route's own check, a captcha) beside the read of the guard that names
+///    the account;
+/// 2. once `before` passed, the attempt counted on the name's gate beside the account's
+///    read (of uid 0, which never exists, for an unknown name: the same calls);
+/// 3. after a right password, the gate's count forgotten beside `then` (the route's
+///    session), whose answer comes back with the account.
+///
+/// The same work and the same DynamoDB calls whether or not the account exists, then one
+/// argon2id verification (against a dummy hash for no account): neither the answer, nor
+/// the lockout, nor the time tells who has an account. The gate counts the attempt before
+/// the password is checked, so however many attempts race, no more than the policy's are
+/// checked; the attempt that takes the last slot locks the name unless its password is
+/// right.
+pub async fn sign_in_with<T, Fut>(
+    users: &dyn AccountStore,
+    policy: LoginPolicy,
+    name: &SignInName,
+    password: &Password,
+    now: i64,
+    before: impl std::future::Future<Output = Result<(), ApiError>>,
+    then: impl FnOnce(&User) -> Fut,
+) -> Result<(User, T), ApiError>
+where
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
     let locked = || {
         ApiError::new(ErrorKind::AccountLocked).with_args([
             policy.max_failures.to_string(),
@@ -284,13 +317,16 @@ pub async fn sign_in(
         ])
     };
     if name.impossible() {
+        before.await?;
         verify(password, None).await?;
         return Err(ErrorKind::IncorrectPassword.into());
     }
     let gate = keys::sign_in_gate(&name.0);
+    let (passed, owner) = tokio::join!(before, users.owner(&name.0));
+    passed?;
     let (counted, user) = tokio::join!(
         users.open_gate(&gate, policy.max_failures, policy.lock_minutes * 60, now),
-        users.resolve(std::slice::from_ref(&name.0)),
+        users.get(owner?.unwrap_or(0)),
     );
     let failures = match counted? {
         Gate::Open { failures } => failures,
@@ -299,8 +335,9 @@ pub async fn sign_in(
     let user = user?;
     if verify(password, user.as_ref()).await? {
         if let Some(user) = user {
-            users.clear_failures(&gate).await?;
-            return Ok(user);
+            let (cleared, done) = tokio::join!(users.clear_failures(&gate), then(&user));
+            cleared?;
+            return Ok((user, done?));
         }
     }
     if failures >= policy.max_failures {

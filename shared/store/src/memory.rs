@@ -93,10 +93,8 @@ impl AccountStore for MemoryAccounts {
         Ok(lock(&self.0).users.get(&uid).cloned())
     }
 
-    async fn resolve(&self, guards: &[Key]) -> Result<Option<User>, StoreError> {
-        let inner = lock(&self.0);
-        let uid = guards.iter().find_map(|g| inner.guards.get(g));
-        Ok(uid.and_then(|uid| inner.users.get(uid)).cloned())
+    async fn owner(&self, guard: &Key) -> Result<Option<u64>, StoreError> {
+        Ok(lock(&self.0).guards.get(guard).copied())
     }
 
     async fn open_gate(

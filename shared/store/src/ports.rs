@@ -20,8 +20,8 @@ pub trait AccountStore: Send + Sync {
     /// [`CreateError::Taken`], and nothing is written.
     async fn create(&self, new: &NewUser, now: i64) -> Result<User, CreateError>;
     async fn get(&self, uid: u64) -> Result<Option<User>, StoreError>;
-    /// The account the first held guard of `guards` names.
-    async fn resolve(&self, guards: &[Key]) -> Result<Option<User>, StoreError>;
+    /// The uid a guard (a username, email or phone) names, if any.
+    async fn owner(&self, guard: &Key) -> Result<Option<u64>, StoreError>;
     /// Counts one sign-in attempt at `gate`: the attempt that takes the last of
     /// `max_failures` slots locks the gate for `lock_seconds`.
     async fn open_gate(
@@ -137,8 +137,8 @@ impl AccountStore for Users {
     async fn get(&self, uid: u64) -> Result<Option<User>, StoreError> {
         Users::get(self, uid).await
     }
-    async fn resolve(&self, guards: &[Key]) -> Result<Option<User>, StoreError> {
-        Users::resolve(self, guards).await
+    async fn owner(&self, guard: &Key) -> Result<Option<u64>, StoreError> {
+        Users::guard_owner(self, guard.clone()).await
     }
     async fn open_gate(
         &self,
