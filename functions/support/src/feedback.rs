@@ -99,12 +99,14 @@ pub async fn reply(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<R
     let now = passport_shared::now();
     let uid = token.uid;
     let id = req.path_id("feedback_id")?;
-    own(app, uid, id, "feedback_id").await?;
-    let reply = app
-        .support
-        .read_reply(id, now)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("feedback_id"))?;
+    // The feedback (whose author alone may read the reply) beside the read of the reply,
+    // which marks it read only if it is among the caller's unread ones.
+    let (owned, reply) = tokio::join!(
+        own(app, uid, id, "feedback_id"),
+        app.support.read_reply_of(uid, id, now)
+    );
+    owned?;
+    let reply = reply?.ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("feedback_id"))?;
     Reply::of(&reply)
 }
 

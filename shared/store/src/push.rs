@@ -238,13 +238,16 @@ impl Push {
     }
 
     /// How many pushes in `uid`'s log are not among `seen` (looking at the newest 1000).
+    /// The pushes a clear left in the log are the newest ones, so the newest 1000 are read
+    /// beside the clear's mark and those at or below it dropped here (one stage).
     pub async fn unseen(&self, uid: u64, seen: &[u64]) -> Result<u64, StoreError> {
-        let upto = self.cleared(uid).await?;
-        let logs = self.records.list(&Self::visible(upto), true, 1000).await?;
-        Ok(logs
+        let all = Self::visible(0);
+        let (upto, logs) = tokio::join!(self.cleared(uid), self.records.list(&all, true, 1000));
+        let upto = upto?;
+        Ok(logs?
             .iter()
             .filter_map(|l| l.get("id").and_then(Value::as_u64))
-            .filter(|id| !seen.contains(id))
+            .filter(|id| *id > upto && !seen.contains(id))
             .count() as u64)
     }
 }

@@ -12,6 +12,9 @@ use super::table::Table;
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::ReturnValue;
 
+/// How many index partitions the sweep reads at once.
+pub const SWEEP_PARALLEL: usize = 32;
+
 /// The hour `now` falls in.
 pub fn window(now: i64) -> i64 {
     now.div_euclid(3600)
@@ -144,36 +147,47 @@ impl Quotas {
     }
 
     /// The hourly sweep: deletes the counters of the `hours` ended hours before `now`'s
-    /// (each hour's items are listed under [`keys::QUOTA_SHARDS`] index partitions).
+    /// (each hour's items are listed under [`keys::QUOTA_SHARDS`] index partitions, read
+    /// [`SWEEP_PARALLEL`] at a time).
     pub async fn sweep(&self, now: i64, hours: i64) -> Result<usize, StoreError> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
         let current = window(now);
+        let partitions: Vec<String> = ((current - hours)..current)
+            .flat_map(|w| (0..keys::QUOTA_SHARDS).map(move |shard| keys::quota_shard(w, shard)))
+            .collect();
+        let counts: Vec<usize> = stream::iter(partitions)
+            .map(|partition| async move { self.sweep_partition(&partition).await })
+            .buffer_unordered(SWEEP_PARALLEL)
+            .try_collect()
+            .await?;
+        Ok(counts.into_iter().sum())
+    }
+
+    /// Deletes every quota item listed under one index partition.
+    async fn sweep_partition(&self, partition: &str) -> Result<usize, StoreError> {
         let mut count = 0;
-        let partitions = ((current - hours)..current)
-            .flat_map(|w| (0..keys::QUOTA_SHARDS).map(move |shard| keys::quota_shard(w, shard)));
-        for partition in partitions {
-            let mut start = None;
-            loop {
-                let page = self
-                    .table
-                    .query()
-                    .index_name(keys::GSI1)
-                    .key_condition_expression("gsi1pk = :g")
-                    .expression_attribute_values(":g", s(&partition))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                for item in page.items() {
-                    self.delete(item).await?;
-                    count += 1;
-                }
-                match page.last_evaluated_key {
-                    Some(k) if !k.is_empty() => start = Some(k),
-                    _ => break,
-                }
+        let mut start = None;
+        loop {
+            let page = self
+                .table
+                .query()
+                .index_name(keys::GSI1)
+                .key_condition_expression("gsi1pk = :g")
+                .expression_attribute_values(":g", s(partition))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let deletes = page.items().iter().map(|item| self.delete(item));
+            for deleted in futures_util::future::join_all(deletes).await {
+                deleted?;
+                count += 1;
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(count),
             }
         }
-        Ok(count)
     }
 
     async fn delete(&self, item: &super::attr::Item) -> Result<(), StoreError> {

@@ -129,7 +129,7 @@ pub struct Numbered {
 const ID_DRAWS: usize = 4;
 
 /// The fields of a stored record: its `record` map.
-fn record_of(item: &Item) -> Option<Map<String, Value>> {
+pub fn record_of(item: &Item) -> Option<Map<String, Value>> {
     match item.get("record").map(from_attr) {
         Some(Value::Object(o)) => Some(o),
         _ => None,
@@ -141,6 +141,11 @@ impl Records {
         Records {
             table: Table::new(client, table),
         }
+    }
+
+    /// The table, for a repository's own conditional writes on its records.
+    pub fn table(&self) -> &Table {
+        &self.table
     }
 
     /// Creates a record under a new time-ordered id ([`passport_core::ids`]): `build` gives
@@ -186,8 +191,15 @@ impl Records {
             .key(keys::SK, s(&key.sk))
     }
 
-    /// Writes all steps or none; false when a condition refused the transaction.
-    pub async fn transact(&self, steps: Vec<Step>) -> Result<bool, StoreError> {
+    /// Writes all steps or none; false when a condition refused the transaction. One step
+    /// is one plain conditional write (a transaction costs twice the capacity, and one item
+    /// needs none).
+    pub async fn transact(&self, mut steps: Vec<Step>) -> Result<bool, StoreError> {
+        if steps.len() == 1 {
+            if let Some(step) = steps.pop() {
+                return self.write_one(step).await;
+            }
+        }
         let mut items = Vec::with_capacity(steps.len());
         for step in steps {
             items.push(
@@ -217,6 +229,60 @@ impl Records {
             }
             Err(e) => Err(sdk_error(e)),
         }
+    }
+
+    /// One step as a plain conditional write; false when its condition refused it.
+    async fn write_one(&self, step: Step) -> Result<bool, StoreError> {
+        let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError(e.to_string());
+        let refused = match step {
+            Step::Put(p) => {
+                let p = p.build().map_err(built)?;
+                let sent = self
+                    .table
+                    .put_item()
+                    .set_item(Some(p.item().clone()))
+                    .set_condition_expression(p.condition_expression().map(str::to_owned))
+                    .set_expression_attribute_names(p.expression_attribute_names().cloned())
+                    .set_expression_attribute_values(p.expression_attribute_values().cloned())
+                    .send()
+                    .await;
+                match sent {
+                    Ok(_) => false,
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                    {
+                        true
+                    }
+                    Err(e) => return Err(sdk_error(e)),
+                }
+            }
+            Step::Delete(d) => {
+                let d = d.build().map_err(built)?;
+                let sent = self
+                    .table
+                    .client()
+                    .delete_item()
+                    .table_name(self.table.name())
+                    .set_key(Some(d.key().clone()))
+                    .set_condition_expression(d.condition_expression().map(str::to_owned))
+                    .set_expression_attribute_names(d.expression_attribute_names().cloned())
+                    .set_expression_attribute_values(d.expression_attribute_values().cloned())
+                    .send()
+                    .await;
+                match sent {
+                    Ok(_) => false,
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                    {
+                        true
+                    }
+                    Err(e) => return Err(sdk_error(e)),
+                }
+            }
+        };
+        Ok(!refused)
     }
 
     /// The item of a record: keys, optional index keys, and the record.

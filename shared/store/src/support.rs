@@ -261,31 +261,43 @@ impl Support {
         Ok(self.records.transact(steps).await?.then_some(reply))
     }
 
-    /// The reply to feedback `feedback_id`, as it was before this read; it is marked read
-    /// (and leaves its author's unread count) unless a newer reply replaced it meanwhile.
-    pub async fn read_reply(
+    /// `uid`'s read of the reply to feedback `feedback_id`: the reply as it was before this
+    /// read, marked read by the same write if it was among `uid`'s unread ones (its index
+    /// entry names the author, so nobody else's read marks it); `None` when there is no
+    /// reply. One conditional update, needing no read first.
+    pub async fn read_reply_of(
         &self,
+        uid: u64,
         feedback_id: u64,
         now: i64,
     ) -> Result<Option<Map<String, Value>>, StoreError> {
-        let key = keys::feedback_reply(feedback_id);
-        let Some(reply) = self.records.get(&key).await? else {
-            return Ok(None);
+        use aws_sdk_dynamodb::error::SdkError;
+        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+        use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+        let marked = self
+            .records
+            .table()
+            .update_item(&keys::feedback_reply(feedback_id))
+            .update_expression("SET #r.is_read = :t, #r.updated_at = :now REMOVE gsi1pk, gsi1sk")
+            .condition_expression("gsi1pk = :unread")
+            .expression_attribute_names("#r", "record")
+            .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+            .expression_attribute_values(":now", super::attr::s(passport_core::datetime(now)))
+            .expression_attribute_values(":unread", super::attr::s(keys::unread_replies_of(uid)))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let item = match marked {
+            Ok(out) => out.attributes,
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                // Read already (or not `uid`'s to mark): as it is, if it is there at all.
+                UpdateItemError::ConditionalCheckFailedException(f) => f.item().cloned(),
+                other => return Err(StoreError(format!("{other:?}"))),
+            },
+            Err(e) => return Err(super::sdk_error(e)),
         };
-        if reply.get("is_read") != Some(&Value::Bool(true)) {
-            let mut read = reply.clone();
-            read.insert("is_read".into(), json!(true));
-            read.insert("updated_at".into(), json!(passport_core::datetime(now)));
-            // Without index keys: the reply leaves the unread partition.
-            let step = self
-                .records
-                .put_step(&key, None, &read)
-                .condition_expression("#r.id = :id")
-                .expression_attribute_names("#r", "record")
-                .expression_attribute_values(":id", super::records::to_attr(&reply["id"]));
-            self.records.transact(vec![Step::Put(step)]).await?;
-        }
-        Ok(Some(reply))
+        Ok(item.as_ref().and_then(super::records::record_of))
     }
 
     /// How many replies `uid` has not read.
