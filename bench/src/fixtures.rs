@@ -20,6 +20,10 @@ pub struct Fixture {
     pub a: Member,
     pub client_id: String,
     pub client_secret: String,
+    /// A confidential client with the client_credentials grant and no hourly limit in the
+    /// way of the load run (the token endpoint and introspection scenarios).
+    pub service_id: String,
+    pub service_secret: String,
     pub ratelimit_event: Value,
 }
 
@@ -224,6 +228,16 @@ impl Fixture {
             "--scope",
             "userinfo",
         ])?;
+        let service = stack.admin(&[
+            "client",
+            "create",
+            "--name",
+            "Bench service",
+            "--grant",
+            "client_credentials",
+            "--limit",
+            "*=1000000",
+        ])?;
         let ratelimit_event =
             serde_json::from_str(&std::fs::read_to_string("events/ratelimit-schedule.json")?)?;
         Ok(Fixture {
@@ -237,6 +251,14 @@ impl Fixture {
             client_secret: client["client_secret"]
                 .as_str()
                 .context("client_secret")?
+                .to_owned(),
+            service_id: service["client_id"]
+                .as_str()
+                .context("service client_id")?
+                .to_owned(),
+            service_secret: service["client_secret"]
+                .as_str()
+                .context("service client_secret")?
                 .to_owned(),
             ratelimit_event,
         })

@@ -1,6 +1,6 @@
 //! Requests per second and latency through the local stack (gateway, Runtime API, function,
-//! DynamoDB Local) at a fixed concurrency, for three routes: a token check with a read, a
-//! sign-in, a token refresh. Everything runs on this machine, emulators included, so the
+//! DynamoDB Local) at a fixed concurrency: a token check with a read, a client_credentials
+//! token, an introspection, a sign-in, a token refresh. Everything runs on this machine, emulators included, so the
 //! numbers compare builds with each other, not with AWS.
 
 use crate::fixtures::{login_request, member, Fixture, Member, Req};
@@ -85,8 +85,39 @@ pub async fn measure(fx: &Fixture) -> anyhow::Result<Vec<Value>> {
             Req::new("POST", "/api/auth/refresh_token").json(&json!({ "refresh_token": refresh })),
         );
     }
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{}:{}", fx.service_id, fx.service_secret)
+        )
+    );
+    let client_tokens: Vec<Req> = (0..400)
+        .map(|_| {
+            Req::new("POST", "/oauth2/token")
+                .header("authorization", &basic)
+                .form(&[("grant_type", "client_credentials")])
+        })
+        .collect();
+    let (status, body) = client_tokens[0].send(&fx.http, &fx.api).await?;
+    anyhow::ensure!(status == 200, "client_credentials: {body}");
+    let token = body["access_token"].as_str().unwrap_or_default().to_owned();
+    let introspections: Vec<Req> = (0..400)
+        .map(|_| {
+            Req::new("POST", "/oauth2/introspect")
+                .header("authorization", &basic)
+                .form(&[("token", &token)])
+        })
+        .collect();
     Ok(vec![
         run(fx, "token check + read (GET /api/personal/info)", reads).await?,
+        run(fx, "client_credentials (POST /oauth2/token)", client_tokens).await?,
+        run(
+            fx,
+            "introspection (POST /oauth2/introspect)",
+            introspections,
+        )
+        .await?,
         run(fx, "sign-in (POST /api/User/login)", logins).await?,
         run(
             fx,

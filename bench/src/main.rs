@@ -11,6 +11,7 @@
 //!
 //! `scripts/bench` runs all of it from a fresh clone.
 
+mod cost;
 mod crypto;
 mod fixtures;
 mod functions;
@@ -79,6 +80,7 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
         }
         None => (Vec::new(), 0),
     };
+    let (cost_json, cost_md) = cost::model(&template, &measured, &routes);
     let report = report::Report {
         functions: measured,
         load,
@@ -88,7 +90,9 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
         metered_requests: metered,
         starts,
     };
-    let (json, md) = report.render();
+    let (mut json, mut md) = report.render();
+    json["cost"] = cost_json;
+    md.push_str(&cost_md);
     let out = PathBuf::from("bench/out");
     std::fs::create_dir_all(&out)?;
     std::fs::write(

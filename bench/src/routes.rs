@@ -1,8 +1,8 @@
 //! DynamoDB cost per documented route, from the meter file passport-local wrote while the
 //! end-to-end tests ran against the functions (`PASSPORT_METER_FILE`,
 //! `passport_local::meter`): round trips, consumed capacity units and sequential round trips
-//! of the successful (2xx) requests, and whether a token-checked route stays within 2
-//! sequential round trips.
+//! of the successful (2xx) requests, and whether a route stays within its stage budget
+//! ([`stage_budget`]).
 
 use crate::functions::summary;
 use serde_json::{json, Value};
@@ -67,6 +67,20 @@ pub fn measure(meter_file: &std::path::Path) -> anyhow::Result<(Vec<Value>, usiz
                 .map(|v| v[k].as_f64().unwrap_or(0.0) + 0.0)
                 .collect::<Vec<_>>()
         };
+        // Capacity by kind: what reads cost (read request units) and what writes cost.
+        let units = |reads: bool| {
+            ok.iter()
+                .map(|v| {
+                    v["calls"].as_array().map_or(0.0, |calls| {
+                        calls
+                            .iter()
+                            .filter(|c| is_read(c["op"].as_str().unwrap_or("")) == reads)
+                            .map(|c| c["capacity"].as_f64().unwrap_or(0.0))
+                            .sum::<f64>()
+                    }) + 0.0
+                })
+                .collect::<Vec<_>>()
+        };
         let sequential = summary(&f("sequential"));
         let median_sequential = sequential["median"].as_f64();
         // The critical path of a request at the median, to say why a budget is missed.
@@ -82,11 +96,43 @@ pub fn measure(meter_file: &std::path::Path) -> anyhow::Result<(Vec<Value>, usiz
             "round_trips": summary(&f("round_trips")),
             "sequential": sequential,
             "capacity_units": summary(&f("capacity")),
-            "within_budget": if token_checked { median_sequential.map(|s| s <= 2.0) } else { None },
+            "read_units": summary(&units(true)),
+            "write_units": summary(&units(false)),
+            "stage_budget": stage_budget(&method, &path, token_checked),
+            "within_budget": stage_budget(&method, &path, token_checked)
+                .and_then(|b| median_sequential.map(|s| s <= b as f64)),
             "critical_path": critical_path,
         }));
     }
     Ok((rows, lines))
+}
+
+/// Whether a DynamoDB operation is billed in read request units.
+fn is_read(op: &str) -> bool {
+    matches!(
+        op,
+        "GetItem" | "BatchGetItem" | "Query" | "Scan" | "TransactGetItems"
+    )
+}
+
+/// The sign-ins (issue 18): the guard and the route's own check, the gate and the account,
+/// the gate's reset and the session: at most three stages.
+pub const SIGN_INS: &[(&str, &str)] = &[
+    ("POST", "/api/User/login"),
+    ("POST", "/api/auth/access_token"),
+    ("POST", "/oauth2/token"),
+];
+
+/// The most sequential stages a route may take: 3 for a sign-in, 2 for a token-checked
+/// route (the check, then one data operation); none for the rest.
+pub fn stage_budget(method: &str, path: &str, token_checked: bool) -> Option<u32> {
+    if SIGN_INS.contains(&(method, path)) {
+        Some(3)
+    } else if token_checked {
+        Some(2)
+    } else {
+        None
+    }
 }
 
 /// A request's DynamoDB calls as stages in time: calls that overlap share a stage (`∥`),
@@ -127,6 +173,13 @@ fn critical_path(calls: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_ins_may_take_three_stages_token_routes_two_others_none() {
+        assert_eq!(stage_budget("POST", "/api/User/login", false), Some(3));
+        assert_eq!(stage_budget("GET", "/api/personal/info", true), Some(2));
+        assert_eq!(stage_budget("GET", "/api/Image/captcha", false), None);
+    }
 
     #[test]
     fn overlapping_calls_share_a_stage_and_the_rest_follow() {
