@@ -19,6 +19,7 @@ mod ipdb;
 mod load;
 mod report;
 mod routes;
+mod scale;
 mod stack;
 
 use anyhow::Context;
@@ -72,6 +73,12 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
     } else {
         load::measure(&fx).await?
     };
+    // Last: the fill changes the table every other figure was measured on.
+    let scale = if args.iter().any(|a| a == "--no-scale") {
+        serde_json::Value::Null
+    } else {
+        scale::measure(&fx, &stack.dynamodb).await?
+    };
     drop(stack);
 
     let (routes, metered) = match &meter {
@@ -89,6 +96,7 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
         routes,
         metered_requests: metered,
         starts,
+        scale,
     };
     let (mut json, mut md) = report.render();
     json["cost"] = cost_json;
@@ -108,10 +116,11 @@ const HELP: &str = "\
 passport-bench: the numbers we keep (bench/REPORT.md says what each one is)
 
 usage:
-  passport-bench report [--meter FILE] [--starts N] [--only BIN,BIN] [--no-load]
+  passport-bench report [--meter FILE] [--starts N] [--only BIN,BIN] [--no-load] [--no-scale]
       starts the local stack from this (release) build and measures every function:
       size, init (N starts, default 20), first and warm invocation, peak RSS, load
-      through the stack, argon2id and JWT costs, the IP database; with --meter, the
+      through the stack, argon2id and JWT costs, the IP database, then the scale scenario
+      (latencies before and after filling 100,000 accounts and 200,000 sessions); with --meter, the
       DynamoDB round trips and capacity per route from FILE (what passport-local's
       meter wrote while the end-to-end tests ran). Writes bench/out/report.{json,md}.
   passport-bench ipdb [PATH] [LOOKUPS]

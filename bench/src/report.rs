@@ -13,6 +13,8 @@ pub struct Report {
     pub routes: Vec<Value>,
     pub metered_requests: usize,
     pub starts: usize,
+    /// The scale scenario (`scale::measure`), or null.
+    pub scale: Value,
 }
 
 /// Budgets.
@@ -145,6 +147,38 @@ impl Report {
             );
         }
 
+        if let Some(rows) = self.scale["requests"].as_array() {
+            let fill = &self.scale["fill"];
+            let _ = writeln!(md, "\n## At scale\n");
+            let _ = writeln!(
+                md,
+                "Each request {} times one at a time, before and after filling DynamoDB Local with {} accounts (and their \
+                 username guards) and {} sessions ({} of them client_credentials tokens): {} items in {} s ({} items/s, \
+                 BatchWriteItem). Times in ms, median (min–max).\n",
+                self.scale["probes"], fill["accounts"], fill["user_sessions"].as_u64().unwrap_or(0) + fill["client_sessions"].as_u64().unwrap_or(0),
+                fill["client_sessions"], fill["items"], fill["seconds"], fill["items_per_second"]
+            );
+            let _ = writeln!(
+                md,
+                "| request | before | after | after / before |\n|---|---|---|---|"
+            );
+            for r in rows {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {:.2} |",
+                    r["request"].as_str().unwrap_or(""),
+                    spread(r, "before_ms"),
+                    spread(r, "after_ms"),
+                    r["ratio"].as_f64().unwrap_or(f64::NAN)
+                );
+                budgets.push(json!({
+                    "budget": format!("at scale, {} ≤ {}× its time on an empty table", r["request"].as_str().unwrap_or(""), crate::scale::FLAT_RATIO_MAX),
+                    "value": r["ratio"],
+                    "met": r["flat"] == true,
+                }));
+            }
+        }
+
         let c = &self.crypto;
         let _ = writeln!(md, "\n## Crypto on this machine\n");
         let _ = writeln!(md, "| operation | median ms | min–max |\n|---|---|---|");
@@ -264,6 +298,7 @@ impl Report {
             "ipdb": self.ipdb,
             "routes": self.routes,
             "metered_requests": self.metered_requests,
+            "scale": self.scale,
             "budgets": budgets,
         });
         (json, md)

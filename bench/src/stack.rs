@@ -9,6 +9,8 @@ use std::process::Command;
 
 pub struct Stack {
     pub api: String,
+    /// DynamoDB Local's URL (the scale scenario fills it directly).
+    pub dynamodb: String,
     pub file: PathBuf,
     pub bin_dir: PathBuf,
     _launched: Launched,
@@ -23,6 +25,10 @@ impl Stack {
                 .as_str()
                 .context("api")?
                 .trim_end_matches('/')
+                .to_owned(),
+            dynamodb: launched.info["dynamodb"]
+                .as_str()
+                .context("dynamodb")?
                 .to_owned(),
             file: launched.file.clone(),
             bin_dir,
