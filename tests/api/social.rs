@@ -395,4 +395,38 @@ async fn calendar_events_are_added_listed_by_range_and_updated_by_their_owner_on
         )
         .await;
     assert_eq!(body["events"][0]["title"], "Standup (moved)");
+    // An end alone is checked against the stored start; before it, nothing changes.
+    let (status, body) = app
+        .v2(
+            "/api/Calendar/update",
+            &a.token,
+            &[
+                ("id", &id),
+                ("title", "Too early"),
+                ("end", "2030-02-03 08:00"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["field"], "end", "{body}");
+    let (status, body) = app
+        .v2(
+            "/api/Calendar/update",
+            &a.token,
+            &[("id", &id), ("start", "2030-02-03 09:05")],
+        )
+        .await;
+    assert_eq!(status, 200, "a start alone before the stored end: {body}");
+    assert_eq!(
+        (
+            body["event"]["title"].as_str(),
+            body["event"]["start"].as_str(),
+            body["event"]["end"].as_str()
+        ),
+        (
+            Some("Standup (moved)"),
+            Some("2030-02-03 09:05:00"),
+            Some("2030-02-03 09:15:00")
+        )
+    );
 }

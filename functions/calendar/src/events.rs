@@ -8,7 +8,7 @@
 use crate::App;
 use passport_shared::domain::short_text;
 use passport_shared::storage::keys;
-use passport_shared::storage::records::{Listing, Numbered};
+use passport_shared::storage::records::{Check, Listing, Numbered, Updated};
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Params, Reply};
 use serde_json::{json, Map, Value};
@@ -37,14 +37,6 @@ pub fn parse_time(field: &str, raw: &str) -> Result<i64, ApiError> {
 
 fn index_sk(start: i64, id: u64) -> String {
     format!("{}#{}", keys::padded(start.max(0) as u64), keys::padded(id))
-}
-
-fn epoch_of(record: &Map<String, Value>, k: &str) -> i64 {
-    record
-        .get(k)
-        .and_then(Value::as_str)
-        .and_then(|t| parse_time(k, t).ok())
-        .unwrap_or(0)
 }
 
 /// The event fields a request gives, checked.
@@ -184,29 +176,53 @@ pub async fn update(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<
         .int::<u64>("id")?
         .ok_or(ErrorKind::EventIdRequired)?;
     let key = keys::event(uid, id);
-    let mut event = app
-        .records
-        .get(&key)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("id"))?;
     let Input {
-        fields: f,
+        fields: mut f,
         start,
         end,
     } = input(&req.params)?;
-    let start = start.unwrap_or_else(|| epoch_of(&event, "start"));
-    let end = end.unwrap_or_else(|| epoch_of(&event, "end"));
-    if end < start {
-        return Err(ApiError::invalid("end"));
+    // One conditional update, no read first: times are stored as `YYYY-MM-DD HH:MM:SS`,
+    // whose order as text is their order in time, so a new start or end given alone is
+    // checked against the stored other one in the update's condition.
+    // (A condition names only what it uses: DynamoDB refuses unused names and values.)
+    let (check, values);
+    match (start, end) {
+        (Some(start), Some(end)) if end < start => return Err(ApiError::invalid("end")),
+        (Some(start), None) => {
+            values = [(":start", passport_shared::datetime(start))];
+            check = Some(Check {
+                condition: "#r.#end >= :start",
+                names: &[("#end", "end")],
+                values: &values,
+            });
+        }
+        (None, Some(end)) => {
+            values = [(":end", passport_shared::datetime(end))];
+            check = Some(Check {
+                condition: "#r.#start <= :end",
+                names: &[("#start", "start")],
+                values: &values,
+            });
+        }
+        _ => check = None,
     }
-    event.extend(f);
-    event.insert("start".into(), json!(passport_shared::datetime(start)));
-    event.insert("end".into(), json!(passport_shared::datetime(end)));
-    event.insert("updated_at".into(), json!(passport_shared::datetime(now)));
-    let sk = index_sk(start, id);
-    app.records
-        .put(&key, Some((&keys::events_of(uid), &sk)), &event)
-        .await?;
+    if let Some(start) = start {
+        f.insert("start".into(), json!(passport_shared::datetime(start)));
+    }
+    if let Some(end) = end {
+        f.insert("end".into(), json!(passport_shared::datetime(end)));
+    }
+    f.insert("updated_at".into(), json!(passport_shared::datetime(now)));
+    let index_sk = start.map(|start| index_sk(start, id));
+    let event = match app
+        .records
+        .update_checked(&key, &f, index_sk.as_deref(), check)
+        .await?
+    {
+        Updated::Done(event) => event,
+        Updated::Missing => return Err(ApiError::new(ErrorKind::NoData).with_field("id")),
+        Updated::Refused => return Err(ApiError::invalid("end")),
+    };
     Reply::of(&json!({ "event": event }))
 }
 

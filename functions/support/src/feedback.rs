@@ -87,12 +87,14 @@ pub async fn list(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Re
 pub async fn delete(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let uid = token.uid;
     let id = req.path_id("id")?;
-    own(app, uid, id, "id").await?;
-    if !app.support.feedback_delete(uid, id).await? {
-        // Deleted by a parallel request between the read and the transaction.
-        return Err(ApiError::new(ErrorKind::NoData).with_field("id"));
+    // The delete is conditioned on the author; only when it is refused is the feedback
+    // read, to tell "none" (10001) from "another user's" (10003).
+    if app.support.feedback_delete(uid, id).await? {
+        return Ok(Reply::ok());
     }
-    Ok(Reply::ok())
+    own(app, uid, id, "id").await?;
+    // The caller's, yet refused: a parallel request deleted it first.
+    Err(ApiError::new(ErrorKind::NoData).with_field("id"))
 }
 
 pub async fn reply(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {

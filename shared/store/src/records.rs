@@ -117,6 +117,25 @@ pub struct Records {
     table: Table,
 }
 
+/// A condition on a record's fields for [`Records::update_checked`]: the expression (the
+/// record is `#r`), the attribute names it uses and its string values.
+pub struct Check<'a> {
+    pub condition: &'a str,
+    pub names: &'a [(&'a str, &'a str)],
+    pub values: &'a [(&'a str, String)],
+}
+
+/// What a conditional update of a record came to.
+#[derive(Debug)]
+pub enum Updated {
+    /// The record as the update left it.
+    Done(Map<String, Value>),
+    /// No such record.
+    Missing,
+    /// The record is there, and the check refused the update.
+    Refused,
+}
+
 /// What [`Records::create_numbered`] stores for an id: the key, the index entry
 /// (partition, sort key) if it is listed, and the fields.
 pub struct Numbered {
@@ -361,6 +380,72 @@ impl Records {
             {
                 Ok(None)
             }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// Sets `fields` of an existing record in one conditional update, moving its index
+    /// entry to `index_sk` when given, and only if `check` (a condition on the record's
+    /// fields, written with `#r` for the record, and its own names and values) holds.
+    pub async fn update_checked(
+        &self,
+        key: &keys::Key,
+        fields: &Map<String, Value>,
+        index_sk: Option<&str>,
+        check: Option<Check<'_>>,
+    ) -> Result<Updated, StoreError> {
+        let mut condition = "attribute_exists(pk)".to_owned();
+        let mut request = self
+            .table
+            .update_item(key)
+            .expression_attribute_names("#r", "record")
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            );
+        if let Some(check) = check {
+            condition.push_str(&format!(" AND ({})", check.condition));
+            for (name, attribute) in check.names {
+                request = request.expression_attribute_names(*name, *attribute);
+            }
+            for (name, value) in check.values {
+                request = request.expression_attribute_values(*name, s(value));
+            }
+        }
+        let mut sets = Vec::new();
+        for (i, (name, value)) in fields.iter().enumerate() {
+            sets.push(format!("#r.#f{i} = :v{i}"));
+            request = request
+                .expression_attribute_names(format!("#f{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), to_attr(value));
+        }
+        if let Some(sk) = index_sk {
+            sets.push("gsi1sk = :index_sk".to_owned());
+            request = request.expression_attribute_values(":index_sk", s(sk));
+        }
+        if sets.is_empty() {
+            return Ok(match self.get(key).await? {
+                Some(record) => Updated::Done(record),
+                None => Updated::Missing,
+            });
+        }
+        let sent = request
+            .condition_expression(condition)
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .send()
+            .await;
+        match sent {
+            Ok(out) => Ok(out
+                .attributes
+                .as_ref()
+                .and_then(record_of)
+                .map_or(Updated::Missing, Updated::Done)),
+            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e)) => match e.err() {
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(f) => {
+                    Ok(if f.item().is_some() { Updated::Refused } else { Updated::Missing })
+                }
+                other => Err(StoreError(format!("{other:?}"))),
+            },
             Err(e) => Err(sdk_error(e)),
         }
     }
