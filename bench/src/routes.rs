@@ -121,6 +121,8 @@ pub const SIGN_INS: &[(&str, &str)] = &[
     ("POST", "/api/User/login"),
     ("POST", "/api/auth/access_token"),
     ("POST", "/oauth2/token"),
+    // The hosted page's form: the sign-in step, and the consent step after it.
+    ("POST", "/oauth2/authorize"),
 ];
 
 /// The most sequential stages a route may take: 3 for a sign-in, 2 for a token-checked

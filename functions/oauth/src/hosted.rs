@@ -102,6 +102,7 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         state: request.state.clone(),
         code_challenge: request.code_challenge.clone(),
         uid: None,
+        client_name: Some(request.client.name.clone()),
     };
     let id = app.grants.open_request(&pending, now).await?;
     Ok(page::sign_in(
@@ -112,78 +113,105 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     ))
 }
 
-pub async fn decide(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let p = &req.params;
-    let now = passport_shared::now();
-    let expired = || {
-        Ok(page::error(
-            StatusCode::BAD_REQUEST,
-            "This sign-in request has expired or was already answered. Start again from the app.",
-        ))
-    };
-    let Some(id) = p.text("request") else {
-        return expired();
-    };
-    let Some(pending) = app.grants.request(&id, now).await? else {
-        return expired();
-    };
-    let name = client_name(app, &pending.client_id).await?;
-    match (p.text("step").as_deref(), pending.uid) {
-        (Some("consent"), Some(uid)) => {
-            if !app.grants.close_request(&id).await? {
-                return expired();
-            }
-            if p.text("decision").as_deref() != Some("allow") {
-                return redirect_error(
-                    &pending.redirect_uri,
-                    "access_denied",
-                    pending.state.as_deref(),
-                );
-            }
-            let Some(client) = app
-                .identity
-                .sessions
-                .meter
-                .clients
-                .get(&pending.client_id)
-                .await?
-            else {
-                return expired();
-            };
-            let request = AuthRequest {
-                client,
-                redirect_uri: pending.redirect_uri.clone(),
-                scope: pending.scope.clone(),
-                state: pending.state.clone(),
-                code_challenge: pending.code_challenge.clone(),
-            };
-            let code = issue_code(app, &request, uid, now).await?;
-            let mut pairs = vec![("code", code.as_str())];
-            if let Some(state) = &pending.state {
-                pairs.push(("state", state));
-            }
-            found(&redirect_to(&pending.redirect_uri, &pairs))
-        }
-        _ => sign_in_step(app, req, &id, &pending, &name, now).await,
+/// The page of a request that has expired or was answered.
+fn expired() -> Result<Reply, ApiError> {
+    Ok(page::error(
+        StatusCode::BAD_REQUEST,
+        "This sign-in request has expired or was already answered. Start again from the app.",
+    ))
+}
+
+/// The client's name for the page: kept with the request, or read for one opened before
+/// it was kept.
+async fn name_of(app: &App, pending: &PendingRequest) -> Result<String, ApiError> {
+    match &pending.client_name {
+        Some(name) => Ok(name.clone()),
+        None => client_name(app, &pending.client_id).await,
     }
 }
 
-async fn sign_in_step(
+pub async fn decide(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let p = &req.params;
+    let now = passport_shared::now();
+    let Some(id) = p.text("request") else {
+        return expired();
+    };
+    match p.text("step").as_deref() {
+        Some("consent") => consent_step(app, req, &id, now).await,
+        _ => sign_in_step(app, req, &id, now).await,
+    }
+}
+
+async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result<Reply, ApiError> {
+    let p = &req.params;
+    let Some(pending) = app.grants.request(id, now).await? else {
+        return expired();
+    };
+    let Some(uid) = pending.uid else {
+        // Not signed in on this request yet.
+        return sign_in_page(app, id, &pending, "Sign in first.", now).await;
+    };
+    // The request is closed (once) beside the read of its client.
+    let clients = &app.identity.sessions.meter.clients;
+    let (closed, client) = tokio::join!(
+        app.grants.close_request(id),
+        clients.get(&pending.client_id)
+    );
+    if !closed? {
+        return expired();
+    }
+    if p.text("decision").as_deref() != Some("allow") {
+        return redirect_error(
+            &pending.redirect_uri,
+            "access_denied",
+            pending.state.as_deref(),
+        );
+    }
+    let Some(client) = client? else {
+        return expired();
+    };
+    let request = AuthRequest {
+        client,
+        redirect_uri: pending.redirect_uri.clone(),
+        scope: pending.scope.clone(),
+        state: pending.state.clone(),
+        code_challenge: pending.code_challenge.clone(),
+    };
+    let code = issue_code(app, &request, uid, now).await?;
+    let mut pairs = vec![("code", code.as_str())];
+    if let Some(state) = &pending.state {
+        pairs.push(("state", state));
+    }
+    found(&redirect_to(&pending.redirect_uri, &pairs))
+}
+
+/// The sign-in page of a live request again, with `problem` and a new captcha.
+async fn sign_in_page(
     app: &App,
-    req: &ApiRequest,
     id: &str,
     pending: &PendingRequest,
-    name: &str,
+    problem: &str,
     now: i64,
 ) -> Result<Reply, ApiError> {
+    Ok(page::sign_in(
+        id,
+        &name_of(app, pending).await?,
+        &captcha(app, now).await?,
+        Some(problem),
+    ))
+}
+
+/// The sign-in step, in the sign-in's three stages: the captcha beside the guard read, the
+/// gate beside the account, then the gate's reset beside marking the request signed in
+/// (which also answers the request, or that it expired). The request is read first only
+/// on the paths that show the page again.
+async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result<Reply, ApiError> {
     let p = &req.params;
     let again = |problem: &'static str| async move {
-        Ok::<_, ApiError>(page::sign_in(
-            id,
-            name,
-            &captcha(app, now).await?,
-            Some(problem),
-        ))
+        match app.grants.request(id, now).await? {
+            Some(pending) => sign_in_page(app, id, &pending, problem, now).await,
+            None => expired(),
+        }
     };
     if p.text("step").as_deref() != Some("signin") {
         return again("Sign in first.").await;
@@ -214,8 +242,6 @@ async fn sign_in_step(
             None => again("Enter your username and password.").await,
         };
     };
-    // The captcha beside the account's guard read; the pending request marked signed in
-    // beside the gate's reset.
     let captcha_check = identity.captcha();
     let signed_in = sign_in_with(
         &identity.users,
@@ -233,12 +259,13 @@ async fn sign_in_step(
         },
         |user| {
             let uid = user.uid;
-            async move { Ok(app.grants.sign_in_request(id, uid).await?) }
+            async move { Ok(app.grants.sign_in_request(id, uid, now).await?) }
         },
     )
     .await;
-    match signed_in {
-        Ok(_) => {}
+    let pending = match signed_in {
+        Ok((_, Some(pending))) => pending,
+        Ok((_, None)) => return expired(),
         Err(e) if e.kind == ErrorKind::AccountLocked => {
             return again("Too many failed sign-ins: the account is locked for a while.").await
         }
@@ -247,7 +274,8 @@ async fn sign_in_step(
         }
         Err(e) if e.kind == ErrorKind::CaptchaInvalid => return again(captcha_problem).await,
         Err(e) => return Err(e),
-    }
+    };
+    let name = name_of(app, &pending).await?;
     let scopes: Vec<&str> = pending.scope.split(' ').filter(|s| !s.is_empty()).collect();
-    Ok(page::consent(id, name, &scopes))
+    Ok(page::consent(id, &name, &scopes))
 }

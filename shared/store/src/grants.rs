@@ -59,6 +59,22 @@ pub struct PendingRequest {
     pub code_challenge: Option<String>,
     /// Set once the user has signed in on the page.
     pub uid: Option<u64>,
+    /// The client's name as the page shows it (kept with the request, so that the sign-in
+    /// step need not read the client again; absent in requests opened before it was kept).
+    pub client_name: Option<String>,
+}
+
+/// A pending request's item, decoded (every required attribute must be there).
+fn pending_from(i: &Item) -> Result<PendingRequest, StoreError> {
+    Ok(PendingRequest {
+        client_id: need_s(i, "client_id")?,
+        redirect_uri: need_s(i, "redirect_uri")?,
+        scope: need_s(i, "scope")?,
+        state: get_s(i, "state"),
+        code_challenge: get_s(i, "code_challenge"),
+        uid: get_n(i, "uid").map(|u| u as u64),
+        client_name: get_s(i, "client_name"),
+    })
 }
 
 pub struct Grants {
@@ -221,6 +237,7 @@ impl Grants {
         ]);
         opt(&mut item, "state", &request.state);
         opt(&mut item, "code_challenge", &request.code_challenge);
+        opt(&mut item, "client_name", &request.client_name);
         self.table.put(item).await?;
         Ok(id)
     }
@@ -233,28 +250,39 @@ impl Grants {
         if need_n::<i64>(&i, "request_expires")? <= now {
             return Ok(None);
         }
-        Ok(Some(PendingRequest {
-            client_id: need_s(&i, "client_id")?,
-            redirect_uri: need_s(&i, "redirect_uri")?,
-            scope: need_s(&i, "scope")?,
-            state: get_s(&i, "state"),
-            code_challenge: get_s(&i, "code_challenge"),
-            uid: get_n(&i, "uid").map(|u| u as u64),
-        }))
+        pending_from(&i).map(Some)
     }
 
-    /// Records who signed in on the page of a pending request.
-    pub async fn sign_in_request(&self, id: &str, uid: u64) -> Result<(), StoreError> {
+    /// Records who signed in on the page of a pending request, while it is live: the
+    /// request as it is now, or `None` when it has expired or is gone. One conditional
+    /// update (no read first).
+    pub async fn sign_in_request(
+        &self,
+        id: &str,
+        uid: u64,
+        now: i64,
+    ) -> Result<Option<PendingRequest>, StoreError> {
         let key = keys::auth_request(&crypto::sha256_hex(id));
-        self.table
+        let marked = self
+            .table
             .update_item(&key)
             .update_expression("SET uid = :u")
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression("attribute_exists(pk) AND request_expires > :now")
             .expression_attribute_values(":u", n(uid))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
             .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+            .await;
+        match marked {
+            Ok(out) => pending_from(&out.attributes.unwrap_or_default()).map(Some),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     /// Ends a pending request (consent given or refused); false when it was already gone,
