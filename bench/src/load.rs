@@ -127,3 +127,50 @@ pub async fn measure(fx: &Fixture) -> anyhow::Result<Vec<Value>> {
         .await?,
     ])
 }
+
+/// DynamoDB Local's own rate of conditional PutItems at the same concurrency, straight from
+/// the SDK (no gateway, no function): the ceiling a one-write route such as
+/// client_credentials is compared with.
+pub async fn dynamodb_put_rate(dynamodb: &str) -> anyhow::Result<Value> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    const PUTS: usize = 2000;
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "bench",
+        ))
+        .endpoint_url(dynamodb)
+        .load()
+        .await;
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (db, next) = (db.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < PUTS {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                db.put_item()
+                    .table_name("PassportTable")
+                    .item("pk", AttributeValue::S(format!("BENCHPUT#{id}")))
+                    .item("sk", AttributeValue::S("PUT".into()))
+                    .item("n", AttributeValue::N("1".into()))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .send()
+                    .await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for w in workers {
+        w.await??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(json!({
+        "scenario": "DynamoDB Local: conditional PutItem from the SDK",
+        "requests": PUTS,
+        "concurrency": CONCURRENCY,
+        "requests_per_second": (PUTS as f64 / seconds * 10.0).round() / 10.0,
+    }))
+}

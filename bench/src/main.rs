@@ -71,7 +71,9 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
     let load = if args.iter().any(|a| a == "--no-load") {
         Vec::new()
     } else {
-        load::measure(&fx).await?
+        let mut load = load::measure(&fx).await?;
+        load.push(load::dynamodb_put_rate(&stack.dynamodb).await?);
+        load
     };
     // Last: the fill changes the table every other figure was measured on.
     let scale = if args.iter().any(|a| a == "--no-scale") {
