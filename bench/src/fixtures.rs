@@ -197,6 +197,17 @@ pub async fn member(http: &reqwest::Client, api: &str) -> anyhow::Result<Member>
 }
 
 impl Fixture {
+    /// The service client's HTTP Basic credentials (RFC 6749 §2.3.1).
+    pub fn service_basic(&self) -> String {
+        format!(
+            "Basic {}",
+            Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                format!("{}:{}", self.service_id, self.service_secret)
+            )
+        )
+    }
+
     pub async fn make(stack: &Stack) -> anyhow::Result<Fixture> {
         let http = reqwest::Client::new();
         let api = stack.api.clone();

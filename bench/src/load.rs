@@ -85,13 +85,7 @@ pub async fn measure(fx: &Fixture) -> anyhow::Result<Vec<Value>> {
             Req::new("POST", "/api/auth/refresh_token").json(&json!({ "refresh_token": refresh })),
         );
     }
-    let basic = format!(
-        "Basic {}",
-        base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            format!("{}:{}", fx.service_id, fx.service_secret)
-        )
-    );
+    let basic = fx.service_basic();
     let client_tokens: Vec<Req> = (0..400)
         .map(|_| {
             Req::new("POST", "/oauth2/token")
@@ -134,15 +128,7 @@ pub async fn measure(fx: &Fixture) -> anyhow::Result<Vec<Value>> {
 pub async fn dynamodb_put_rate(dynamodb: &str) -> anyhow::Result<Value> {
     use aws_sdk_dynamodb::types::AttributeValue;
     const PUTS: usize = 2000;
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local", "local", None, None, "bench",
-        ))
-        .endpoint_url(dynamodb)
-        .load()
-        .await;
-    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let db = crate::stack::local_dynamodb(dynamodb).await;
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();

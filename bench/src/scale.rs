@@ -170,13 +170,7 @@ fn time_now() -> i64 {
 
 /// Times `PROBES` requests of each kind, one at a time.
 async fn probe(fx: &Fixture) -> anyhow::Result<Vec<(&'static str, Value)>> {
-    let basic = format!(
-        "Basic {}",
-        base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            format!("{}:{}", fx.service_id, fx.service_secret)
-        )
-    );
+    let basic = fx.service_basic();
     let email = format!("{}@example.com", fx.a.username);
     let sign_in = Req::new("POST", "/api/auth/access_token").json(&json!({
         "account": email, "password": fx.a.password,
@@ -236,15 +230,7 @@ async fn probe(fx: &Fixture) -> anyhow::Result<Vec<(&'static str, Value)>> {
 
 /// Before, the fill, after.
 pub async fn measure(fx: &Fixture, dynamodb: &str) -> anyhow::Result<Value> {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local", "local", None, None, "bench",
-        ))
-        .endpoint_url(dynamodb)
-        .load()
-        .await;
-    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let db = crate::stack::local_dynamodb(dynamodb).await;
     eprintln!("passport-bench: scale: before the fill");
     // A round untimed first: the first requests also start function instances.
     probe(fx).await?;

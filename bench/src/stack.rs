@@ -69,3 +69,16 @@ impl Stack {
         Ok(serde_json::from_slice(&out.stdout)?)
     }
 }
+
+/// A DynamoDB client for the stack's DynamoDB Local at `url` (the bench's own writes).
+pub async fn local_dynamodb(url: &str) -> aws_sdk_dynamodb::Client {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "bench",
+        ))
+        .endpoint_url(url)
+        .load()
+        .await;
+    aws_sdk_dynamodb::Client::new(&sdk)
+}

@@ -208,27 +208,8 @@ impl Clients {
 
     /// Every client (for the operator CLI).
     pub async fn list(&self) -> Result<Vec<Client>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .table
-                .query()
-                .index_name(keys::GSI1)
-                .key_condition_expression("gsi1pk = :p")
-                .expression_attribute_values(":p", s(keys::CLIENTS_INDEX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in page.items() {
-                out.push(client_from(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        let items = self.table.index_items(keys::CLIENTS_INDEX).await?;
+        items.iter().map(client_from).collect()
     }
 }
 

@@ -28,6 +28,16 @@ pub mod users;
 #[error("storage: {0}")]
 pub struct StoreError(pub String);
 
+/// Whether a write was refused by its condition (`ConditionalCheckFailedException`), of any
+/// single-item operation.
+pub(crate) fn condition_failed<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    e.as_service_error()
+        .is_some_and(|e| e.code() == Some("ConditionalCheckFailedException"))
+}
+
 pub(crate) fn sdk_error<E, R>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + 'static,

@@ -380,13 +380,7 @@ impl SessionStore for MemorySessions {
 
     async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
         let sid = new_sid();
-        let (access_life, refresh_life) = match grant.remember {
-            true => (
-                self.lifetimes.access_remember,
-                self.lifetimes.refresh_remember,
-            ),
-            false => (self.lifetimes.access, self.lifetimes.refresh),
-        };
+        let (access_life, refresh_life) = self.lifetimes.of(grant.remember);
         let record = TokenRecord {
             jti: jti(&sid, 0),
             uid: grant.uid,

@@ -165,29 +165,12 @@ impl Quotas {
 
     /// Deletes every quota item listed under one index partition.
     async fn sweep_partition(&self, partition: &str) -> Result<usize, StoreError> {
-        let mut count = 0;
-        let mut start = None;
-        loop {
-            let page = self
-                .table
-                .query()
-                .index_name(keys::GSI1)
-                .key_condition_expression("gsi1pk = :g")
-                .expression_attribute_values(":g", s(partition))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            let deletes = page.items().iter().map(|item| self.delete(item));
-            for deleted in futures_util::future::join_all(deletes).await {
-                deleted?;
-                count += 1;
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(count),
-            }
+        let items = self.table.index_items(partition).await?;
+        let deletes = items.iter().map(|item| self.delete(item));
+        for deleted in futures_util::future::join_all(deletes).await {
+            deleted?;
         }
+        Ok(items.len())
     }
 
     async fn delete(&self, item: &super::attr::Item) -> Result<(), StoreError> {

@@ -253,7 +253,21 @@ impl Records {
     /// One step as a plain conditional write; false when its condition refused it.
     async fn write_one(&self, step: Step) -> Result<bool, StoreError> {
         let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError(e.to_string());
-        let refused = match step {
+        // Written, refused by its condition, or failed.
+        fn outcome<E, R>(
+            sent: Result<impl Sized, aws_sdk_dynamodb::error::SdkError<E, R>>,
+        ) -> Result<bool, StoreError>
+        where
+            E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+            R: std::fmt::Debug,
+        {
+            match sent {
+                Ok(_) => Ok(true),
+                Err(e) if crate::condition_failed(&e) => Ok(false),
+                Err(e) => Err(sdk_error(e)),
+            }
+        }
+        match step {
             Step::Put(p) => {
                 let p = p.build().map_err(built)?;
                 let sent = self
@@ -265,16 +279,7 @@ impl Records {
                     .set_expression_attribute_values(p.expression_attribute_values().cloned())
                     .send()
                     .await;
-                match sent {
-                    Ok(_) => false,
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                    {
-                        true
-                    }
-                    Err(e) => return Err(sdk_error(e)),
-                }
+                outcome(sent)
             }
             Step::Delete(d) => {
                 let d = d.build().map_err(built)?;
@@ -289,19 +294,9 @@ impl Records {
                     .set_expression_attribute_values(d.expression_attribute_values().cloned())
                     .send()
                     .await;
-                match sent {
-                    Ok(_) => false,
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                    {
-                        true
-                    }
-                    Err(e) => return Err(sdk_error(e)),
-                }
+                outcome(sent)
             }
-        };
-        Ok(!refused)
+        }
     }
 
     /// The item of a record: keys, optional index keys, and the record.

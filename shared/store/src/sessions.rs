@@ -45,6 +45,16 @@ pub struct Lifetimes {
     pub refresh_remember: i64,
 }
 
+impl Lifetimes {
+    /// The access and refresh lifetimes of a sign-in, with "remember me" or without.
+    pub fn of(&self, remember: bool) -> (i64, i64) {
+        match remember {
+            true => (self.access_remember, self.refresh_remember),
+            false => (self.access, self.refresh),
+        }
+    }
+}
+
 impl Default for Lifetimes {
     fn default() -> Self {
         Lifetimes {
@@ -330,13 +340,7 @@ impl Sessions {
     /// `refresh` says whether it has a refresh token (and is listed under its user).
     async fn start(&self, grant: &Grant, refresh: bool, now: i64) -> Result<Issued, StoreError> {
         let sid = new_sid();
-        let (access_life, refresh_life) = match grant.remember {
-            true => (
-                self.lifetimes.access_remember,
-                self.lifetimes.refresh_remember,
-            ),
-            false => (self.lifetimes.access, self.lifetimes.refresh),
-        };
+        let (access_life, refresh_life) = self.lifetimes.of(grant.remember);
         let key = keys::session(&sid);
         let mut item: Item = HashMap::from([
             (keys::PK.to_owned(), s(key.pk)),
@@ -389,17 +393,20 @@ impl Sessions {
         self.start(&grant, false, now).await
     }
 
+    /// A session's item, read consistently (what every token check reads).
+    async fn session(&self, sid: &str) -> Result<Option<Item>, StoreError> {
+        self.table.get(&keys::session(sid), Read::Consistent).await
+    }
+
     /// The record of an access token by its `jti`: its session, while the token is the
     /// session's current one.
     pub async fn record(&self, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
         let Some((sid, generation)) = parse_jti(jti) else {
             return Ok(None);
         };
-        let item = self
-            .table
-            .get(&keys::session(sid), Read::Consistent)
-            .await?;
-        let Some(item) = item else { return Ok(None) };
+        let Some(item) = self.session(sid).await? else {
+            return Ok(None);
+        };
         let record = TokenRecord::from_item(&item, sid)?;
         Ok((record.jti == self::jti(sid, generation)).then_some(record))
     }
@@ -413,11 +420,9 @@ impl Sessions {
         let Some((sid, generation)) = parse_refresh(&self.keys, refresh_token) else {
             return Ok(None);
         };
-        let item = self
-            .table
-            .get(&keys::session(sid), Read::Consistent)
-            .await?;
-        let Some(item) = item else { return Ok(None) };
+        let Some(item) = self.session(sid).await? else {
+            return Ok(None);
+        };
         if !item.contains_key("refresh_expires")
             || need_n::<i64>(&item, "refresh_expires")? <= now
             || need_n::<u64>(&item, "generation")? != generation
@@ -523,33 +528,17 @@ impl Sessions {
     /// Deletes the sessions listed under `uid` (but `keep`): a query of the user's index
     /// partition, then the deletes together.
     async fn end_listed(&self, uid: u64, keep: Option<&str>) -> Result<(), StoreError> {
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .table
-                .query()
-                .index_name(keys::GSI1)
-                .key_condition_expression("gsi1pk = :p")
-                .expression_attribute_values(":p", s(keys::sessions_of(uid)))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            let ends = page
-                .items()
-                .iter()
-                .filter_map(|item| get_s(item, keys::PK))
-                .filter_map(|pk| pk.strip_prefix("SESSION#").map(str::to_owned))
-                .filter(|sid| Some(sid.as_str()) != keep)
-                .map(|sid| async move { self.end_session(&sid).await });
-            for ended in futures_util::future::join_all(ends).await {
-                ended?;
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(()),
-            }
+        let listed = self.table.index_items(&keys::sessions_of(uid)).await?;
+        let ends = listed
+            .iter()
+            .filter_map(|item| get_s(item, keys::PK))
+            .filter_map(|pk| pk.strip_prefix("SESSION#").map(str::to_owned))
+            .filter(|sid| Some(sid.as_str()) != keep)
+            .map(|sid| async move { self.end_session(&sid).await });
+        for ended in futures_util::future::join_all(ends).await {
+            ended?;
         }
+        Ok(())
     }
 }
 

@@ -124,6 +124,29 @@ impl Table {
         }
     }
 
+    /// Every item listed under one `gsi1` partition, page by page (for partitions that stay
+    /// small: a user's sessions, the clients, one shard of an hour's quotas).
+    pub async fn index_items(&self, partition: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .query()
+                .index_name(keys::GSI1)
+                .key_condition_expression("gsi1pk = :p")
+                .expression_attribute_values(":p", s(partition))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(page.items().iter().cloned());
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     pub fn query(&self) -> QueryFluentBuilder {
         self.client.query().table_name(self.name())
     }
