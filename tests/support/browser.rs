@@ -204,9 +204,55 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Ends the WebDriver session, which quits its Chromium: a blocking `DELETE /session`
+    /// (this runs in `drop`, outside any async context).
+    fn quit_session(&self) {
+        use std::io::{Read, Write};
+        let Some(addr) = self.base.strip_prefix("http://") else {
+            return;
+        };
+        let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.session
+        );
+        if stream.write_all(request.as_bytes()).is_ok() {
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
+    }
+
+    /// The processes the driver started (its Chromium), by PID, from /proc.
+    fn driver_children(&self) -> Vec<i32> {
+        let pid = self.driver.id();
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+            .flat_map(|list| {
+                list.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect::<Vec<i32>>()
+            })
+            .collect()
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
-        // The driver ends the browser it started when it stops.
+        // Killing the driver alone would leave its Chromium running (it is not the
+        // driver's to end on a kill): quit the session, then stop whatever the driver
+        // still has running, by PID, then the driver.
+        if !self.session.is_empty() {
+            self.quit_session();
+        }
+        for child in self.driver_children() {
+            let _ = Command::new("kill").arg(child.to_string()).status();
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
