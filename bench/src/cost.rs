@@ -46,7 +46,12 @@ const PRICED: &[(&str, &str, &str, f64)] = &[
         "/api/personal/info",
         100.0,
     ),
-    ("client_credentials token", "POST", "/oauth2/token", 0.0),
+    (
+        "token endpoint, every grant (median)",
+        "POST",
+        "/oauth2/token",
+        0.0,
+    ),
 ];
 
 fn median(v: &Value) -> Option<f64> {

@@ -207,9 +207,16 @@ async fn sign_in_page(
 /// on the paths that show the page again.
 async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result<Reply, ApiError> {
     let p = &req.params;
+    // The page again: the request's read beside the new captcha's.
     let again = |problem: &'static str| async move {
-        match app.grants.request(id, now).await? {
-            Some(pending) => sign_in_page(app, id, &pending, problem, now).await,
+        let (pending, fresh) = tokio::join!(app.grants.request(id, now), captcha(app, now));
+        match pending? {
+            Some(pending) => Ok(page::sign_in(
+                id,
+                &name_of(app, &pending).await?,
+                &fresh?,
+                Some(problem),
+            )),
             None => expired(),
         }
     };
