@@ -210,19 +210,21 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
                 (None, Some(_)) => return Err(ErrorKind::AuthCodeInvalid.into()),
                 (None, None) => {}
             }
-            let issued = sessions
-                .issue(
-                    &Grant {
-                        uid: grant.uid,
-                        client_id: client.id.clone(),
-                        scope: grant.scope,
-                        remember: false,
-                    },
-                    now,
-                )
-                .await?;
-            app.grants.record_family(&code, &issued.family).await?;
-            Ok(issued)
+            let session = Grant {
+                uid: grant.uid,
+                client_id: client.id.clone(),
+                scope: grant.scope,
+                remember: false,
+            };
+            // The code learns which session it started (a replay ends it) beside that
+            // session's put.
+            let sid = passport_shared::storage::sessions::new_sid();
+            let (issued, recorded) = tokio::join!(
+                sessions.issue_as(&sid, &session, now),
+                app.grants.record_family(&code, &sid)
+            );
+            recorded?;
+            Ok(issued?)
         }
         "refresh_token" => {
             if client.grant_types.iter().all(|g| g == "client_credentials") {

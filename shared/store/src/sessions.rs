@@ -339,7 +339,17 @@ impl Sessions {
     /// Writes a new session for `grant` (one conditional put) and signs its first tokens;
     /// `refresh` says whether it has a refresh token (and is listed under its user).
     async fn start(&self, grant: &Grant, refresh: bool, now: i64) -> Result<Issued, StoreError> {
-        let sid = new_sid();
+        self.start_as(&new_sid(), grant, refresh, now).await
+    }
+
+    async fn start_as(
+        &self,
+        sid: &str,
+        grant: &Grant,
+        refresh: bool,
+        now: i64,
+    ) -> Result<Issued, StoreError> {
+        let sid = sid.to_owned();
         let (access_life, refresh_life) = self.lifetimes.of(grant.remember);
         let key = keys::session(&sid);
         let mut item: Item = HashMap::from([
@@ -373,6 +383,12 @@ impl Sessions {
     /// Issues a new pair: a new session, one conditional put.
     pub async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
         self.start(grant, true, now).await
+    }
+
+    /// [`Sessions::issue`] as session `sid` (from [`new_sid`]), for a caller that records
+    /// the session elsewhere at the same time (an authorization code's family).
+    pub async fn issue_as(&self, sid: &str, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
+        self.start_as(sid, grant, true, now).await
     }
 
     /// Issues a client's own token (client_credentials): an access token only, in a
