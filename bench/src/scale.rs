@@ -84,7 +84,6 @@ fn session(i: usize, client: Option<&str>, now: i64) -> HashMap<String, Attribut
         ("uid".into(), n(uid)),
         ("client_id".into(), s(client.unwrap_or("passport"))),
         ("scope".into(), s("all")),
-        ("remember".into(), AttributeValue::Bool(false)),
         ("created_at".into(), n(now)),
         ("generation".into(), n(0)),
         ("issued_at".into(), n(now)),

@@ -23,23 +23,6 @@ fn is_cancelled<R>(
         .is_some_and(|e| e.is_transaction_canceled_exception())
 }
 
-/// Which items of a cancelled transaction failed their condition, in the items' order.
-fn cancelled_at<R>(
-    e: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
-) -> Vec<bool> {
-    match e.as_service_error() {
-        Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) => c
-            .cancellation_reasons()
-            .iter()
-            .map(|r| r.code() == Some("ConditionalCheckFailed"))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// What making a friendship came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Made {
@@ -104,7 +87,7 @@ impl Friends {
                 .await;
             let failed = match sent {
                 Ok(_) => return Ok(Made::Made),
-                Err(e) if is_cancelled(&e) => cancelled_at(&e),
+                Err(e) if is_cancelled(&e) => super::cancelled_at(&e),
                 Err(e) => return Err(sdk_error(e)),
             };
             // Reasons come in the order of the items: the account, the edges, the note.

@@ -275,12 +275,7 @@ impl Grants {
             .await;
         match marked {
             Ok(out) => pending_from(&out.attributes.unwrap_or_default()).map(Some),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(e) if crate::condition_failed(&e) => Ok(None),
             Err(e) => Err(sdk_error(e)),
         }
     }

@@ -1,6 +1,7 @@
 //! Plain records (messages, events, push logs, FAQ entries, feedback): JSON objects stored as
-//! DynamoDB maps of their fields, numbered by atomic counters, listed by queries (of the
-//! table or of `gsi1`), never by scans, and paged in the center dialect's shape.
+//! DynamoDB maps of their fields, numbered by time-ordered ids ([`passport_core::ids`]),
+//! listed by queries (of the table or of `gsi1`), never by scans, and paged in the center
+//! dialect's shape.
 
 use super::attr::{s, Item};
 use super::table::{Read, Table};
@@ -313,17 +314,6 @@ impl Records {
         item
     }
 
-    /// Stores a new record (fails if the key exists).
-    pub async fn create(
-        &self,
-        key: &keys::Key,
-        index: Option<(&str, &str)>,
-        record: &Map<String, Value>,
-    ) -> Result<(), StoreError> {
-        self.table.insert(Self::item(key, index, record)).await?;
-        Ok(())
-    }
-
     /// Stores a record, replacing any.
     pub async fn put(
         &self,
@@ -435,13 +425,10 @@ impl Records {
                 .as_ref()
                 .and_then(record_of)
                 .map_or(Updated::Missing, Updated::Done)),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e)) => match e.err() {
-                aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(f) => {
-                    Ok(if f.item().is_some() { Updated::Refused } else { Updated::Missing })
-                }
-                other => Err(StoreError(format!("{other:?}"))),
-            },
-            Err(e) => Err(sdk_error(e)),
+            Err(e) => Ok(match crate::refused_update(e)? {
+                Some(_) => Updated::Refused,
+                None => Updated::Missing,
+            }),
         }
     }
 

@@ -21,9 +21,7 @@
 use super::attr::{get_s, n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use passport_core::crypto;
 use passport_core::token::{Claims, SigningKeys};
 use std::collections::HashMap;
@@ -336,22 +334,17 @@ impl Sessions {
         &self.keys
     }
 
-    /// Writes a new session for `grant` (one conditional put) and signs its first tokens;
+    /// Writes session `sid` for `grant` (one conditional put) and signs its first tokens;
     /// `refresh` says whether it has a refresh token (and is listed under its user).
-    async fn start(&self, grant: &Grant, refresh: bool, now: i64) -> Result<Issued, StoreError> {
-        self.start_as(&new_sid(), grant, refresh, now).await
-    }
-
-    async fn start_as(
+    async fn start(
         &self,
         sid: &str,
         grant: &Grant,
         refresh: bool,
         now: i64,
     ) -> Result<Issued, StoreError> {
-        let sid = sid.to_owned();
         let (access_life, refresh_life) = self.lifetimes.of(grant.remember);
-        let key = keys::session(&sid);
+        let key = keys::session(sid);
         let mut item: Item = HashMap::from([
             (keys::PK.to_owned(), s(key.pk)),
             (keys::SK.to_owned(), s(key.sk)),
@@ -359,7 +352,6 @@ impl Sessions {
             ("uid".to_owned(), n(grant.uid)),
             ("client_id".to_owned(), s(&grant.client_id)),
             ("scope".to_owned(), s(&grant.scope)),
-            ("remember".to_owned(), AttributeValue::Bool(grant.remember)),
             ("created_at".to_owned(), n(now)),
             ("generation".to_owned(), n(0)),
             ("issued_at".to_owned(), n(now)),
@@ -375,20 +367,20 @@ impl Sessions {
         } else {
             item.insert(keys::TTL.to_owned(), n(now + access_life + 3600));
         }
-        let record = TokenRecord::from_item(&item, &sid)?;
+        let record = TokenRecord::from_item(&item, sid)?;
         self.table.insert(item).await?;
         Ok(mint(&self.keys, &record, refresh, issuer()?))
     }
 
     /// Issues a new pair: a new session, one conditional put.
     pub async fn issue(&self, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
-        self.start(grant, true, now).await
+        self.start(&new_sid(), grant, true, now).await
     }
 
     /// [`Sessions::issue`] as session `sid` (from [`new_sid`]), for a caller that records
     /// the session elsewhere at the same time (an authorization code's family).
     pub async fn issue_as(&self, sid: &str, grant: &Grant, now: i64) -> Result<Issued, StoreError> {
-        self.start_as(sid, grant, true, now).await
+        self.start(sid, grant, true, now).await
     }
 
     /// Issues a client's own token (client_credentials): an access token only, in a
@@ -406,7 +398,7 @@ impl Sessions {
             scope: scope.to_owned(),
             remember: false,
         };
-        self.start(&grant, false, now).await
+        self.start(&new_sid(), &grant, false, now).await
     }
 
     /// A session's item, read consistently (what every token check reads).
@@ -491,21 +483,17 @@ impl Sessions {
             .await;
         let item = match moved {
             Ok(out) => out.attributes.unwrap_or_default(),
-            Err(SdkError::ServiceError(e)) => {
-                if let UpdateItemError::ConditionalCheckFailedException(f) = e.err() {
-                    if let Some(item) = f.item() {
-                        let current: u64 = need_n(item, "generation")?;
-                        let owner = get_s(item, "client_id").unwrap_or_default();
-                        if refused(current > generation, &owner, client_id) == Refused::Replayed {
-                            tracing::warn!("refresh token replayed; ending its session");
-                            self.end_session(sid).await?;
-                        }
+            Err(e) => {
+                if let Some(item) = super::refused_update(e)? {
+                    let current: u64 = need_n(&item, "generation")?;
+                    let owner = get_s(&item, "client_id").unwrap_or_default();
+                    if refused(current > generation, &owner, client_id) == Refused::Replayed {
+                        tracing::warn!("refresh token replayed; ending its session");
+                        self.end_session(sid).await?;
                     }
-                    return Err(RotateError::Invalid);
                 }
-                return Err(RotateError::Store(StoreError(format!("{:?}", e.err()))));
+                return Err(RotateError::Invalid);
             }
-            Err(e) => return Err(sdk_error(e).into()),
         };
         let record = TokenRecord::from_item(&item, sid)?;
         Ok(mint(&self.keys, &record, true, issuer()?))

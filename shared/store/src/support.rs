@@ -271,8 +271,6 @@ impl Support {
         feedback_id: u64,
         now: i64,
     ) -> Result<Option<Map<String, Value>>, StoreError> {
-        use aws_sdk_dynamodb::error::SdkError;
-        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
         use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
         let marked = self
             .records
@@ -290,12 +288,8 @@ impl Support {
             .await;
         let item = match marked {
             Ok(out) => out.attributes,
-            Err(SdkError::ServiceError(e)) => match e.err() {
-                // Read already (or not `uid`'s to mark): as it is, if it is there at all.
-                UpdateItemError::ConditionalCheckFailedException(f) => f.item().cloned(),
-                other => return Err(StoreError(format!("{other:?}"))),
-            },
-            Err(e) => return Err(super::sdk_error(e)),
+            // Read already (or not `uid`'s to mark): as it is, if it is there at all.
+            Err(e) => super::refused_update(e)?,
         };
         Ok(item.as_ref().and_then(super::records::record_of))
     }

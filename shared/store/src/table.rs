@@ -96,13 +96,10 @@ impl Table {
     /// Stores `item`, which must be new: an existing item at its key is a storage error
     /// (keys of new items are random or counted, so a collision is ours, never the caller's).
     pub async fn insert(&self, item: Item) -> Result<(), StoreError> {
-        self.put_item()
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        match self.insert_if_free(item).await? {
+            true => Ok(()),
+            false => Err(StoreError("a new item's key is taken".into())),
+        }
     }
 
     /// Stores `item` if its key is free: `false` (and nothing written) when it is taken.
@@ -115,11 +112,7 @@ impl Table {
             .await;
         match put {
             Ok(_) => Ok(true),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
-                if e.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(false)
-            }
+            Err(e) if crate::condition_failed(&e) => Ok(false),
             Err(e) => Err(sdk_error(e)),
         }
     }

@@ -12,7 +12,6 @@ use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -251,19 +250,6 @@ pub enum UpdateError {
     Store(#[from] StoreError),
 }
 
-/// The old item of a failed condition, or the error when something else failed.
-fn condition_failed<R: std::fmt::Debug>(
-    e: SdkError<UpdateItemError, R>,
-) -> Result<Option<Item>, StoreError> {
-    match e {
-        SdkError::ServiceError(e) => match e.err() {
-            UpdateItemError::ConditionalCheckFailedException(f) => Ok(f.item().cloned()),
-            other => Err(StoreError(format!("{other:?}"))),
-        },
-        e => Err(sdk_error(e)),
-    }
-}
-
 pub struct Users {
     table: Table,
 }
@@ -344,25 +330,20 @@ impl Users {
             .await
         {
             Ok(_) => Ok(Some(user_from(&item)?)),
-            Err(SdkError::ServiceError(e)) => {
-                if let TransactWriteItemsError::TransactionCanceledException(cancel) = e.err() {
-                    // Reasons come in the order of the writes: the user first, then guards.
-                    let reasons = cancel.cancellation_reasons();
-                    let failed = |i: usize| {
-                        reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
-                    };
-                    for (i, (taken, _)) in guards.iter().enumerate() {
-                        if failed(i + 1) {
-                            return Err(CreateError::Taken(*taken));
-                        }
-                    }
-                    if failed(0) {
-                        return Ok(None);
+            Err(e) => {
+                // Reasons come in the order of the writes: the user first, then guards.
+                let failed = super::cancelled_at(&e);
+                let failed = |i: usize| failed.get(i).copied().unwrap_or(false);
+                for (i, (taken, _)) in guards.iter().enumerate() {
+                    if failed(i + 1) {
+                        return Err(CreateError::Taken(*taken));
                     }
                 }
-                Err(CreateError::Store(StoreError(format!("{:?}", e.err()))))
+                if failed(0) {
+                    return Ok(None);
+                }
+                Err(CreateError::Store(sdk_error(e)))
             }
-            Err(e) => Err(CreateError::Store(sdk_error(e))),
         }
     }
 
@@ -689,7 +670,7 @@ impl Users {
                     });
                 }
                 Err(e) => {
-                    condition_failed(e)?;
+                    super::refused_update(e)?;
                 }
             }
         }
@@ -705,7 +686,7 @@ impl Users {
             .await;
         let old = match last {
             Ok(_) => return Ok(Gate::Open { failures: max }),
-            Err(e) => condition_failed(e)?,
+            Err(e) => super::refused_update(e)?,
         };
         let until = old
             .as_ref()
@@ -727,7 +708,7 @@ impl Users {
         match reset {
             Ok(_) => Ok(Gate::Open { failures: 1 }),
             Err(e) => {
-                condition_failed(e)?;
+                super::refused_update(e)?;
                 Ok(Gate::Locked {
                     until: until.max(now),
                 })
