@@ -1,7 +1,8 @@
 //! The error catalog: every code of every API document, in its dialect, as data.
 //!
-//! One table per dialect, transcribed from `shared/seeds/` (document 000 for v1, 001/002 for
-//! v2, 003 for rest, 004 for center). Where a document gives a text, it is kept to the letter,
+//! One table per dialect, transcribed from the API documents (`docs/api-documents/`, a copy
+//! of the platform's `shared/seeds/`: document 000 for v1, 001/002 for v2, 003 for rest, 004
+//! for center). Where a document gives a text, it is kept to the letter,
 //! typos included, because clients match on it; where a document gives only one language, the
 //! other is ours. A code can appear twice in one table with different texts (the documents do
 //! that: v1 204203, v2 200002, 202002 and 202006); [`crate::error::ErrorKind`] names the entry
@@ -434,7 +435,8 @@ mod tests {
     use std::path::PathBuf;
 
     fn seed(prefix: &str) -> String {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds");
+        // The documents travel with the repository, so a clone anywhere can run this.
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/api-documents");
         let entry = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("the API documents are expected at {dir:?}: {e}"))
             .filter_map(Result::ok)
