@@ -315,6 +315,14 @@ impl Report {
                 );
             }
         }
+        let _ = writeln!(
+            md,
+            "\nA token-checked route's budget is 2 stages (the check, then one data operation), \
+             a sign-in's 3; where the answer is deeper by what it is, the budget says so:\n"
+        );
+        for (method, path, stages, why) in crate::routes::DEEPER {
+            let _ = writeln!(md, "- {method} `{path}`: {stages} stages ({why}).");
+        }
         let json = json!({
             "machine": machine,
             "functions": functions,

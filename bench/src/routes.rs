@@ -125,10 +125,22 @@ pub const SIGN_INS: &[(&str, &str)] = &[
     ("POST", "/oauth2/authorize"),
 ];
 
+/// Token-checked routes whose answer is more than one data operation deep by what it is,
+/// with their stages and why.
+pub const DEEPER: &[(&str, &str, u32, &str)] = &[(
+    "POST",
+    "/api/User/friendsrecommend",
+    3,
+    "friends of friends: the caller's friends (beside the check), theirs, then the \
+     candidates' names; each read needs the one before",
+)];
+
 /// The most sequential stages a route may take: 3 for a sign-in, 2 for a token-checked
-/// route (the check, then one data operation); none for the rest.
+/// route (the check, then one data operation) unless it is [`DEEPER`]; none for the rest.
 pub fn stage_budget(method: &str, path: &str, token_checked: bool) -> Option<u32> {
-    if SIGN_INS.contains(&(method, path)) {
+    if let Some((.., stages, _)) = DEEPER.iter().find(|(m, p, ..)| (*m, *p) == (method, path)) {
+        Some(*stages)
+    } else if SIGN_INS.contains(&(method, path)) {
         Some(3)
     } else if token_checked {
         Some(2)
@@ -181,6 +193,10 @@ mod tests {
         assert_eq!(stage_budget("POST", "/api/User/login", false), Some(3));
         assert_eq!(stage_budget("GET", "/api/personal/info", true), Some(2));
         assert_eq!(stage_budget("GET", "/api/Image/captcha", false), None);
+        assert_eq!(
+            stage_budget("POST", "/api/User/friendsrecommend", true),
+            Some(3)
+        );
     }
 
     #[test]

@@ -67,70 +67,121 @@ impl<'a> Authority<'a> {
         client: Option<Arc<Client>>,
         now: i64,
     ) -> Result<Caller, ApiError> {
+        match self.vouch(auth, req, client, now)? {
+            Check::Done(caller) => Ok(caller),
+            Check::Pending(pending) => pending.confirm().await,
+        }
+    }
+
+    /// What can be known of the caller without DynamoDB: no token (refused where `auth`
+    /// requires one), or one whose signature and expiry hold, with the check of its record,
+    /// quotas and account still to run ([`Pending::confirm`]).
+    pub fn vouch(
+        &self,
+        auth: Auth,
+        req: &'a ApiRequest,
+        client: Option<Arc<Client>>,
+        now: i64,
+    ) -> Result<Check<'a>, ApiError> {
         let Some(presented) = crate::token::presented(req) else {
             if auth.requires_token() {
                 return Err(req.meta.missing_token().into());
             }
-            return Ok(Caller {
+            return Ok(Check::Done(Caller {
                 client,
                 ..Caller::default()
-            });
+            }));
         };
         let claims = self.sessions.keys().verify(&presented)?;
         let uid = claims.uid()?;
-        // Per route template: `/api/faq/1`, `/api/faq/01` and `/api/faq/%31` are one API.
-        let api = req.meta.route.as_str();
-        let meter = self.meter;
-        let metered = claims.client_id != FIRST_PARTY_CLIENT;
-        let with_account = matches!(auth, Auth::Account | Auth::MaybeAccount);
-        let (record, token_hit, client_hit, account) = tokio::join!(
-            self.sessions.record(&claims.jti),
-            async {
-                match metered {
-                    true => meter.hit(&claims.client_id, api, now).await.map(Some),
-                    false => Ok(None),
+        let this = *self;
+        let check = async move {
+            // Per route template: `/api/faq/1`, `/api/faq/01` and `/api/faq/%31` are one API.
+            let api = req.meta.route.as_str();
+            let meter = this.meter;
+            let metered = claims.client_id != FIRST_PARTY_CLIENT;
+            let with_account = matches!(auth, Auth::Account | Auth::MaybeAccount);
+            let (record, token_hit, client_hit, account) = tokio::join!(
+                this.sessions.record(&claims.jti),
+                async {
+                    match metered {
+                        true => meter.hit(&claims.client_id, api, now).await.map(Some),
+                        false => Ok(None),
+                    }
+                },
+                async {
+                    match &client {
+                        Some(c) => meter.hit(&c.id, api, now).await.map(Some),
+                        None => Ok(None),
+                    }
+                },
+                async {
+                    match (with_account, this.users) {
+                        (false, _) => Ok(None),
+                        (true, Some(users)) => users.get(uid).await.map(Some),
+                        (true, None) => Err(crate::storage::StoreError(
+                            "an account route in a function without accounts".into(),
+                        )),
+                    }
+                },
+            );
+            let token = match record? {
+                Some(r) if r.expires_at > now && r.uid == uid => r,
+                _ => return Err(ErrorKind::TokenExpired.into()),
+            };
+            if token_hit? == Some(Hit::Exhausted) {
+                return Err(if req.meta.oauth_family() {
+                    ErrorKind::OauthRateLimited
+                } else {
+                    ErrorKind::RateLimited
                 }
-            },
-            async {
-                match &client {
-                    Some(c) => meter.hit(&c.id, api, now).await.map(Some),
-                    None => Ok(None),
-                }
-            },
-            async {
-                match (with_account, self.users) {
-                    (false, _) => Ok(None),
-                    (true, Some(users)) => users.get(uid).await.map(Some),
-                    (true, None) => Err(crate::storage::StoreError(
-                        "an account route in a function without accounts".into(),
-                    )),
-                }
-            },
-        );
-        let token = match record? {
-            Some(r) if r.expires_at > now && r.uid == uid => r,
-            _ => return Err(ErrorKind::TokenExpired.into()),
-        };
-        if token_hit? == Some(Hit::Exhausted) {
-            return Err(if req.meta.oauth_family() {
-                ErrorKind::OauthRateLimited
-            } else {
-                ErrorKind::RateLimited
+                .into());
             }
-            .into());
-        }
-        if client_hit? == Some(Hit::Exhausted) {
-            return Err(ErrorKind::RateLimited.into());
-        }
-        let account = match account? {
-            Some(None) => return Err(ErrorKind::TokenExpired.into()),
-            Some(user) => user,
-            None => None,
+            if client_hit? == Some(Hit::Exhausted) {
+                return Err(ErrorKind::RateLimited.into());
+            }
+            let account = match account? {
+                Some(None) => return Err(ErrorKind::TokenExpired.into()),
+                Some(user) => user,
+                None => None,
+            };
+            Ok(Caller {
+                token: Some(token),
+                account,
+                client,
+            })
         };
-        Ok(Caller {
-            token: Some(token),
-            account,
-            client,
-        })
+        Ok(Check::Pending(Pending {
+            uid,
+            check: Box::pin(check),
+        }))
+    }
+}
+
+/// Where a route's check stands when its handler is called (made once per request, so the
+/// checked caller is kept inline rather than boxed).
+#[allow(clippy::large_enum_variant)]
+pub enum Check<'a> {
+    /// Checked (or nothing to check).
+    Done(Caller),
+    /// A token whose signature and expiry hold; its record, quotas and account are still
+    /// to be read. Only routes that do something beside the check see this
+    /// ([`crate::routes!`]'s `beside`).
+    Pending(Pending<'a>),
+}
+
+/// The check of a token still to run, and the account its signature names.
+pub struct Pending<'a> {
+    /// The uid the token's signature vouches for: good for reads that run beside the
+    /// check, never an answer or a write on its own.
+    pub uid: u64,
+    check: Pin<Box<dyn Future<Output = Result<Caller, ApiError>> + Send + 'a>>,
+}
+
+impl Pending<'_> {
+    /// The token's record, quotas and account read in one parallel stage, as
+    /// [`Authority::caller`] checks them.
+    pub async fn confirm(self) -> Result<Caller, ApiError> {
+        self.check.await
     }
 }

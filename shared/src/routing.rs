@@ -75,7 +75,10 @@ pub struct Route<A: 'static> {
     /// `{name}` segments capture a path parameter.
     pub path: &'static str,
     pub auth: Auth,
-    pub handler: for<'a> fn(&'a A, &'a ApiRequest) -> Answer<'a>,
+    /// Whether the handler does something beside the token check (`beside` in
+    /// [`crate::routes!`]): it is then given the check still to run.
+    pub beside: bool,
+    pub handler: for<'a> fn(&'a A, &'a ApiRequest, Check<'a>) -> Answer<'a>,
 }
 
 impl<A> Route<A> {
@@ -111,7 +114,7 @@ pub trait Service: Send + Sync + Sized + 'static {
 ///
 /// ```text
 /// const ROUTES: &'static [Route<App>] = routes![App;
-///     POST "/api/User/friends" Token => friends::list,
+///     POST "/api/User/friends" Token beside friends::mine => friends::list,
 ///     GET "/api/faq" Public => faq::list,
 /// ];
 /// ```
@@ -121,19 +124,28 @@ pub trait Service: Send + Sync + Sized + 'static {
 /// `(app, req, Option<&TokenRecord>)` for `MaybeToken`; `(app, req, Option<(&TokenRecord,
 /// &User)>)` for `MaybeAccount`; `(app, req, &Arc<Client>)` for `Client` and
 /// `ConfidentialClient`; `(app, req, &Arc<Client>, &TokenRecord)` for `ClientToken`.
+///
+/// `Token beside f` and `Account beside f` run `f(app, req, uid)` beside the token check,
+/// in its stage, for the uid the token's signature names, and add what it gave as the
+/// handler's last argument; the handler runs only once the check passed, and a refused
+/// check is the answer whatever `f` did. `f` reads what the handler will need first (one
+/// stage fewer) or does what any caller may do (using up a captcha); it never writes on
+/// the account's behalf.
 #[macro_export]
 macro_rules! routes {
-    ($app:ty; $($method:ident $path:literal $auth:ident => $handler:path),* $(,)?) => {
+    ($app:ty; $($method:ident $path:literal $auth:ident $(beside $beside:path)? => $handler:path),* $(,)?) => {
         &[$($crate::routing::Route::<$app> {
             method: stringify!($method),
             path: $path,
             auth: $crate::routing::Auth::$auth,
+            beside: $crate::__route_beside!($($beside)?),
             handler: {
                 fn handler<'a>(
                     app: &'a $app,
                     req: &'a $crate::ApiRequest,
+                    check: $crate::auth::Check<'a>,
                 ) -> $crate::routing::Answer<'a> {
-                    $crate::__route_call!($auth, $handler, app, req)
+                    $crate::__route_call!($auth $(beside $beside)?, $handler, app, req, check)
                 }
                 handler
             },
@@ -143,44 +155,106 @@ macro_rules! routes {
 
 #[doc(hidden)]
 #[macro_export]
+macro_rules! __route_beside {
+    () => {
+        false
+    };
+    ($beside:path) => {
+        true
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
 macro_rules! __route_call {
-    (Public, $h:path, $app:ident, $req:ident) => {
+    (Token beside $b:path, $h:path, $app:ident, $req:ident, $check:ident) => {
+        match $check {
+            $crate::auth::Check::Pending(pending) => Box::pin(async move {
+                let uid = pending.uid;
+                let (caller, beside) = ::tokio::join!(pending.confirm(), $b($app, $req, uid));
+                match caller?.token {
+                    Some(token) => $h($app, $req, &token, beside).await,
+                    None => $crate::routing::undeclared().await,
+                }
+            }),
+            $crate::auth::Check::Done(_) => $crate::routing::undeclared(),
+        }
+    };
+    (Account beside $b:path, $h:path, $app:ident, $req:ident, $check:ident) => {
+        match $check {
+            $crate::auth::Check::Pending(pending) => Box::pin(async move {
+                let uid = pending.uid;
+                let (caller, beside) = ::tokio::join!(pending.confirm(), $b($app, $req, uid));
+                match caller? {
+                    $crate::auth::Caller {
+                        token: Some(token),
+                        account: Some(user),
+                        ..
+                    } => $h($app, $req, &token, &user, beside).await,
+                    _ => $crate::routing::undeclared().await,
+                }
+            }),
+            $crate::auth::Check::Done(_) => $crate::routing::undeclared(),
+        }
+    };
+    ($auth:ident, $h:path, $app:ident, $req:ident, $check:ident) => {
+        match $check {
+            $crate::auth::Check::Done(caller) => {
+                $crate::__route_done!($auth, $h, $app, $req, caller)
+            }
+            $crate::auth::Check::Pending(_) => $crate::routing::undeclared(),
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __route_done {
+    (Public, $h:path, $app:ident, $req:ident, $caller:ident) => {{
+        let _ = $caller;
         Box::pin($h($app, $req))
+    }};
+    (MaybeToken, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        Box::pin(async move { $h($app, $req, $caller.token.as_ref()).await })
     };
-    (MaybeToken, $h:path, $app:ident, $req:ident) => {
-        Box::pin($h($app, $req, $req.caller.token.as_ref()))
+    (MaybeAccount, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        Box::pin(async move {
+            $h(
+                $app,
+                $req,
+                $caller.token.as_ref().zip($caller.account.as_ref()),
+            )
+            .await
+        })
     };
-    (MaybeAccount, $h:path, $app:ident, $req:ident) => {
-        Box::pin($h(
-            $app,
-            $req,
-            $req.caller.token.as_ref().zip($req.caller.account.as_ref()),
-        ))
-    };
-    (Token, $h:path, $app:ident, $req:ident) => {
-        match $req.caller.token.as_ref() {
-            Some(token) => Box::pin($h($app, $req, token)),
+    (Token, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        match $caller.token {
+            Some(token) => Box::pin(async move { $h($app, $req, &token).await }),
             None => $crate::routing::undeclared(),
         }
     };
-    (Account, $h:path, $app:ident, $req:ident) => {
-        match ($req.caller.token.as_ref(), $req.caller.account.as_ref()) {
-            (Some(token), Some(user)) => Box::pin($h($app, $req, token, user)),
+    (Account, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        match ($caller.token, $caller.account) {
+            (Some(token), Some(user)) => {
+                Box::pin(async move { $h($app, $req, &token, &user).await })
+            }
             _ => $crate::routing::undeclared(),
         }
     };
-    (Client, $h:path, $app:ident, $req:ident) => {
-        match $req.caller.client.as_ref() {
-            Some(client) => Box::pin($h($app, $req, client)),
+    (Client, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        match $caller.client {
+            Some(client) => Box::pin(async move { $h($app, $req, &client).await }),
             None => $crate::routing::undeclared(),
         }
     };
-    (ConfidentialClient, $h:path, $app:ident, $req:ident) => {
-        $crate::__route_call!(Client, $h, $app, $req)
+    (ConfidentialClient, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        $crate::__route_done!(Client, $h, $app, $req, $caller)
     };
-    (ClientToken, $h:path, $app:ident, $req:ident) => {
-        match ($req.caller.client.as_ref(), $req.caller.token.as_ref()) {
-            (Some(client), Some(token)) => Box::pin($h($app, $req, client, token)),
+    (ClientToken, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        match ($caller.client, $caller.token) {
+            (Some(client), Some(token)) => {
+                Box::pin(async move { $h($app, $req, &client, &token).await })
+            }
             _ => $crate::routing::undeclared(),
         }
     };
@@ -276,11 +350,9 @@ pub struct ApiRequest {
     pub headers: http::HeaderMap,
     /// The caller's address as API Gateway saw it.
     pub source_ip: Option<String>,
-    /// What the route's [`Auth`] established (filled in by [`dispatch`]).
-    pub caller: Caller,
 }
 
-pub use crate::auth::Caller;
+pub use crate::auth::{Caller, Check};
 
 impl ApiRequest {
     pub fn path_param(&self, name: &str) -> Option<&str> {
@@ -369,21 +441,18 @@ pub async fn dispatch<A: Service>(app: &A, request: Request) -> Response<Body> {
                 Err(e) => Err(e),
                 Ok(format) => {
                     meta.format = format;
-                    let mut api_request = ApiRequest {
+                    let api_request = ApiRequest {
                         meta: meta.clone(),
                         params,
                         path_params,
                         source_ip: source_ip(&request),
                         headers: request.headers().clone(),
-                        caller: Caller::default(),
                     };
-                    match authenticate(app, spec.auth, &api_request).await {
-                        Ok(caller) => {
-                            api_request.caller = caller;
-                            (spec.handler)(app, &api_request).await
-                        }
+                    let answer = match authenticate(app, spec, &api_request).await {
+                        Ok(check) => (spec.handler)(app, &api_request, check).await,
                         Err(e) => Err(e),
-                    }
+                    };
+                    answer
                 }
             },
         };
@@ -422,29 +491,34 @@ where
     .await
 }
 
-/// What the route's [`Auth`] establishes about the caller of `req`.
-async fn authenticate<A: Service>(
-    app: &A,
-    auth: Auth,
-    req: &ApiRequest,
-) -> Result<Caller, ApiError> {
+/// What the route's [`Auth`] establishes about the caller of `req`: the check done, or for
+/// a route that does something beside it, the check still to run.
+async fn authenticate<'a, A: Service>(
+    app: &'a A,
+    route: &Route<A>,
+    req: &'a ApiRequest,
+) -> Result<Check<'a>, ApiError> {
+    let auth = route.auth;
     if auth == Auth::Public {
-        return Ok(Caller::default());
+        return Ok(Check::Done(Caller::default()));
     }
     let client = match auth.takes_client() {
         true => Some(app.client(auth, req).await?),
         false => None,
     };
     if !auth.takes_token() {
-        return Ok(Caller {
+        return Ok(Check::Done(Caller {
             client,
             ..Caller::default()
-        });
+        }));
     }
     let authority = app
         .authority()
         .ok_or_else(|| ApiError::internal("a token-checked route without an authority"))?;
-    authority.caller(auth, req, client, crate::now()).await
+    match authority.vouch(auth, req, client, crate::now())? {
+        Check::Pending(pending) if !route.beside => Ok(Check::Done(pending.confirm().await?)),
+        check => Ok(check),
+    }
 }
 
 fn meta_for(dialect: Dialect, pattern: &str, path: &str, request_id: &str) -> Meta {

@@ -391,6 +391,64 @@ async fn unknown_and_existing_accounts_cost_the_same_dynamodb_calls() {
 }
 
 #[tokio::test]
+async fn reads_beside_the_token_check_share_its_stage() {
+    let app = TestApp::new();
+    let (a, b) = tokio::join!(app.member(), app.member());
+    let (status, _) = app
+        .v2(
+            "/api/User/friendmake",
+            &a.token,
+            &[("fid", &b.uid.to_string())],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let bearer = format!("Bearer {}", a.token);
+    let form = "application/x-www-form-urlencoded";
+    let device = format!("stage-{}", app.run);
+    let cases = [
+        // The check and the friends beside it, then the friends' names.
+        (
+            "friends",
+            event(
+                "POST",
+                "/api/User/friends",
+                form,
+                "",
+                &[("authorization", &bearer)],
+            ),
+        ),
+        // The check and how far the log was cleared, then the page (its count beside it).
+        (
+            "push",
+            event(
+                "GET",
+                "/api/push/log",
+                form,
+                "",
+                &[("authorization", &bearer)],
+            ),
+        ),
+        // The check and the device's holder and binding, then the binding's transaction.
+        (
+            "push",
+            event(
+                "POST",
+                "/api/push/bind",
+                form,
+                &format!("client_id={device}&client_type=ios"),
+                &[("authorization", &bearer)],
+            ),
+        ),
+    ];
+    for (function, event) in cases {
+        let (status, calls, sequential) = metered(&app, function, &event);
+        assert_eq!(status, 200, "{}", event["rawPath"]);
+        assert!(calls.len() > 2, "{}: {calls:?}", event["rawPath"]);
+        assert_eq!(sequential, 2, "{}: {calls:?}", event["rawPath"]);
+    }
+}
+
+#[tokio::test]
 async fn a_failed_delivery_spends_neither_the_send_interval_nor_the_hourly_cap() {
     let app = TestApp::new();
     let email = app.email("nomail");

@@ -3,6 +3,7 @@
 //! `GET|PUT /api/personal/info`.
 
 use passport_tests::{code_of as code, json, TestApp};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 /// A fresh account: (username, email, password, access token).
@@ -260,6 +261,31 @@ async fn basic_info_moves_unique_names_and_a_new_password_ends_other_sessions() 
         (401, Some(201203)),
         "other session ended: {body}"
     );
+    // Routes that read (or spend a captcha) beside the token check refuse it too, having
+    // changed nothing: no binding, no nickname, a bad page number answered after the token.
+    let device = format!("ended-{}", app.run);
+    let bind = json!({"client_id": device, "client_type": "ios"});
+    let (status, body) = app
+        .center(Method::POST, "/api/push/bind", &other, Some(&bind))
+        .await;
+    assert_eq!((status, code(&body)), (401, Some(10004)), "{body}");
+    let switch = format!("/api/push/switch/{device}");
+    let (status, body) = app.center(Method::GET, &switch, &token, None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (404, Some(10001)),
+        "not bound: {body}"
+    );
+    let (status, body) = app
+        .center(Method::GET, "/api/push/log?page_no=x", &other, None)
+        .await;
+    assert_eq!((status, code(&body)), (401, Some(10004)), "{body}");
+    let (status, body) =
+        post_with_token(&app, "/api/User/friends", &other, &[("page_no", "x")]).await;
+    assert_eq!((status, code(&body)), (401, Some(201203)), "{body}");
+    let ended = format!("ended {}", app.run);
+    let (status, body) = modify_basic(&app, &other, &[("nickname", &ended)]).await;
+    assert_eq!((status, code(&body)), (401, Some(201203)), "{body}");
     let still = format!("still {}", app.run);
     let (status, body) = modify_basic(&app, &token, &[("nickname", &still)]).await;
     assert_eq!(status, 200, "this session stays: {body}");
@@ -515,12 +541,7 @@ async fn users_show_gives_the_public_profile_with_a_per_client_openid() {
     assert_eq!((status, code(&body)), (401, Some(200010)), "{body}");
 }
 
-async fn personal(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    body: Option<Value>,
-) -> (u16, Value) {
+async fn personal(app: &TestApp, token: &str, method: Method, body: Option<Value>) -> (u16, Value) {
     let mut request = app
         .http
         .request(method, app.url("/api/personal/info"))
@@ -539,7 +560,7 @@ async fn personal_info_put_changes_only_the_fields_given() {
     let (status, body) = personal(
         &app,
         &token,
-        reqwest::Method::PUT,
+        Method::PUT,
         Some(json!({"nickname": nickname, "gender": 0, "birthday": "1991-03-08", "avatar": "https://cdn.example.com/a.png"})),
     )
     .await;
@@ -549,14 +570,8 @@ async fn personal_info_put_changes_only_the_fields_given() {
     assert_eq!(body["data"]["birthday"], "1991-03-08");
     assert_eq!(body["data"]["avatar"], "https://cdn.example.com/a.png");
 
-    let (_, body) = personal(
-        &app,
-        &token,
-        reqwest::Method::PUT,
-        Some(json!({"address": "上海"})),
-    )
-    .await;
-    let (_, got) = personal(&app, &token, reqwest::Method::GET, None).await;
+    let (_, body) = personal(&app, &token, Method::PUT, Some(json!({"address": "上海"}))).await;
+    let (_, got) = personal(&app, &token, Method::GET, None).await;
     assert_eq!(body["data"], got["data"]);
     assert_eq!(got["data"]["address"], "上海");
     assert_eq!(got["data"]["nickname"], nickname.as_str(), "kept");
@@ -567,7 +582,7 @@ async fn personal_info_put_changes_only_the_fields_given() {
         (json!({"birthday": "08/03/1991"}), "birthday"),
         (json!({"avatar": "ftp://x"}), "avatar"),
     ] {
-        let (status, body) = personal(&app, &token, reqwest::Method::PUT, Some(bad.clone())).await;
+        let (status, body) = personal(&app, &token, Method::PUT, Some(bad.clone())).await;
         assert_eq!((status, code(&body)), (400, Some(10005)), "{bad}: {body}");
         assert_eq!(body["field"], field);
     }
@@ -575,29 +590,23 @@ async fn personal_info_put_changes_only_the_fields_given() {
     let (status, _) = personal(
         &app,
         &token,
-        reqwest::Method::PUT,
+        Method::PUT,
         Some(json!({"address": "广州", "gender": 9})),
     )
     .await;
     assert_eq!(status, 400);
-    let (_, got) = personal(&app, &token, reqwest::Method::GET, None).await;
+    let (_, got) = personal(&app, &token, Method::GET, None).await;
     assert_eq!(got["data"]["address"], "上海");
 
     let (_, _, _, rival) = account(&app, "personal2").await;
     let (status, body) = personal(
         &app,
         &rival,
-        reqwest::Method::PUT,
+        Method::PUT,
         Some(json!({"nickname": nickname})),
     )
     .await;
     assert_eq!((status, code(&body)), (409, Some(10009)), "{body}");
-    let (status, body) = personal(
-        &app,
-        "nope",
-        reqwest::Method::PUT,
-        Some(json!({"address": "x"})),
-    )
-    .await;
+    let (status, body) = personal(&app, "nope", Method::PUT, Some(json!({"address": "x"}))).await;
     assert_eq!((status, code(&body)), (401, Some(10004)), "{body}");
 }

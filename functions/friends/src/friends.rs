@@ -6,6 +6,7 @@ use passport_shared::storage::friends::{recommend as rank, Made};
 use passport_shared::storage::messages;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::User;
+use passport_shared::storage::StoreError;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
 
@@ -21,7 +22,7 @@ async fn profiles(app: &App, uids: &[u64]) -> Result<Vec<Option<User>>, ApiError
 
 async fn futures_join<F, T>(futures: impl Iterator<Item = F>) -> Result<Vec<T>, ApiError>
 where
-    F: std::future::Future<Output = Result<T, passport_shared::storage::StoreError>>,
+    F: std::future::Future<Output = Result<T, StoreError>>,
 {
     let mut out = Vec::new();
     for r in futures_util::future::join_all(futures).await {
@@ -44,10 +45,20 @@ fn entry(user: &User) -> Value {
     })
 }
 
-pub async fn list(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
-    let me = token.uid;
+/// The friends of the uid the token names, read beside its check (both friend routes
+/// start from them).
+pub async fn mine(app: &App, _req: &ApiRequest, uid: u64) -> Result<Vec<(u64, i64)>, StoreError> {
+    app.friends.of(uid).await
+}
+
+pub async fn list(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    mine: Result<Vec<(u64, i64)>, StoreError>,
+) -> Result<Reply, ApiError> {
     let at = req.params.page()?;
-    let all = app.friends.of(me).await?;
+    let all = mine?;
     if all.is_empty() {
         return Err(ErrorKind::FriendsNone.into());
     }
@@ -118,9 +129,10 @@ pub async fn recommend(
     app: &App,
     _req: &ApiRequest,
     token: &TokenRecord,
+    mine: Result<Vec<(u64, i64)>, StoreError>,
 ) -> Result<Reply, ApiError> {
     let me = token.uid;
-    let mine = app.friends.of(me).await?;
+    let mine = mine?;
     let looked: Vec<u64> = mine.iter().take(RECOMMEND_FROM).map(|(f, _)| *f).collect();
     let theirs = futures_join(looked.iter().map(|f| app.friends.of(*f))).await?;
     let theirs: Vec<(u64, Vec<(u64, i64)>)> = looked.into_iter().zip(theirs).collect();

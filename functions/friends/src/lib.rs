@@ -37,10 +37,10 @@ impl App {
 
 impl Service for App {
     const ROUTES: &'static [Route<App>] = routes![App;
-        POST "/api/User/friends" Token => friends::list,
+        POST "/api/User/friends" Token beside friends::mine => friends::list,
         POST "/api/User/friendmake" Account => friends::make,
         POST "/api/User/frienddel" Token => friends::delete,
-        POST "/api/User/friendsrecommend" Token => friends::recommend,
+        POST "/api/User/friendsrecommend" Token beside friends::mine => friends::recommend,
     ];
 
     fn authority(&self) -> Option<Authority<'_>> {

@@ -36,10 +36,10 @@ impl App {
 
 impl Service for App {
     const ROUTES: &'static [Route<App>] = routes![App;
-        POST "/api/push/bind" Token => push::bind,
+        POST "/api/push/bind" Token beside push::bind_seen => push::bind,
         GET "/api/push/switch/{client_id}" Token => push::switch,
         PUT "/api/push/switch/{client_id}" Token => push::set_switch,
-        GET "/api/push/log" Token => push::log,
+        GET "/api/push/log" Token beside push::cleared => push::log,
         DELETE "/api/push/log/delete" Token => push::clear,
         GET "/api/push/log/{id}" Token => push::log_item,
         GET "/api/message/count" Token => push::count,

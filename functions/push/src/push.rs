@@ -3,8 +3,9 @@
 
 use crate::App;
 use passport_shared::domain::short_text;
-use passport_shared::storage::push::{Bound, ClientType};
+use passport_shared::storage::push::{Bound, ClientType, Seen};
 use passport_shared::storage::sessions::TokenRecord;
+use passport_shared::storage::StoreError;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
 
@@ -34,17 +35,33 @@ async fn binding_of(
     }
 }
 
-pub async fn bind(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
-    let now = passport_shared::now();
-    let uid = token.uid;
+/// The client id a bind names, and who holds it: read beside the token check.
+pub async fn bind_seen(app: &App, req: &ApiRequest, uid: u64) -> Result<(String, Seen), ApiError> {
     req.params.strings(&["client_id", "client_type"])?;
     let client_id = client_id(req.params.get("client_id"))?;
+    let seen = app.push.seen(uid, &client_id).await?;
+    Ok((client_id, seen))
+}
+
+pub async fn bind(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    seen: Result<(String, Seen), ApiError>,
+) -> Result<Reply, ApiError> {
+    let now = passport_shared::now();
+    let uid = token.uid;
+    let (client_id, seen) = seen?;
     let client_type = req
         .params
         .text("client_type")
         .and_then(|t| ClientType::parse(&t))
         .ok_or_else(|| ApiError::invalid("client_type"))?;
-    match app.push.bind(uid, &client_id, client_type, now).await? {
+    match app
+        .push
+        .bind(uid, &client_id, client_type, now, seen)
+        .await?
+    {
         Bound::Bound(binding) => Reply::of(&binding),
         Bound::Contended => Err(ApiError::new(ErrorKind::Internal)
             .with_cause("push client rebound concurrently three times")),
@@ -79,10 +96,19 @@ pub async fn set_switch(
     Ok(Reply::ok())
 }
 
-pub async fn log(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
-    let uid = token.uid;
+/// How far the caller cleared their push log, read beside the token check.
+pub async fn cleared(app: &App, _req: &ApiRequest, uid: u64) -> Result<u64, StoreError> {
+    app.push.cleared(uid).await
+}
+
+pub async fn log(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    cleared: Result<u64, StoreError>,
+) -> Result<Reply, ApiError> {
     let at = req.params.page()?;
-    Reply::of(&app.push.log_page(uid, at).await?)
+    Reply::of(&app.push.log_page(cleared?, at).await?)
 }
 
 pub async fn log_item(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {

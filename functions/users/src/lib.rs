@@ -50,7 +50,7 @@ impl Service for App {
         POST "/apis/Users/forgotPassword" Public => reset::request,
         POST "/apis/Users/resetPassword" Public => reset::complete,
         POST "/api/User/setAvatar" Account => settings::set_avatar,
-        POST "/api/User/modifyBasicInfo" Account => settings::modify_basic_info,
+        POST "/api/User/modifyBasicInfo" Account beside settings::captcha_used => settings::modify_basic_info,
         POST "/api/User/modifyDetailInfo" Account => settings::modify_detail_info,
         POST "/api/User/unbind" Account => settings::unbind,
         POST "/api/User/snsreg" Public => sns::handle,

@@ -103,19 +103,30 @@ pub async fn set_avatar(
     }))
 }
 
+/// `modifyBasicInfo`'s captcha, used up beside the token check: any caller may spend a
+/// captcha, and a refused check answers before it.
+pub async fn captcha_used(app: &App, req: &ApiRequest, _uid: u64) -> Result<(), ApiError> {
+    let scenario = req
+        .params
+        .text("captcha_id")
+        .unwrap_or_else(|| DEFAULT_SCENARIO.to_owned());
+    app.identity
+        .captcha()
+        .use_up(req, &scenario, passport_shared::now())
+        .await
+}
+
 pub async fn modify_basic_info(
     app: &App,
     req: &ApiRequest,
     auth: &TokenRecord,
     user: &User,
+    captcha: Result<(), ApiError>,
 ) -> Result<Reply, ApiError> {
     let id = &app.identity;
     let p = &req.params;
     let now = passport_shared::now();
-    let scenario = p
-        .text("captcha_id")
-        .unwrap_or_else(|| DEFAULT_SCENARIO.to_owned());
-    id.captcha().use_up(req, &scenario, now).await?;
+    captcha?;
 
     let mut change = Change::default();
     if let Some(raw) = p.text("nickname") {

@@ -12,7 +12,7 @@ use passport_shared::error::ErrorKind;
 use passport_shared::mail::{Mail, MailError, Mailer};
 use passport_shared::params::Params;
 use passport_shared::response::{Format, Meta};
-use passport_shared::routing::{ApiRequest, Auth, Caller};
+use passport_shared::routing::{ApiRequest, Auth};
 use passport_shared::sms::{SmsError, SmsSender};
 use passport_shared::storage::codes::CodePolicy;
 use passport_shared::storage::memory::{MemoryAccounts, MemoryCodes, MemoryMeter, MemorySessions};
@@ -434,7 +434,6 @@ async fn request(route: &str, token: &str) -> ApiRequest {
         path_params: Vec::new(),
         headers,
         source_ip: None,
-        caller: Caller::default(),
     }
 }
 

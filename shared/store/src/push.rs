@@ -53,6 +53,13 @@ impl Scope {
     }
 }
 
+/// Who holds a push client, and the binding of it by the user about to bind it.
+#[derive(Debug, Default)]
+pub struct Seen {
+    pub holder: Option<u64>,
+    pub mine: Option<Map<String, Value>>,
+}
+
 /// What a bind did.
 #[derive(Debug)]
 pub enum Bound {
@@ -70,22 +77,44 @@ fn holder(guard: &Map<String, Value>) -> Option<u64> {
 }
 
 impl Push {
-    /// Binds `client_id` to `uid` (moving it from another user if it was theirs); a
-    /// repeated bind keeps the binding's id and switch and updates its type.
+    /// What a bind of `client_id` to `uid` starts from: who holds the client and `uid`'s
+    /// binding of it (one stage).
+    pub async fn seen(&self, uid: u64, client_id: &str) -> Result<Seen, StoreError> {
+        let (guard_key, key) = (
+            keys::push_client_guard(client_id),
+            keys::push_binding(uid, client_id),
+        );
+        let (guard, mine) = tokio::join!(self.records.get(&guard_key), self.records.get(&key));
+        Ok(Seen {
+            holder: guard?.as_ref().and_then(holder),
+            mine: mine?,
+        })
+    }
+
+    /// Binds `client_id` to `uid` (moving it from another user if it was theirs), starting
+    /// from what [`Push::seen`] read; a repeated bind keeps the binding's id and switch and
+    /// updates its type. One transaction when nobody binds the client at the same moment.
     pub async fn bind(
         &self,
         uid: u64,
         client_id: &str,
         client_type: ClientType,
         now: i64,
+        seen: Seen,
     ) -> Result<Bound, StoreError> {
         let guard_key = keys::push_client_guard(client_id);
         let key = keys::push_binding(uid, client_id);
+        let mut seen = Some(seen);
         for _ in 0..3 {
-            let (guard, mine) = tokio::join!(self.records.get(&guard_key), self.records.get(&key));
-            let previous = guard?.as_ref().and_then(holder);
+            let Seen {
+                holder: previous,
+                mine,
+            } = match seen.take() {
+                Some(s) => s,
+                None => self.seen(uid, client_id).await?,
+            };
             let stamp = passport_core::datetime(now);
-            let binding = match mine? {
+            let binding = match mine {
                 Some(mut b) if previous == Some(uid) => {
                     b.insert("client_type".into(), json!(client_type.as_str()));
                     b.insert("updated_at".into(), json!(stamp));
@@ -194,7 +223,7 @@ impl Push {
     }
 
     /// The newest push `uid` cleared from their log (0: none).
-    async fn cleared(&self, uid: u64) -> Result<u64, StoreError> {
+    pub async fn cleared(&self, uid: u64) -> Result<u64, StoreError> {
         Ok(self
             .records
             .get(&keys::push_cleared(uid))
@@ -210,9 +239,9 @@ impl Push {
         }
     }
 
-    /// `uid`'s push log, newest first.
-    pub async fn log_page(&self, uid: u64, at: PageRequest) -> Result<Page, StoreError> {
-        let upto = self.cleared(uid).await?;
+    /// The push log of a user who cleared it up to `upto` ([`Push::cleared`]), newest
+    /// first.
+    pub async fn log_page(&self, upto: u64, at: PageRequest) -> Result<Page, StoreError> {
         self.records.page(&Self::visible(upto), true, at).await
     }
 
