@@ -4,7 +4,7 @@
 use crate::print;
 use anyhow::Context;
 use clap::Subcommand;
-use passport_shared::storage::clients::{Client, Clients, Registration};
+use passport_shared::storage::clients::{Client, Clients, IdTokenAlg, Registration, SubjectType};
 use std::collections::BTreeMap;
 
 #[derive(Subcommand)]
@@ -31,6 +31,12 @@ pub enum ClientCmd {
         /// A public client (no secret; must use PKCE).
         #[arg(long)]
         public: bool,
+        /// What its OpenID Connect ID tokens are signed with: RS256 (the default) or EdDSA.
+        #[arg(long = "id-token-alg", value_parser = parse_alg)]
+        id_token_alg: Option<IdTokenAlg>,
+        /// `public` (the default: `sub` is the uid) or `pairwise` (a `sub` of its own).
+        #[arg(long = "subject-type", value_parser = parse_subject_type, default_value = "public")]
+        subject_type: SubjectType,
     },
     /// Lists the clients.
     List,
@@ -57,11 +63,20 @@ fn parse_limits(raw: &[String]) -> anyhow::Result<BTreeMap<String, u32>> {
         .collect()
 }
 
+fn parse_alg(raw: &str) -> Result<IdTokenAlg, String> {
+    IdTokenAlg::parse(raw).ok_or_else(|| "RS256 or EdDSA".to_owned())
+}
+
+fn parse_subject_type(raw: &str) -> Result<SubjectType, String> {
+    SubjectType::parse(raw).ok_or_else(|| "public or pairwise".to_owned())
+}
+
 fn view(c: &Client) -> serde_json::Value {
     serde_json::json!({
         "client_id": c.id, "name": c.name, "public": c.is_public(), "first_party": c.first_party,
         "redirect_uris": c.redirect_uris, "grant_types": c.grant_types, "scopes": c.scopes,
-        "limits": c.limits,
+        "limits": c.limits, "id_token_signed_response_alg": c.id_token_alg.as_str(),
+        "subject_type": c.subject_type.as_str(),
     })
 }
 
@@ -80,6 +95,8 @@ pub async fn run(
             limits,
             first_party,
             public,
+            id_token_alg,
+            subject_type,
         } => {
             let registration = Registration {
                 name: name.clone(),
@@ -89,6 +106,8 @@ pub async fn run(
                 limits: parse_limits(limits)?,
                 first_party: *first_party,
                 public: *public,
+                id_token_alg: *id_token_alg,
+                subject_type: *subject_type,
             };
             let (client, secret) = Client::register(registration, passport_shared::now())?;
             store.create(&client).await?;

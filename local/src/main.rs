@@ -145,7 +145,13 @@ const DEFAULT_ISSUER: &str = "http://127.0.0.1:3000";
 impl LocalSecrets {
     fn generate(expose_captcha: bool, issuer: String) -> LocalSecrets {
         LocalSecrets {
-            jwt_private_key: passport_shared::token::SigningKeys::generate_pem(),
+            // Both keys in one secret, as an operator's (README, "Deploy"): Ed25519 for
+            // access tokens and EdDSA ID tokens, RSA for RS256 ID tokens.
+            jwt_private_key: format!(
+                "{}{}",
+                passport_core::token::SigningKeys::generate_pem(),
+                passport_core::token::SigningKeys::generate_rsa_pem()
+            ),
             expose_captcha,
             issuer,
             lambda: None,

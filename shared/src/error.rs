@@ -115,6 +115,9 @@ pub enum ErrorKind {
     GrantRedirectMismatch,
     /// OAuth: the token lacks the scope this API needs.
     ScopeDenied,
+    /// A resource of the standard endpoints (userinfo) refused a token without the scope it
+    /// needs (RFC 6750 §3.1 `insufficient_scope`); the documents' routes say ScopeDenied.
+    InsufficientScope,
     ClientSecretMismatch,
     ClientIdRequired,
     ClientSecretRequired,
@@ -257,6 +260,7 @@ impl ErrorKind {
         ErrorKind::GrantMismatch,
         ErrorKind::GrantRedirectMismatch,
         ErrorKind::ScopeDenied,
+        ErrorKind::InsufficientScope,
         ErrorKind::ClientSecretMismatch,
         ErrorKind::ClientIdRequired,
         ErrorKind::ClientSecretRequired,
@@ -396,7 +400,7 @@ impl ErrorKind {
             AuthCodeInvalid => [c(201102), c(201215), REST_INVALID, CENTER_INVALID],
             GrantMismatch => [c(201205), c(201205), c(100002), CENTER_INVALID],
             GrantRedirectMismatch => [c(201205), c(201205), REST_INVALID, CENTER_INVALID],
-            ScopeDenied => [c(201206), c(201206), c(100002), c(10003)],
+            ScopeDenied | InsufficientScope => [c(201206), c(201206), c(100002), c(10003)],
             ClientSecretMismatch => [c(201208), c(201208), c(100009), CENTER_INVALID],
             ClientIdRequired => [c(201210), c(201210), REST_INVALID, CENTER_INVALID],
             ClientSecretRequired => [c(201211), c(201211), REST_INVALID, CENTER_INVALID],
@@ -497,9 +501,8 @@ impl ErrorKind {
             ClientSecretMismatch | ClientSecretRequired | ClientNotFound => {
                 StatusCode::UNAUTHORIZED
             }
-            ScopeDenied | RestCodeDenied | RestCodeOtherClient | RestCodeOtherUser => {
-                StatusCode::FORBIDDEN
-            }
+            ScopeDenied | InsufficientScope | RestCodeDenied | RestCodeOtherClient
+            | RestCodeOtherUser => StatusCode::FORBIDDEN,
             RestCodeUnknown | RestCodeExpired => StatusCode::UNAUTHORIZED,
             FriendsNone | NoEvents => StatusCode::NOT_FOUND,
             FriendMakeFailed => StatusCode::CONFLICT,

@@ -125,7 +125,11 @@ pub fn render(meta: &Meta, outcome: Result<Reply, ApiError>) -> Response<Body> {
         ),
         Format::Xml => respond(status, "application/xml; charset=utf-8", to_xml(&body)),
     };
-    if let (StatusCode::UNAUTHORIZED, Some(value)) = (response.status(), challenge) {
+    let challenged = matches!(
+        response.status(),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+    );
+    if let (true, Some(value)) = (challenged, challenge) {
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
@@ -155,6 +159,10 @@ pub fn oauth_error(kind: ErrorKind) -> (StatusCode, &'static str) {
         GrantMismatch => (StatusCode::BAD_REQUEST, "unauthorized_client"),
         GrantTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
         ScopeDenied => (StatusCode::BAD_REQUEST, "invalid_scope"),
+        // RFC 6750 §3.1, at a resource (userinfo).
+        TokenMissing | NotLoggedIn => (StatusCode::UNAUTHORIZED, "invalid_request"),
+        TokenInvalid | TokenExpired => (StatusCode::UNAUTHORIZED, "invalid_token"),
+        InsufficientScope => (StatusCode::FORBIDDEN, "insufficient_scope"),
         Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         // The HTTP status keeps its own meaning: no such path, or not with this method.
         NotFound | MethodNotAllowed | MethodGetRequired => (kind.status(), "invalid_request"),
@@ -173,6 +181,9 @@ pub fn challenge(kind: ErrorKind) -> Option<&'static str> {
     match kind {
         TokenMissing | NotLoggedIn => Some(r#"Bearer realm="passport""#),
         TokenInvalid | TokenExpired => Some(r#"Bearer realm="passport", error="invalid_token""#),
+        InsufficientScope => {
+            Some(r#"Bearer realm="passport", error="insufficient_scope", scope="openid""#)
+        }
         ClientSecretMismatch | ClientSecretRequired | ClientNotFound | ClientIdRequired => {
             Some(r#"Basic realm="passport""#)
         }

@@ -10,6 +10,7 @@ mod images;
 mod location;
 mod oauth;
 mod oauth_standard;
+mod oidc;
 mod openplatform;
 mod profiles;
 mod push;

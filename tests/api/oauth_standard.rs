@@ -48,7 +48,7 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-fn query(target: &str) -> HashMap<String, String> {
+pub(crate) fn query(target: &str) -> HashMap<String, String> {
     url::Url::parse(&format!("http://x{target}"))
         .or_else(|_| url::Url::parse(target))
         .unwrap()
@@ -163,7 +163,7 @@ async fn the_authorization_code_flow_with_pkce_through_the_hosted_page_in_chromi
 }
 
 /// Walks the hosted page with plain form posts: (the final response's status, Location).
-async fn hosted(
+pub(crate) async fn hosted(
     app: &TestApp,
     auth_url: &str,
     username: &str,

@@ -199,7 +199,10 @@ async fn the_standard_endpoints_say_what_rfc_6749_and_6750_say() {
     );
 
     let meta = metadata(&app).await;
-    assert_eq!(meta["scopes_supported"], serde_json::json!(["basic"]));
+    assert_eq!(
+        meta["scopes_supported"],
+        serde_json::json!(["openid", "profile", "email", "phone", "address", "basic"])
+    );
     assert_eq!(
         meta["response_modes_supported"],
         serde_json::json!(["query"])

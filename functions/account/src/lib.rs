@@ -1,9 +1,11 @@
 //! The user center (document 004): `/api/auth/*` (codes, sign-up, tokens) and
-//! `/api/personal/info` (GET and PUT). JSON in, `{"code":0,"message":"success","data":{...}}` out; tokens
+//! `/api/personal/info` (GET and PUT), and OpenID Connect's `/oauth2/userinfo` (the same
+//! account as standard claims). JSON in, `{"code":0,"message":"success","data":{...}}` out; tokens
 //! arrive as `Authorization: Token <t>` (or `Bearer`).
 
 mod auth;
 mod personal;
+mod userinfo;
 
 use passport_avatar::AvatarStore;
 use passport_identity::Identity;
@@ -37,6 +39,8 @@ impl Service for App {
         POST "/api/auth/destroy_token" Token => auth::destroy_token,
         GET "/api/personal/info" Account => personal::info,
         PUT "/api/personal/info" Account => personal::update,
+        GET "/oauth2/userinfo" Account => userinfo::userinfo,
+        POST "/oauth2/userinfo" Account => userinfo::userinfo,
     ];
 
     fn authority(&self) -> Option<Authority<'_>> {

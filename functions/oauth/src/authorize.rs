@@ -4,7 +4,7 @@
 //! `redirect_uri` with `code` and the unchanged `state`. A browser without a token is sent
 //! to the hosted sign-in page with the same request.
 
-use crate::grant::{check_request, found, issue_code, redirect_to};
+use crate::grant::{check_request, found, issue_code, respond_to};
 use crate::App;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -34,6 +34,11 @@ pub async fn handle(
             "state",
             "code_challenge",
             "code_challenge_method",
+            "nonce",
+            "prompt",
+            "max_age",
+            "login_hint",
+            "ui_locales",
         ] {
             if let Some(v) = p.get(name) {
                 query.append_pair(name, &v);
@@ -43,7 +48,8 @@ pub async fn handle(
     }
     let now = passport_shared::now();
     let auth = token.ok_or(req.meta.missing_token())?;
-    let code = issue_code(app, &request, auth.uid, now).await?;
+    // When the token's user signed in is not known here: no `auth_time`.
+    let code = issue_code(app, &request, auth.uid, None, now).await?;
     if response_type == "json" {
         let mut out = serde_json::json!({ "authorization_code": code });
         if let Some(state) = &request.state {
@@ -51,9 +57,9 @@ pub async fn handle(
         }
         return Reply::of(&out);
     }
-    let mut pairs = vec![("code", code.as_str())];
-    if let Some(state) = &request.state {
-        pairs.push(("state", state));
-    }
-    found(&redirect_to(&request.redirect_uri, &pairs))
+    respond_to(
+        &request.redirect_uri,
+        &[("code", code.as_str())],
+        request.state.as_deref(),
+    )
 }

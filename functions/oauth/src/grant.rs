@@ -3,7 +3,7 @@
 //! first-party clients, client_credentials).
 
 use crate::App;
-use passport_identity::{sign_in_with, SignInName};
+use passport_identity::{oidc, sign_in_with, SignInName};
 use passport_shared::crypto;
 use passport_shared::storage::clients::Client;
 use passport_shared::storage::grants::{CodeGrant, CodeRefused};
@@ -18,7 +18,14 @@ pub struct AuthRequest {
     pub scope: String,
     pub state: Option<String>,
     pub code_challenge: Option<String>,
+    /// OpenID Connect's `nonce`, returned in the ID token.
+    pub nonce: Option<String>,
+    /// OpenID Connect's `prompt=none`: answer without showing a page, or not at all.
+    pub prompt_none: bool,
 }
+
+/// The longest `nonce` kept (it is stored with the request and the code).
+const NONCE_MAX: usize = 512;
 
 /// What is wrong with an authorization request, and whether the client may be told by a
 /// redirect (only once the client and its redirect URI are known good).
@@ -44,14 +51,20 @@ impl Refused {
 }
 
 /// The scope granted: the requested scopes (space- or comma-separated), all of which the
-/// client must have; without a request, all of the client's.
-pub fn scope_for(client: &Client, requested: Option<&str>) -> Result<String, ApiError> {
+/// client must have (or, where a user authorizes the client, `with_openid`, be one of
+/// OpenID Connect's, [`oidc::SCOPES`]); without a request, all of the client's.
+pub fn scope_for(
+    client: &Client,
+    requested: Option<&str>,
+    with_openid: bool,
+) -> Result<String, ApiError> {
     let Some(requested) = requested.filter(|s| !s.trim().is_empty()) else {
         return Ok(client.scopes.join(" "));
     };
     let mut granted = Vec::new();
     for s in requested.split([' ', ',']).filter(|s| !s.is_empty()) {
-        if !client.scopes.iter().any(|c| c == s) {
+        let standard = with_openid && oidc::SCOPES.contains(&s);
+        if !standard && !client.scopes.iter().any(|c| c == s) {
             return Err(ApiError::new(ErrorKind::ScopeDenied).with_field("scope"));
         }
         if !granted.contains(&s) {
@@ -91,8 +104,36 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
             "unauthorized_client",
         ));
     }
-    let scope =
-        scope_for(&client, p.get("scope").as_deref()).map_err(|e| redirect(e, "invalid_scope"))?;
+    let scope = scope_for(&client, p.get("scope").as_deref(), true)
+        .map_err(|e| redirect(e, "invalid_scope"))?;
+    // OpenID Connect Core §3.1.2.1: `none` with any other prompt is malformed; `login`,
+    // `consent` and `select_account` are what the hosted page does anyway; `max_age` is a
+    // whole number of seconds (every sign-in on the page is fresh, so it always holds).
+    let prompts: Vec<String> = p
+        .text("prompt")
+        .map(|v| {
+            v.split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let prompt_none = prompts.iter().any(|v| v == "none");
+    if prompt_none && prompts.len() > 1 {
+        return Err(redirect(ApiError::invalid("prompt"), "invalid_request"));
+    }
+    if let Some(max_age) = p.text("max_age") {
+        if max_age.parse::<u32>().is_err() {
+            return Err(redirect(ApiError::invalid("max_age"), "invalid_request"));
+        }
+    }
+    let nonce = p.get("nonce").filter(|n| !n.is_empty());
+    if nonce
+        .as_deref()
+        .is_some_and(|n| n.len() > NONCE_MAX || n.chars().any(char::is_control))
+    {
+        return Err(redirect(ApiError::invalid("nonce"), "invalid_request"));
+    }
     let code_challenge = p.text("code_challenge");
     let method = p.text("code_challenge_method");
     match (&code_challenge, method.as_deref()) {
@@ -121,14 +162,18 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
         scope,
         state,
         code_challenge,
+        nonce,
+        prompt_none,
     })
 }
 
-/// Issues a code for `uid` under a checked request.
+/// Issues a code for `uid` under a checked request; `auth_time` is when they signed in,
+/// where it is known (the hosted page).
 pub async fn issue_code(
     app: &App,
     r: &AuthRequest,
     uid: u64,
+    auth_time: Option<i64>,
     now: i64,
 ) -> Result<String, ApiError> {
     Ok(app
@@ -140,6 +185,8 @@ pub async fn issue_code(
                 uid,
                 scope: r.scope.clone(),
                 code_challenge: r.code_challenge.clone(),
+                nonce: r.nonce.clone(),
+                auth_time,
             },
             now,
         )
@@ -156,6 +203,23 @@ pub fn redirect_to(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
     format!("{redirect_uri}{sep}{}", query.finish())
 }
 
+/// The authorization response: a 302 to `redirect_uri` with `pairs`, the request's
+/// `state` unchanged, and the issuer as `iss` (RFC 9207: a client that talks to several
+/// servers knows which one answered).
+pub fn respond_to(
+    redirect_uri: &str,
+    pairs: &[(&str, &str)],
+    state: Option<&str>,
+) -> Result<passport_shared::Reply, ApiError> {
+    let issuer = passport_shared::token::issuer()?;
+    let mut all = pairs.to_vec();
+    if let Some(state) = state {
+        all.push(("state", state));
+    }
+    all.push(("iss", issuer));
+    found(&redirect_to(redirect_uri, &all))
+}
+
 /// A 302 to `location`.
 pub fn found(location: &str) -> Result<passport_shared::Reply, ApiError> {
     let mut response = passport_shared::response::respond(
@@ -170,8 +234,24 @@ pub fn found(location: &str) -> Result<passport_shared::Reply, ApiError> {
     Ok(passport_shared::Reply::Raw(response))
 }
 
+/// What a token request was given: the tokens, and an ID token where the code was for
+/// OpenID Connect.
+pub struct Granted {
+    pub issued: Issued,
+    pub id_token: Option<String>,
+}
+
+impl From<Issued> for Granted {
+    fn from(issued: Issued) -> Granted {
+        Granted {
+            issued,
+            id_token: None,
+        }
+    }
+}
+
 /// Runs the grant of a token request for an authenticated `client`.
-pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<Issued, ApiError> {
+pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<Granted, ApiError> {
     let grant_type = p.text("grant_type").ok_or(ErrorKind::GrantTypeInvalid)?;
     let sessions = &app.identity.sessions;
     match grant_type.as_str() {
@@ -210,6 +290,7 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
                 (None, Some(_)) => return Err(ErrorKind::AuthCodeInvalid.into()),
                 (None, None) => {}
             }
+            let openid = oidc::is_openid(&grant.scope);
             let session = Grant {
                 uid: grant.uid,
                 client_id: client.id.clone(),
@@ -224,7 +305,37 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
                 app.grants.record_family(&code, &sid)
             );
             recorded?;
-            Ok(issued?)
+            let issued = issued?;
+            if !openid {
+                return Ok(issued.into());
+            }
+            let how = oidc::Authentication {
+                auth_time: grant.auth_time,
+                nonce: grant.nonce,
+                amr: vec!["pwd".to_owned()],
+            };
+            let issuer = passport_shared::token::issuer()?;
+            let keys = &app.identity.keys;
+            let id_token = oidc::id_token(
+                keys,
+                issuer,
+                client,
+                grant.uid,
+                &how,
+                &issued.access_token,
+                now,
+            )
+            .ok_or_else(|| {
+                ApiError::internal(format!(
+                    "client {} registered {} ID tokens and JWT_PRIVATE_KEY has no key for it",
+                    client.id,
+                    client.id_token_alg.as_str()
+                ))
+            })?;
+            Ok(Granted {
+                issued,
+                id_token: Some(id_token),
+            })
         }
         "refresh_token" => {
             if client.grant_types.iter().all(|g| g == "client_credentials") {
@@ -233,7 +344,10 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
             let token = p
                 .text("refresh_token")
                 .ok_or(ErrorKind::RefreshTokenInvalid)?;
-            Ok(sessions.rotate_for(&token, Some(&client.id), now).await?)
+            Ok(sessions
+                .rotate_for(&token, Some(&client.id), now)
+                .await?
+                .into())
         }
         "password" => {
             // Only first-party clients may see their users' passwords.
@@ -249,7 +363,7 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
             let password = passport_shared::domain::Password::parse(&raw)
                 .map_err(|_| ApiError::new(ErrorKind::IncorrectPassword))?;
             let name = SignInName::of_login(&login);
-            let scope = scope_for(client, p.get("scope").as_deref())?;
+            let scope = scope_for(client, p.get("scope").as_deref(), false)?;
             let (_, issued) = sign_in_with(
                 &app.identity.users,
                 app.identity.login,
@@ -268,15 +382,18 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<I
                 },
             )
             .await?;
-            Ok(issued)
+            Ok(issued.into())
         }
         "client_credentials" => {
             if client.is_public() || !client.grant_allowed("client_credentials") {
                 return Err(ErrorKind::GrantMismatch.into());
             }
-            let scope = scope_for(client, p.get("scope").as_deref())?;
+            let scope = scope_for(client, p.get("scope").as_deref(), false)?;
             // A token of the client itself: no user, and no refresh token given out.
-            Ok(sessions.issue_client_token(&client.id, &scope, now).await?)
+            Ok(sessions
+                .issue_client_token(&client.id, &scope, now)
+                .await?
+                .into())
         }
         _ => Err(ErrorKind::GrantTypeInvalid.into()),
     }

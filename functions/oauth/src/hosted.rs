@@ -11,7 +11,7 @@
 //! 3. POST `step=consent` acts once on the decision: `allow` redirects with `code` and the
 //!    unchanged `state`, `deny` with `error=access_denied`.
 
-use crate::grant::{check_request, found, issue_code, redirect_to, AuthRequest, Refused};
+use crate::grant::{check_request, issue_code, respond_to, AuthRequest, Refused};
 use crate::page::{self, CaptchaView};
 use crate::App;
 use base64::engine::general_purpose::STANDARD;
@@ -28,11 +28,7 @@ use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
 const SCENARIO: &str = "oauth";
 
 fn redirect_error(redirect_uri: &str, error: &str, state: Option<&str>) -> Result<Reply, ApiError> {
-    let mut pairs = vec![("error", error)];
-    if let Some(state) = state {
-        pairs.push(("state", state));
-    }
-    found(&redirect_to(redirect_uri, &pairs))
+    respond_to(redirect_uri, &[("error", error)], state)
 }
 
 async fn captcha(app: &App, now: i64) -> Result<CaptchaView, ApiError> {
@@ -94,6 +90,15 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             return redirect_error(&request.redirect_uri, error, request.state.as_deref());
         }
     }
+    // OpenID Connect Core §3.1.2.6: `prompt=none` may not show a page, and signing in
+    // here always does: the end-user is not signed in.
+    if request.prompt_none {
+        return redirect_error(
+            &request.redirect_uri,
+            "login_required",
+            request.state.as_deref(),
+        );
+    }
     let now = passport_shared::now();
     let pending = PendingRequest {
         client_id: request.client.id.clone(),
@@ -103,6 +108,8 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         code_challenge: request.code_challenge.clone(),
         uid: None,
         client_name: Some(request.client.name.clone()),
+        nonce: request.nonce.clone(),
+        auth_time: None,
     };
     let id = app.grants.open_request(&pending, now).await?;
     Ok(page::sign_in(
@@ -176,13 +183,15 @@ async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         scope: pending.scope.clone(),
         state: pending.state.clone(),
         code_challenge: pending.code_challenge.clone(),
+        nonce: pending.nonce.clone(),
+        prompt_none: false,
     };
-    let code = issue_code(app, &request, uid, now).await?;
-    let mut pairs = vec![("code", code.as_str())];
-    if let Some(state) = &pending.state {
-        pairs.push(("state", state));
-    }
-    found(&redirect_to(&pending.redirect_uri, &pairs))
+    let code = issue_code(app, &request, uid, pending.auth_time, now).await?;
+    respond_to(
+        &pending.redirect_uri,
+        &[("code", code.as_str())],
+        pending.state.as_deref(),
+    )
 }
 
 /// The sign-in page of a live request again, with `problem` and a new captcha.

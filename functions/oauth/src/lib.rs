@@ -5,8 +5,10 @@
 //!   delete, in their dialects' envelopes and codes ([`authorize`], [`token`], [`session`]);
 //! - `/oauth2/authorize` with the hosted sign-in and consent page ([`hosted`], [`page`]),
 //!   `/oauth2/token`, `/oauth2/revoke` (RFC 7009), `/oauth2/introspect` (RFC 7662),
-//!   `/.well-known/oauth-authorization-server` (RFC 8414) and `/oauth2/jwks`
-//!   ([`standard`]).
+//!   `/.well-known/oauth-authorization-server` (RFC 8414), its OpenID Connect twin
+//!   `/.well-known/openid-configuration` and `/oauth2/jwks` ([`standard`]); with
+//!   `scope=openid` the code exchange adds an ID token (`passport_identity::oidc`; the
+//!   userinfo endpoint is the account function's).
 //!
 //! Client authentication is in [`client`]; the grant logic every token route shares is in
 //! [`grant`].
@@ -67,6 +69,7 @@ impl Service for App {
         POST "/oauth2/revoke" Client => standard::revoke,
         POST "/oauth2/introspect" ConfidentialClient => standard::introspect,
         GET "/.well-known/oauth-authorization-server" Public => standard::metadata,
+        GET "/.well-known/openid-configuration" Public => standard::openid_configuration,
         GET "/oauth2/jwks" Public => standard::jwks,
     ];
 

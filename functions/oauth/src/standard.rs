@@ -5,6 +5,7 @@
 use crate::grant::grant;
 use crate::App;
 use http::{HeaderValue, StatusCode};
+use passport_identity::oidc;
 use passport_shared::response::respond;
 use passport_shared::storage::clients::Client;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -26,7 +27,8 @@ pub async fn token(app: &App, req: &ApiRequest, client: &Arc<Client>) -> Result<
     if req.params.text("grant_type").is_none() {
         return Err(ApiError::invalid("grant_type"));
     }
-    let issued = grant(app, client, &req.params, passport_shared::now()).await?;
+    let granted = grant(app, client, &req.params, passport_shared::now()).await?;
+    let issued = &granted.issued;
     let mut body = json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",
@@ -35,6 +37,9 @@ pub async fn token(app: &App, req: &ApiRequest, client: &Arc<Client>) -> Result<
     });
     if !issued.refresh_token.is_empty() {
         body["refresh_token"] = json!(issued.refresh_token);
+    }
+    if let Some(id_token) = &granted.id_token {
+        body["id_token"] = json!(id_token);
     }
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -124,35 +129,60 @@ pub async fn introspect(
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// RFC 8414 metadata. Every URL is built on the one configured issuer, never on the
-/// request's `Host` header.
-pub async fn metadata(_app: &App, _req: &ApiRequest) -> Result<Reply, ApiError> {
+/// What the authorization server publishes about itself, alike in both documents: every
+/// URL is built on the one configured issuer, never on the request's `Host` header.
+fn server_metadata(app: &App) -> Result<Value, ApiError> {
     let base = passport_shared::token::issuer()?;
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({
-            "issuer": base,
-            "authorization_endpoint": format!("{base}/oauth2/authorize"),
-            "token_endpoint": format!("{base}/oauth2/token"),
-            "revocation_endpoint": format!("{base}/oauth2/revoke"),
-            "introspection_endpoint": format!("{base}/oauth2/introspect"),
-            "jwks_uri": format!("{base}/oauth2/jwks"),
-            "scopes_supported": ["basic"],
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "refresh_token", "password", "client_credentials"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "code_challenge_methods_supported": ["S256"],
-        }),
-    ))
+    let mut scopes: Vec<&str> = oidc::SCOPES.to_vec();
+    scopes.push("basic");
+    Ok(json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/oauth2/authorize"),
+        "token_endpoint": format!("{base}/oauth2/token"),
+        "userinfo_endpoint": format!("{base}/oauth2/userinfo"),
+        "revocation_endpoint": format!("{base}/oauth2/revoke"),
+        "introspection_endpoint": format!("{base}/oauth2/introspect"),
+        "jwks_uri": format!("{base}/oauth2/jwks"),
+        "scopes_supported": scopes,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "password", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+        "subject_types_supported": ["public", "pairwise"],
+        "id_token_signing_alg_values_supported": app
+            .identity
+            .keys
+            .id_token_algs()
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>(),
+        "claims_supported": oidc::CLAIMS,
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+    }))
+}
+
+/// RFC 8414 metadata.
+pub async fn metadata(app: &App, _req: &ApiRequest) -> Result<Reply, ApiError> {
+    Ok(json_response(StatusCode::OK, &server_metadata(app)?))
+}
+
+/// OpenID Connect Discovery 1.0: the same document as [`metadata`], which names the
+/// OpenID Connect parts too.
+pub async fn openid_configuration(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    metadata(app, req).await
 }
 
 pub async fn jwks(app: &App, _req: &ApiRequest) -> Result<Reply, ApiError> {
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "keys": [app.identity.keys.jwk()] }),
+        &json!({ "keys": app.identity.keys.jwks() }),
     ))
 }
 

@@ -9,7 +9,8 @@ use passport_shared::{ApiError, ApiRequest, Reply};
 use std::sync::Arc;
 
 pub async fn handle(app: &App, req: &ApiRequest, client: &Arc<Client>) -> Result<Reply, ApiError> {
-    let issued = grant(app, client, &req.params, passport_shared::now()).await?;
+    let granted = grant(app, client, &req.params, passport_shared::now()).await?;
+    let issued = &granted.issued;
     let mut out = serde_json::json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",

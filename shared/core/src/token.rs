@@ -8,7 +8,10 @@
 //! record, so that logout, revoke and password changes take effect at once.
 //!
 //! The signing key is an Ed25519 private key in PKCS#8 PEM (`JWT_PRIVATE_KEY`). The key that
-//! HMACs short codes is derived from it, so one secret is all an operator manages.
+//! HMACs short codes is derived from it, so one secret is all an operator manages. The same
+//! secret may hold an RSA private key too (a second PEM block): OpenID Connect ID tokens are
+//! signed RS256 with it for the relying parties that accept nothing else (OIDC Core §15.1),
+//! EdDSA with the Ed25519 key for those that registered it ([`IdTokenAlg`]).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -61,22 +64,124 @@ impl Claims {
     }
 }
 
-/// The platform's signing key and what is derived from it.
+/// What an ID token is signed with: a client's registered `id_token_signed_response_alg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdTokenAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256: OpenID Connect's default and the one every relying
+    /// party accepts.
+    Rs256,
+    /// Ed25519.
+    EdDsa,
+}
+
+impl IdTokenAlg {
+    pub fn parse(raw: &str) -> Option<IdTokenAlg> {
+        match raw {
+            "RS256" => Some(IdTokenAlg::Rs256),
+            "EdDSA" => Some(IdTokenAlg::EdDsa),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdTokenAlg::Rs256 => "RS256",
+            IdTokenAlg::EdDsa => "EdDSA",
+        }
+    }
+
+    /// The left half of `value`'s hash under this algorithm's hash, base64url: `at_hash`
+    /// (OIDC Core §3.1.3.6; SHA-512 for Ed25519).
+    pub fn half_hash(self, value: &str) -> String {
+        use sha2::Digest;
+        let digest: Vec<u8> = match self {
+            IdTokenAlg::Rs256 => sha2::Sha256::digest(value.as_bytes()).to_vec(),
+            IdTokenAlg::EdDsa => sha2::Sha512::digest(value.as_bytes()).to_vec(),
+        };
+        URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+    }
+}
+
+/// The RSA key that signs RS256 ID tokens.
+struct RsaKey {
+    pair: ring::signature::RsaKeyPair,
+    n: Vec<u8>,
+    e: Vec<u8>,
+    kid: String,
+}
+
+/// The platform's signing keys and what is derived from them.
 pub struct SigningKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     public: [u8; 32],
     kid: String,
     code_key: [u8; 32],
+    rsa: Option<RsaKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("JWT_PRIVATE_KEY is not an Ed25519 private key in PKCS#8 PEM")]
+#[error(
+    "JWT_PRIVATE_KEY is not an Ed25519 private key in PKCS#8 PEM (with at most one RSA private \
+     key beside it)"
+)]
 pub struct KeyError;
+
+/// The PEM blocks of `text`: (label, DER).
+fn pem_blocks(text: &str) -> Result<Vec<(String, Vec<u8>)>, KeyError> {
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start + "-----BEGIN ".len()..];
+        let label_end = after.find("-----").ok_or(KeyError)?;
+        let label = after[..label_end].to_owned();
+        let body_start = label_end + "-----".len();
+        let end_marker = format!("-----END {label}-----");
+        let body_end = after.find(&end_marker).ok_or(KeyError)?;
+        let body: String = after[body_start..body_end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|_| KeyError)?;
+        blocks.push((label, der));
+        rest = &after[body_end + end_marker.len()..];
+    }
+    Ok(blocks)
+}
+
+fn rsa_key(label: &str, der: &[u8]) -> Option<RsaKey> {
+    let pair = match label {
+        "PRIVATE KEY" => ring::signature::RsaKeyPair::from_pkcs8(der).ok()?,
+        "RSA PRIVATE KEY" => ring::signature::RsaKeyPair::from_der(der).ok()?,
+        _ => return None,
+    };
+    let ring::rsa::PublicKeyComponents { n, e } =
+        ring::rsa::PublicKeyComponents::<Vec<u8>>::from(pair.public());
+    let kid = crate::crypto::sha256_hex(&URL_SAFE_NO_PAD.encode(&n))[..16].to_owned();
+    Some(RsaKey { pair, n, e, kid })
+}
 
 impl SigningKeys {
     pub fn from_pem(pem: &str) -> Result<SigningKeys, KeyError> {
-        let signing = SigningKey::from_pkcs8_pem(pem.trim()).map_err(|_| KeyError)?;
+        let mut signing = None;
+        let mut rsa = None;
+        for (label, der) in pem_blocks(pem)? {
+            if label == "PRIVATE KEY" {
+                if let Ok(key) = SigningKey::from_pkcs8_der(&der) {
+                    if signing.replace(key).is_some() {
+                        return Err(KeyError);
+                    }
+                    continue;
+                }
+            }
+            match rsa_key(&label, &der) {
+                Some(key) if rsa.is_none() => rsa = Some(key),
+                _ => return Err(KeyError),
+            }
+        }
+        let signing = signing.ok_or(KeyError)?;
         let der = signing.to_pkcs8_der().map_err(|_| KeyError)?;
         let public = signing.verifying_key().to_bytes();
         let kid = crate::crypto::sha256_hex(&URL_SAFE_NO_PAD.encode(public))[..16].to_owned();
@@ -92,7 +197,62 @@ impl SigningKeys {
             public,
             kid,
             code_key,
+            rsa,
         })
+    }
+
+    /// The ID token algorithms this deployment can sign with (RS256 needs the RSA key).
+    pub fn id_token_algs(&self) -> Vec<IdTokenAlg> {
+        let mut algs = Vec::new();
+        if self.rsa.is_some() {
+            algs.push(IdTokenAlg::Rs256);
+        }
+        algs.push(IdTokenAlg::EdDsa);
+        algs
+    }
+
+    /// An ID token (a JWT of `typ` JWT) with `claims`, signed as `alg` asks; `None` when
+    /// this deployment has no key for it.
+    pub fn sign_id_token(&self, claims: &serde_json::Value, alg: IdTokenAlg) -> Option<String> {
+        match alg {
+            IdTokenAlg::EdDsa => {
+                let mut header = Header::new(Algorithm::EdDSA);
+                header.typ = Some("JWT".to_owned());
+                header.kid = Some(self.kid.clone());
+                jsonwebtoken::encode(&header, claims, &self.encoding).ok()
+            }
+            IdTokenAlg::Rs256 => {
+                let key = self.rsa.as_ref()?;
+                let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": key.kid});
+                let input = format!(
+                    "{}.{}",
+                    URL_SAFE_NO_PAD.encode(header.to_string()),
+                    URL_SAFE_NO_PAD.encode(claims.to_string())
+                );
+                let mut signature = vec![0; key.pair.public().modulus_len()];
+                key.pair
+                    .sign(
+                        &ring::signature::RSA_PKCS1_SHA256,
+                        &ring::rand::SystemRandom::new(),
+                        input.as_bytes(),
+                        &mut signature,
+                    )
+                    .ok()?;
+                Some(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+            }
+        }
+    }
+
+    /// A new RSA key (2048 bits) in PKCS#8 PEM, to put beside [`SigningKeys::generate_pem`]'s
+    /// in the local stack.
+    #[cfg(feature = "keygen")]
+    pub fn generate_rsa_pem() -> String {
+        use rsa::pkcs8::EncodePrivateKey;
+        let key =
+            rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key generation");
+        key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .expect("PEM encoding of a fresh RSA key")
+            .to_string()
     }
 
     /// The key of `JWT_PRIVATE_KEY`.
@@ -116,12 +276,20 @@ impl SigningKeys {
         &self.code_key
     }
 
-    /// The public key as a JWK (for the JWKS document).
-    pub fn jwk(&self) -> serde_json::Value {
-        serde_json::json!({
+    /// The public keys as JWKs (the JWKS document's `keys`): Ed25519, and RSA when there
+    /// is one.
+    pub fn jwks(&self) -> Vec<serde_json::Value> {
+        let mut keys = vec![serde_json::json!({
             "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA",
             "kid": self.kid, "x": URL_SAFE_NO_PAD.encode(self.public),
-        })
+        })];
+        if let Some(rsa) = &self.rsa {
+            keys.push(serde_json::json!({
+                "kty": "RSA", "use": "sig", "alg": "RS256", "kid": rsa.kid,
+                "n": URL_SAFE_NO_PAD.encode(&rsa.n), "e": URL_SAFE_NO_PAD.encode(&rsa.e),
+            }));
+        }
+        keys
     }
 
     pub fn sign(&self, claims: &Claims) -> String {
@@ -237,7 +405,10 @@ mod tests {
     #[test]
     fn the_jwk_carries_the_public_key_and_kid() {
         let keys = SigningKeys::from_pem(&SigningKeys::generate_pem()).unwrap();
-        let jwk = keys.jwk();
+        let jwks = keys.jwks();
+        assert_eq!(jwks.len(), 1, "no RSA key, no RSA JWK");
+        assert_eq!(keys.id_token_algs(), vec![IdTokenAlg::EdDsa]);
+        let jwk = &jwks[0];
         assert_eq!(jwk["kty"], "OKP");
         assert_eq!(
             URL_SAFE_NO_PAD
@@ -249,6 +420,68 @@ mod tests {
         let token = keys.sign(&claims(60));
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.kid.as_deref(), jwk["kid"].as_str());
+    }
+
+    fn rsa_pem() -> String {
+        use rsa::pkcs8::EncodePrivateKey;
+        rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+            .unwrap()
+            .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn id_tokens_are_signed_rs256_or_eddsa_and_verify_against_their_jwk() {
+        let pem = format!("{}{}", SigningKeys::generate_pem(), rsa_pem());
+        let keys = SigningKeys::from_pem(&pem).unwrap();
+        assert_eq!(
+            keys.id_token_algs(),
+            vec![IdTokenAlg::Rs256, IdTokenAlg::EdDsa]
+        );
+        let jwks = keys.jwks();
+        let claims = serde_json::json!({"iss": TEST_ISSUER, "sub": "s", "aud": "c", "exp": 4_000_000_000u64});
+        for (alg, jwk) in [(IdTokenAlg::EdDsa, &jwks[0]), (IdTokenAlg::Rs256, &jwks[1])] {
+            let token = keys.sign_id_token(&claims, alg).unwrap();
+            let header = jsonwebtoken::decode_header(&token).unwrap();
+            assert_eq!(header.typ.as_deref(), Some("JWT"));
+            assert_eq!(header.kid.as_deref(), jwk["kid"].as_str());
+            let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone()).unwrap();
+            let key = DecodingKey::from_jwk(&jwk).unwrap();
+            let (jwt_alg, other) = match alg {
+                IdTokenAlg::Rs256 => (Algorithm::RS256, IdTokenAlg::EdDsa),
+                IdTokenAlg::EdDsa => (Algorithm::EdDSA, IdTokenAlg::Rs256),
+            };
+            let mut validation = Validation::new(jwt_alg);
+            validation.set_audience(&["c"]);
+            let got = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).unwrap();
+            assert_eq!(got.claims, claims);
+            // The other key does not verify it.
+            let forged = keys.sign_id_token(&claims, other).unwrap();
+            assert!(jsonwebtoken::decode::<serde_json::Value>(&forged, &key, &validation).is_err());
+        }
+        // Without an RSA key, RS256 is not signed.
+        let ed_only = SigningKeys::from_pem(&SigningKeys::generate_pem()).unwrap();
+        assert!(ed_only.sign_id_token(&claims, IdTokenAlg::Rs256).is_none());
+        // Two Ed25519 keys, or two RSA keys, are refused.
+        let two = format!(
+            "{}{}",
+            SigningKeys::generate_pem(),
+            SigningKeys::generate_pem()
+        );
+        assert!(SigningKeys::from_pem(&two).is_err());
+    }
+
+    #[test]
+    fn at_hash_is_the_left_half_of_the_algorithms_hash() {
+        // OIDC Core §A.3's example: the access token and its at_hash (RS256).
+        assert_eq!(
+            IdTokenAlg::Rs256.half_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+        assert_eq!(IdTokenAlg::EdDsa.half_hash("x").len(), 43);
+        assert_eq!(IdTokenAlg::parse("RS256"), Some(IdTokenAlg::Rs256));
+        assert_eq!(IdTokenAlg::parse("HS256"), None);
     }
 
     #[test]

@@ -440,6 +440,8 @@ impl Identity {
     }
 }
 
+pub mod oidc;
+
 #[cfg(test)]
 mod rules;
 

@@ -11,6 +11,7 @@ use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use passport_core::crypto;
+pub use passport_core::token::IdTokenAlg;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,6 +32,38 @@ pub struct Client {
     /// API (`apis/Services/location`, or `*`) → calls per hour.
     pub limits: BTreeMap<String, u32>,
     pub created_at: i64,
+    /// What its ID tokens are signed with (`id_token_signed_response_alg`; RS256 unless
+    /// registered otherwise, as OpenID Connect Registration §2 says).
+    pub id_token_alg: IdTokenAlg,
+    /// Whether its users' `sub` is their uid or one of its own ([`SubjectType`]).
+    pub subject_type: SubjectType,
+}
+
+/// OpenID Connect Core §8: `public` gives every client the same `sub` (the uid);
+/// `pairwise` gives each client its own, which cannot be correlated across clients: the
+/// documents' per-client `openid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubjectType {
+    #[default]
+    Public,
+    Pairwise,
+}
+
+impl SubjectType {
+    pub fn parse(raw: &str) -> Option<SubjectType> {
+        match raw {
+            "public" => Some(SubjectType::Public),
+            "pairwise" => Some(SubjectType::Pairwise),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectType::Public => "public",
+            SubjectType::Pairwise => "pairwise",
+        }
+    }
 }
 
 impl Client {
@@ -92,6 +125,19 @@ fn client_from(item: &Item) -> Result<Client, StoreError> {
         first_party: get_b(item, "first_party"),
         limits,
         created_at: need_n(item, "created_at")?,
+        // Clients registered before OpenID Connect have neither: the defaults.
+        id_token_alg: match get_s(item, "id_token_alg") {
+            Some(raw) => IdTokenAlg::parse(&raw).ok_or_else(|| {
+                StoreError("a client's id_token_alg is not one Passport signs".into())
+            })?,
+            None => IdTokenAlg::Rs256,
+        },
+        subject_type: match get_s(item, "subject_type") {
+            Some(raw) => SubjectType::parse(&raw).ok_or_else(|| {
+                StoreError("a client's subject_type is neither public nor pairwise".into())
+            })?,
+            None => SubjectType::Public,
+        },
     })
 }
 
@@ -143,6 +189,8 @@ impl Clients {
             ),
             ("limits".to_owned(), limits(&c.limits)),
             ("created_at".to_owned(), n(c.created_at)),
+            ("id_token_alg".to_owned(), s(c.id_token_alg.as_str())),
+            ("subject_type".to_owned(), s(c.subject_type.as_str())),
         ]);
         if let Some(hash) = &c.secret_hash {
             item.insert("secret_hash".to_owned(), s(hash));
@@ -236,6 +284,9 @@ pub struct Registration {
     pub first_party: bool,
     /// No secret; must use PKCE.
     pub public: bool,
+    /// `None`: RS256.
+    pub id_token_alg: Option<IdTokenAlg>,
+    pub subject_type: SubjectType,
 }
 
 /// Why a registration is refused.
@@ -279,6 +330,8 @@ impl Client {
             limits,
             first_party,
             public,
+            id_token_alg,
+            subject_type,
         } = registration;
         if name.trim().is_empty() {
             return Err(RegistrationError::NoName);
@@ -312,6 +365,8 @@ impl Client {
             first_party,
             limits,
             created_at: now,
+            id_token_alg: id_token_alg.unwrap_or(IdTokenAlg::Rs256),
+            subject_type,
         };
         Ok((client, secret))
     }
@@ -401,7 +456,35 @@ mod tests {
             first_party: false,
             limits: BTreeMap::from([("*".into(), 100), ("apis/Services/location".into(), 5)]),
             created_at: 0,
+            id_token_alg: IdTokenAlg::Rs256,
+            subject_type: SubjectType::Public,
         }
+    }
+
+    #[test]
+    fn openid_settings_default_and_decode_strictly() {
+        let (c, _) = Client::register(registration(), 0).unwrap();
+        assert_eq!(
+            (c.id_token_alg, c.subject_type),
+            (IdTokenAlg::Rs256, SubjectType::Public)
+        );
+        let mut item: Item = HashMap::from([
+            ("client_id".to_owned(), s("1")),
+            ("name".to_owned(), s("Old")),
+            ("created_at".to_owned(), n(0)),
+        ]);
+        // A client registered before OpenID Connect: the defaults.
+        let old = client_from(&item).unwrap();
+        assert_eq!(old.id_token_alg, IdTokenAlg::Rs256);
+        item.insert("id_token_alg".into(), s("EdDSA"));
+        item.insert("subject_type".into(), s("pairwise"));
+        let new = client_from(&item).unwrap();
+        assert_eq!(
+            (new.id_token_alg, new.subject_type),
+            (IdTokenAlg::EdDsa, SubjectType::Pairwise)
+        );
+        item.insert("id_token_alg".into(), s("none"));
+        assert!(client_from(&item).is_err(), "never an unsigned ID token");
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub struct CodeGrant {
     pub scope: String,
     /// The PKCE S256 challenge, when the client sent one.
     pub code_challenge: Option<String>,
+    /// OpenID Connect: the request's `nonce`, for the ID token.
+    pub nonce: Option<String>,
+    /// When the user signed in for this code (the ID token's `auth_time`).
+    pub auth_time: Option<i64>,
 }
 
 /// Why a code was not redeemed.
@@ -62,6 +66,10 @@ pub struct PendingRequest {
     /// The client's name as the page shows it (kept with the request, so that the sign-in
     /// step need not read the client again; absent in requests opened before it was kept).
     pub client_name: Option<String>,
+    /// OpenID Connect: the request's `nonce`.
+    pub nonce: Option<String>,
+    /// When the user signed in on the page (set with `uid`).
+    pub auth_time: Option<i64>,
 }
 
 /// A pending request's item, decoded (every required attribute must be there).
@@ -74,6 +82,8 @@ fn pending_from(i: &Item) -> Result<PendingRequest, StoreError> {
         code_challenge: get_s(i, "code_challenge"),
         uid: get_n(i, "uid").map(|u| u as u64),
         client_name: get_s(i, "client_name"),
+        nonce: get_s(i, "nonce"),
+        auth_time: get_n(i, "auth_time"),
     })
 }
 
@@ -111,6 +121,10 @@ impl Grants {
             (keys::TTL.to_owned(), n(now + CODE_LIFETIME + 86_400)),
         ]);
         opt(&mut item, "code_challenge", &grant.code_challenge);
+        opt(&mut item, "nonce", &grant.nonce);
+        if let Some(at) = grant.auth_time {
+            item.insert("auth_time".to_owned(), n(at));
+        }
         self.table.insert(item).await?;
         Ok(code)
     }
@@ -143,6 +157,8 @@ impl Grants {
                     uid: need_n(&item, "uid")?,
                     scope: need_s(&item, "scope")?,
                     code_challenge: get_s(&item, "code_challenge"),
+                    nonce: get_s(&item, "nonce"),
+                    auth_time: get_n(&item, "auth_time"),
                 }))
             }
             Err(e) => {
@@ -238,6 +254,7 @@ impl Grants {
         opt(&mut item, "state", &request.state);
         opt(&mut item, "code_challenge", &request.code_challenge);
         opt(&mut item, "client_name", &request.client_name);
+        opt(&mut item, "nonce", &request.nonce);
         self.table.put(item).await?;
         Ok(id)
     }
@@ -266,7 +283,7 @@ impl Grants {
         let marked = self
             .table
             .update_item(&key)
-            .update_expression("SET uid = :u")
+            .update_expression("SET uid = :u, auth_time = :now")
             .condition_expression("attribute_exists(pk) AND request_expires > :now")
             .expression_attribute_values(":u", n(uid))
             .expression_attribute_values(":now", n(now))

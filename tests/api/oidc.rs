@@ -1,0 +1,254 @@
+//! OpenID Connect (issue 19): relying parties built on off-the-shelf libraries sign in with
+//! their strict defaults (openid-client from npm, Authlib from PyPI; tests/clients), with ID
+//! tokens signed RS256 and EdDSA; public and pairwise subjects; userinfo by scope;
+//! discovery; `prompt`.
+
+use crate::oauth::{client, user, REDIRECT};
+use crate::oauth_standard::{hosted, query};
+use passport_tests::{json, repo_root, TestApp};
+use serde_json::Value;
+
+/// A relying party of tests/clients.
+#[derive(Clone, Copy, Debug)]
+enum Library {
+    OpenidClient,
+    Authlib,
+}
+
+/// Runs one step of `library`'s relying party: what it printed, or its refusal.
+fn rp(library: Library, args: &[&str]) -> Result<Value, String> {
+    let root = repo_root();
+    let mut command = match library {
+        Library::OpenidClient => {
+            let mut c = std::process::Command::new("node");
+            c.arg(root.join(".local/clients/oidc-rp.mjs"));
+            c
+        }
+        Library::Authlib => {
+            let mut c = std::process::Command::new(root.join(".local/rp/bin/python"));
+            c.arg(root.join(".local/rp/oidc_rp.py"));
+            c
+        }
+    };
+    let out = command
+        .args(args)
+        .output()
+        .expect("the relying party runs (scripts/install-local-stack --clients installs it)");
+    let said: Value = serde_json::from_slice(&out.stdout).map_err(|_| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    match out.status.success() {
+        true => Ok(said),
+        false => Err(said.to_string()),
+    }
+}
+
+/// A full sign-in of `library` as client `id` (ID tokens `alg`), the user consenting on
+/// the hosted page: what the library validated ({claims, header, userinfo}).
+async fn sign_in(
+    app: &TestApp,
+    library: Library,
+    (id, secret, alg): (&str, &str, &str),
+    (username, password): (&str, &str),
+    scope: &str,
+) -> Value {
+    let issuer = app.stack.api.as_str();
+    let started = rp(
+        library,
+        &["start", issuer, id, secret, alg, REDIRECT, scope],
+    )
+    .unwrap_or_else(|e| panic!("{library:?} start: {e}"));
+    let url = started["url"].as_str().unwrap();
+    let (status, location) = hosted(app, url, username, password, "allow").await;
+    assert_eq!(status, 302, "{location}");
+    assert!(location.starts_with(REDIRECT), "{location}");
+    assert_eq!(query(&location)["iss"], issuer, "RFC 9207 iss");
+    let field = |k: &str| started[k].as_str().unwrap().to_owned();
+    rp(
+        library,
+        &[
+            "finish",
+            issuer,
+            id,
+            secret,
+            alg,
+            &location,
+            &field("state"),
+            &field("nonce"),
+            &field("verifier"),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{library:?} {alg} finish: {e}"))
+}
+
+fn oidc_client(app: &TestApp, alg: &str, subject_type: &str) -> (String, String) {
+    let (id, secret) = client(
+        app,
+        &["--id-token-alg", alg, "--subject-type", subject_type],
+    );
+    (id, secret.unwrap())
+}
+
+#[tokio::test]
+async fn openid_client_and_authlib_sign_in_on_their_strict_defaults_with_rs256_and_eddsa() {
+    let app = TestApp::new();
+    let (username, password, _) = user(&app, "rp").await;
+    for library in [Library::OpenidClient, Library::Authlib] {
+        for alg in ["RS256", "EdDSA"] {
+            let (id, secret) = oidc_client(&app, alg, "public");
+            let got = sign_in(
+                &app,
+                library,
+                (&id, &secret, alg),
+                (&username, &password),
+                "openid profile email",
+            )
+            .await;
+            let claims = &got["claims"];
+            assert_eq!(got["header"]["alg"], alg, "{library:?}: {got}");
+            assert_eq!(claims["iss"], app.stack.api.as_str());
+            assert_eq!(claims["aud"], id.as_str());
+            assert_eq!(claims["azp"], id.as_str());
+            assert!(
+                claims["sub"].as_str().unwrap().parse::<u64>().is_ok(),
+                "public: the uid"
+            );
+            assert!(claims["auth_time"].as_i64().unwrap() <= claims["iat"].as_i64().unwrap());
+            assert_eq!(claims["amr"], serde_json::json!(["pwd"]));
+            let info = &got["userinfo"];
+            assert_eq!(info["sub"], claims["sub"], "{library:?}: {info}");
+            assert_eq!(info["preferred_username"], username.as_str());
+            assert_eq!(info["email"], app.email("rp").as_str());
+            assert!(info.get("phone_number").is_none(), "no phone scope: {info}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn pairwise_subjects_are_the_clients_own_and_match_the_documents_openid() {
+    let app = TestApp::new();
+    let (username, password, _) = user(&app, "pairwise").await;
+    let mut subjects = Vec::new();
+    for _ in 0..2 {
+        let (id, secret) = oidc_client(&app, "EdDSA", "pairwise");
+        let got = sign_in(
+            &app,
+            Library::OpenidClient,
+            (&id, &secret, "EdDSA"),
+            (&username, &password),
+            "openid",
+        )
+        .await;
+        let sub = got["claims"]["sub"].as_str().unwrap().to_owned();
+        assert!(sub.parse::<u64>().is_err(), "not the uid: {sub}");
+        assert_eq!(got["userinfo"]["sub"], sub.as_str());
+        assert!(
+            got["userinfo"].get("name").is_none(),
+            "openid alone releases no profile"
+        );
+        subjects.push(sub);
+    }
+    assert_ne!(subjects[0], subjects[1], "one subject per client");
+}
+
+#[tokio::test]
+async fn discovery_userinfo_errors_and_prompt_none_follow_the_standard() {
+    let app = TestApp::new();
+    let (status, discovery) = json(
+        app.http
+            .get(app.url("/.well-known/openid-configuration"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, oauth) = json(
+        app.http
+            .get(app.url("/.well-known/oauth-authorization-server"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(discovery, oauth, "one document under both names");
+    assert_eq!(discovery["userinfo_endpoint"], app.url("/oauth2/userinfo"));
+    assert_eq!(
+        discovery["id_token_signing_alg_values_supported"],
+        serde_json::json!(["RS256", "EdDSA"])
+    );
+    assert_eq!(
+        discovery["subject_types_supported"],
+        serde_json::json!(["public", "pairwise"])
+    );
+    let (_, jwks) = json(app.http.get(app.url("/oauth2/jwks")).send().await.unwrap()).await;
+    let kinds: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["alg"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["EdDSA", "RS256"]);
+
+    // Userinfo: no token, a bad one, and one of Passport's own sign-in (no `openid`).
+    let userinfo = app.url("/oauth2/userinfo");
+    let bare = app.http.get(&userinfo).send().await.unwrap();
+    assert_eq!(bare.status(), 401);
+    assert!(bare.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    let forged = app
+        .http
+        .get(&userinfo)
+        .bearer_auth("x.y.z")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let (_, _, first_party) = user(&app, "no-openid").await;
+    let refused = app
+        .http
+        .post(&userinfo)
+        .bearer_auth(&first_party)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("insufficient_scope"));
+    let (_, body) = json(refused).await;
+    assert_eq!(body["error"], "insufficient_scope");
+
+    // prompt=none: no browser session can answer without a page; `none` with another is
+    // malformed. Both go back to the client with the state and the issuer.
+    let (id, _) = oidc_client(&app, "RS256", "public");
+    for (prompt, error) in [
+        ("none", "login_required"),
+        ("none login", "invalid_request"),
+    ] {
+        let url = format!(
+            "{}?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=s1&nonce=n1&prompt={}",
+            app.url("/oauth2/authorize"),
+            urlencode(REDIRECT),
+            urlencode(prompt)
+        );
+        let answer = app.http.get(&url).send().await.unwrap();
+        assert_eq!(answer.status(), 302, "{prompt}");
+        let location = answer.headers()["location"].to_str().unwrap().to_owned();
+        let q = query(&location);
+        assert_eq!(q["error"], error, "{prompt}: {location}");
+        assert_eq!(q["state"], "s1");
+        assert_eq!(q["iss"], app.stack.api.as_str());
+    }
+}
+
+fn urlencode(v: &str) -> String {
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
