@@ -66,6 +66,46 @@ async fn invoke(runtime: &RuntimeApi, event: Vec<u8>) -> anyhow::Result<(Duratio
     }
 }
 
+/// `binary` as Lambda starts `function`: its environment and the Runtime API at `port`.
+fn command(
+    binary: &std::path::Path,
+    env: &[(String, String)],
+    function: &str,
+    port: u16,
+) -> Command {
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// One start of the baseline: process start to its first poll, in ms.
+async fn baseline_start(stack: &Stack, env: &[(String, String)]) -> anyhow::Result<f64> {
+    let runtime = RuntimeApi::start(BASELINE, Duration::from_secs(30)).await?;
+    let mut polls = runtime.watch_polls();
+    let started = std::time::Instant::now();
+    let mut child =
+        command(&stack.bin_dir.join(BASELINE), env, BASELINE, runtime.port()).spawn()?;
+    let polled = tokio::time::timeout(Duration::from_secs(20), polls.recv()).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    runtime.stop();
+    let polled = polled
+        .context("the baseline did not poll within 20 s")?
+        .context("the runtime stopped")?;
+    Ok(ms(polled - started))
+}
+
 /// Measures one binary over `starts` starts.
 pub async fn measure(
     stack: &Stack,
@@ -84,28 +124,19 @@ pub async fn measure(
         function
     })?;
     let (mut init, mut first, mut warm, mut rss) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut baseline_init = Vec::new();
+    let baseline_env = stack.env_of("users")?;
     let mut status = Value::Null;
     for _ in 0..starts {
+        // The baseline starts just before each start of the function, so that the ratio
+        // compares starts made under the same load (a shared machine drifts within a run).
+        if function != BASELINE {
+            baseline_init.push(baseline_start(stack, &baseline_env).await?);
+        }
         let runtime = RuntimeApi::start(function, Duration::from_secs(30)).await?;
         let mut polls = runtime.watch_polls();
-        let mut cmd = Command::new(&binary);
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env(
-                "AWS_LAMBDA_RUNTIME_API",
-                format!("127.0.0.1:{}", runtime.port()),
-            )
-            .env("AWS_LAMBDA_FUNCTION_NAME", function)
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
         let started = std::time::Instant::now();
-        let mut child = cmd.spawn()?;
+        let mut child = command(&binary, &env, function, runtime.port()).spawn()?;
         let outcome = async {
             let polled = tokio::time::timeout(Duration::from_secs(20), polls.recv())
                 .await
@@ -137,6 +168,7 @@ pub async fn measure(
         "status": status,
         "size_mb": (size as f64 / 1_048_576.0 * 100.0).round() / 100.0,
         "init_ms": summary(&init),
+        "baseline_init_ms": summary(&baseline_init),
         "first_invocation_ms": summary(&first),
         "warm_invocation_ms": summary(&warm),
         "peak_rss_mb": summary(&rss),

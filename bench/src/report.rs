@@ -92,7 +92,7 @@ impl Report {
         let _ = writeln!(md, "## Functions\n");
         let _ = writeln!(
             md,
-            "{} starts each under passport-local's Runtime API emulator, one process at a time. Init: process start to the first poll for an event. \
+            "{} starts each under passport-local's Runtime API emulator, one process at a time. Init: process start to the first poll for an event; init / baseline divides by the median of the baseline's starts made one before each of the function's (interleaved, so that both see the same load). \
              First: the first invocation of the representative request; warm: the {} after it in the same process. \
              Times in ms as median (min–max); RSS is the process's peak (VmHWM) after the warm invocations.\n",
             self.starts, 10
@@ -101,7 +101,15 @@ impl Report {
         let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
         let mut functions = Vec::new();
         for f in &self.functions {
-            let ratio = med(f, "init_ms") / base_init;
+            // Against the baseline starts made beside this function's (interleaved), where
+            // the run has them; else against the baseline's own row.
+            let paired = med(f, "baseline_init_ms");
+            let base = if paired.is_finite() {
+                paired
+            } else {
+                base_init
+            };
+            let ratio = med(f, "init_ms") / base;
             let size = f["size_mb"].as_f64().unwrap_or(f64::NAN);
             let _ = writeln!(
                 md,
