@@ -158,23 +158,11 @@ async fn pairwise_subjects_are_the_clients_own_and_match_the_documents_openid() 
 #[tokio::test]
 async fn discovery_userinfo_errors_and_prompt_none_follow_the_standard() {
     let app = TestApp::new();
-    let (status, discovery) = json(
-        app.http
-            .get(app.url("/.well-known/openid-configuration"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, discovery) = app.get_json("/.well-known/openid-configuration").await;
     assert_eq!(status, 200);
-    let (_, oauth) = json(
-        app.http
-            .get(app.url("/.well-known/oauth-authorization-server"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, oauth) = app
+        .get_json("/.well-known/oauth-authorization-server")
+        .await;
     assert_eq!(discovery, oauth, "one document under both names");
     assert_eq!(discovery["userinfo_endpoint"], app.url("/oauth2/userinfo"));
     assert_eq!(
@@ -185,7 +173,7 @@ async fn discovery_userinfo_errors_and_prompt_none_follow_the_standard() {
         discovery["subject_types_supported"],
         serde_json::json!(["public", "pairwise"])
     );
-    let (_, jwks) = json(app.http.get(app.url("/oauth2/jwks")).send().await.unwrap()).await;
+    let (_, jwks) = app.get_json("/oauth2/jwks").await;
     let kinds: Vec<&str> = jwks["keys"]
         .as_array()
         .unwrap()

@@ -25,14 +25,9 @@ fn validate(issuer: &str, audience: &str, token: &str) -> (bool, Value) {
 }
 
 async fn metadata(app: &TestApp) -> Value {
-    let (status, meta) = json(
-        app.http
-            .get(app.url("/.well-known/oauth-authorization-server"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, meta) = app
+        .get_json("/.well-known/oauth-authorization-server")
+        .await;
     assert_eq!(status, 200, "{meta}");
     meta
 }

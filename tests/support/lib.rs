@@ -351,6 +351,11 @@ impl TestApp {
         json(request.send().await.expect("sent")).await
     }
 
+    /// A plain GET of `path`: status and JSON body.
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        json(self.http.get(self.url(path)).send().await.expect("sent")).await
+    }
+
     /// A v2 form post with a bearer token: status and body.
     pub async fn v2(&self, path: &str, token: &str, form: &[(&str, &str)]) -> (u16, Value) {
         json(
