@@ -89,21 +89,47 @@ fn command(
     cmd
 }
 
-/// One start of the baseline: process start to its first poll, in ms.
-async fn baseline_start(stack: &Stack, env: &[(String, String)]) -> anyhow::Result<f64> {
-    let runtime = RuntimeApi::start(BASELINE, Duration::from_secs(30)).await?;
-    let mut polls = runtime.watch_polls();
-    let started = std::time::Instant::now();
-    let mut child =
-        command(&stack.bin_dir.join(BASELINE), env, BASELINE, runtime.port()).spawn()?;
-    let polled = tokio::time::timeout(Duration::from_secs(20), polls.recv()).await;
-    let _ = child.kill();
-    let _ = child.wait();
-    runtime.stop();
-    let polled = polled
-        .context("the baseline did not poll within 20 s")?
-        .context("the runtime stopped")?;
-    Ok(ms(polled - started))
+/// A function process started as Lambda starts it, past its first poll of the Runtime API.
+struct Started {
+    runtime: RuntimeApi,
+    child: std::process::Child,
+    /// Process start to the first poll.
+    init_ms: f64,
+}
+
+impl Started {
+    async fn start(
+        binary: &std::path::Path,
+        env: &[(String, String)],
+        function: &str,
+    ) -> anyhow::Result<Started> {
+        let runtime = RuntimeApi::start(function, Duration::from_secs(30)).await?;
+        let mut polls = runtime.watch_polls();
+        let started = std::time::Instant::now();
+        let mut child = command(binary, env, function, runtime.port()).spawn()?;
+        match tokio::time::timeout(Duration::from_secs(20), polls.recv()).await {
+            Ok(Some(polled)) => Ok(Started {
+                runtime,
+                child,
+                init_ms: ms(polled - started),
+            }),
+            failed => {
+                let _ = child.kill();
+                let _ = child.wait();
+                runtime.stop();
+                match failed {
+                    Err(_) => anyhow::bail!("{function}: no poll within 20 s"),
+                    _ => anyhow::bail!("{function}: the runtime stopped"),
+                }
+            }
+        }
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.runtime.stop();
+    }
 }
 
 /// Measures one binary over `starts` starts.
@@ -118,48 +144,41 @@ pub async fn measure(
         .with_context(|| format!("{} (build with --release)", binary.display()))?
         .len();
     // The baseline gets the environment of a function that builds every client.
-    let env = stack.env_of(if function == BASELINE {
-        "users"
-    } else {
-        function
-    })?;
+    let baseline_env = stack.env_of("users")?;
+    let env = match function {
+        BASELINE => baseline_env.clone(),
+        _ => stack.env_of(function)?,
+    };
+    let baseline_binary = stack.bin_dir.join(BASELINE);
     let (mut init, mut first, mut warm, mut rss) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut baseline_init = Vec::new();
-    let baseline_env = stack.env_of("users")?;
     let mut status = Value::Null;
     for _ in 0..starts {
         // The baseline starts just before each start of the function, so that the ratio
         // compares starts made under the same load (a shared machine drifts within a run).
         if function != BASELINE {
-            baseline_init.push(baseline_start(stack, &baseline_env).await?);
+            let baseline = Started::start(&baseline_binary, &baseline_env, BASELINE).await?;
+            baseline_init.push(baseline.init_ms);
+            baseline.stop();
         }
-        let runtime = RuntimeApi::start(function, Duration::from_secs(30)).await?;
-        let mut polls = runtime.watch_polls();
-        let started = std::time::Instant::now();
-        let mut child = command(&binary, &env, function, runtime.port()).spawn()?;
+        let started = Started::start(&binary, &env, function).await?;
+        init.push(started.init_ms);
         let outcome = async {
-            let polled = tokio::time::timeout(Duration::from_secs(20), polls.recv())
-                .await
-                .context("no poll within 20 s")?
-                .context("the runtime stopped")?;
-            init.push(ms(polled - started));
             let event = serde_json::to_vec(&fx.event_for(function).await?)?;
-            let (took, body) = invoke(&runtime, event).await?;
+            let (took, body) = invoke(&started.runtime, event).await?;
             first.push(ms(took));
             status = succeeded(function, &body)?;
             for _ in 0..WARM {
                 let event = serde_json::to_vec(&fx.event_for(function).await?)?;
-                let (took, body) = invoke(&runtime, event).await?;
+                let (took, body) = invoke(&started.runtime, event).await?;
                 succeeded(function, &body)?;
                 warm.push(ms(took));
             }
-            rss.push(vm_hwm_kb(child.id()).unwrap_or(0) as f64 / 1024.0);
+            rss.push(vm_hwm_kb(started.child.id()).unwrap_or(0) as f64 / 1024.0);
             anyhow::Ok(())
         }
         .await;
-        let _ = child.kill();
-        let _ = child.wait();
-        runtime.stop();
+        started.stop();
         outcome.with_context(|| format!("measuring {function}"))?;
     }
     Ok(json!({

@@ -69,7 +69,7 @@ impl Service for App {
         POST "/oauth2/revoke" Client => standard::revoke,
         POST "/oauth2/introspect" ConfidentialClient => standard::introspect,
         GET "/.well-known/oauth-authorization-server" Public => standard::metadata,
-        GET "/.well-known/openid-configuration" Public => standard::openid_configuration,
+        GET "/.well-known/openid-configuration" Public => standard::metadata,
         GET "/oauth2/jwks" Public => standard::jwks,
     ];
 

@@ -168,15 +168,10 @@ fn server_metadata(app: &App) -> Result<Value, ApiError> {
     }))
 }
 
-/// RFC 8414 metadata.
+/// RFC 8414 metadata, which is also the OpenID Connect Discovery 1.0 document (it names
+/// the OpenID Connect parts too): both paths answer it.
 pub async fn metadata(app: &App, _req: &ApiRequest) -> Result<Reply, ApiError> {
     Ok(json_response(StatusCode::OK, &server_metadata(app)?))
-}
-
-/// OpenID Connect Discovery 1.0: the same document as [`metadata`], which names the
-/// OpenID Connect parts too.
-pub async fn openid_configuration(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    metadata(app, req).await
 }
 
 pub async fn jwks(app: &App, _req: &ApiRequest) -> Result<Reply, ApiError> {
