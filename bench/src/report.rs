@@ -139,6 +139,12 @@ impl Report {
         let _ = writeln!(md, "\n## Through the local stack\n");
         let _ = writeln!(
             md,
+            "Each scenario first sends {} requests of its kind unmeasured, {} in flight, so that the function's instances have started (their starts are the init figures above).\n",
+            crate::load::WARM_UP,
+            crate::load::CONCURRENCY
+        );
+        let _ = writeln!(
+            md,
             "| scenario | requests | concurrency | req/s | p50 ms | p99 ms |"
         );
         let _ = writeln!(md, "|---|---|---|---|---|---|");

@@ -474,6 +474,11 @@ pub async fn dispatch<A: Service>(app: &A, request: Request) -> Response<Body> {
 
 /// The whole `main` of a function: logging, configuration and the AWS clients once, the
 /// function's `App` built from them, then every request through [`dispatch`].
+///
+/// Functions run it on tokio's current-thread runtime: an instance serves one invocation
+/// at a time, and its few concurrent calls are I/O; CPU work (argon2id, images) goes to
+/// `spawn_blocking`. The multi-threaded runtime spent a fifth of the oauth function's CPU
+/// under load handing wake-ups between worker threads, and starts threads at init.
 pub async fn serve<A, E>(
     build: impl FnOnce(&crate::config::Config, &crate::aws::SdkConfig) -> Result<A, E>,
 ) -> Result<(), lambda_http::Error>

@@ -1,6 +1,6 @@
 //! The `calendar` Lambda function: [`passport_calendar::App`] behind the shared [`passport_shared::serve`].
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     passport_shared::serve(passport_calendar::App::from_aws).await
 }

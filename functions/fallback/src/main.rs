@@ -5,7 +5,7 @@ use passport_fallback::{App, LambdaInvoker};
 use passport_shared::{aws, logging};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     logging::init();
     let sdk = aws::sdk_config().await;

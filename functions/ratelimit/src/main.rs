@@ -5,7 +5,7 @@ use passport_ratelimit::App;
 use passport_shared::{aws, config::Config, logging};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     logging::init();
     let config = Config::from_env()?;

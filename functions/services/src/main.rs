@@ -1,6 +1,6 @@
 //! The `services` Lambda function: [`passport_services::App`] behind the shared [`passport_shared::serve`].
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     passport_shared::serve(passport_services::App::from_aws).await
 }

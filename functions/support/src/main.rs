@@ -1,6 +1,6 @@
 //! The `support` Lambda function: [`passport_support::App`] behind the shared [`passport_shared::serve`].
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     passport_shared::serve(passport_support::App::from_aws).await
 }
