@@ -16,6 +16,7 @@ mod profiles;
 mod push;
 mod reset;
 mod social;
+mod sso;
 mod support;
 mod tokens;
 mod users;

@@ -58,7 +58,7 @@ pub(crate) fn query(target: &str) -> HashMap<String, String> {
 }
 
 /// The value of `name="<name>" value="..."` (or of an attribute) in a page.
-fn field(html: &str, marker: &str) -> String {
+pub(crate) fn field(html: &str, marker: &str) -> String {
     let start = html
         .find(marker)
         .unwrap_or_else(|| panic!("{marker} not in page: {html}"))

@@ -1,8 +1,10 @@
 //! The user center (document 004): `/api/auth/*` (codes, sign-up, tokens) and
-//! `/api/personal/info` (GET and PUT), and OpenID Connect's `/oauth2/userinfo` (the same
+//! `/api/personal/info` (GET and PUT), `/api/personal/apps` (the apps the user authorized,
+//! and revoking one), and OpenID Connect's `/oauth2/userinfo` (the same
 //! account as standard claims). JSON in, `{"code":0,"message":"success","data":{...}}` out; tokens
 //! arrive as `Authorization: Token <t>` (or `Bearer`).
 
+mod apps;
 mod auth;
 mod personal;
 mod userinfo;
@@ -39,6 +41,8 @@ impl Service for App {
         POST "/api/auth/destroy_token" Token => auth::destroy_token,
         GET "/api/personal/info" Account => personal::info,
         PUT "/api/personal/info" Account => personal::update,
+        GET "/api/personal/apps" Token beside apps::consents => apps::list,
+        DELETE "/api/personal/apps/{client_id}" Token => apps::revoke,
         GET "/oauth2/userinfo" Account => userinfo::userinfo,
         POST "/oauth2/userinfo" Account => userinfo::userinfo,
     ];

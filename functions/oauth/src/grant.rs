@@ -20,8 +20,22 @@ pub struct AuthRequest {
     pub code_challenge: Option<String>,
     /// OpenID Connect's `nonce`, returned in the ID token.
     pub nonce: Option<String>,
-    /// OpenID Connect's `prompt=none`: answer without showing a page, or not at all.
-    pub prompt_none: bool,
+    /// OpenID Connect's `prompt`.
+    pub prompt: Prompt,
+    /// OpenID Connect's `max_age`: a browser session older than this many seconds signs in
+    /// again.
+    pub max_age: Option<i64>,
+}
+
+/// What OpenID Connect's `prompt` asks of the hosted page (Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prompt {
+    /// `none`: answer without showing a page, or with an error.
+    pub none: bool,
+    /// `login`: sign in again even in a signed-in browser.
+    pub login: bool,
+    /// `consent`: ask even where the user allowed the scopes before.
+    pub consent: bool,
 }
 
 /// The longest `nonce` kept (it is stored with the request and the code).
@@ -106,9 +120,9 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
     }
     let scope = scope_for(&client, p.get("scope").as_deref(), true)
         .map_err(|e| redirect(e, "invalid_scope"))?;
-    // OpenID Connect Core §3.1.2.1: `none` with any other prompt is malformed; `login`,
-    // `consent` and `select_account` are what the hosted page does anyway; `max_age` is a
-    // whole number of seconds (every sign-in on the page is fresh, so it always holds).
+    // OpenID Connect Core §3.1.2.1: `none` with any other prompt is malformed;
+    // `select_account` is what the sign-in page does anyway (one account per browser);
+    // `max_age` is a whole number of seconds.
     let prompts: Vec<String> = p
         .text("prompt")
         .map(|v| {
@@ -118,15 +132,22 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
                 .collect()
         })
         .unwrap_or_default();
-    let prompt_none = prompts.iter().any(|v| v == "none");
-    if prompt_none && prompts.len() > 1 {
+    let asks = |name: &str| prompts.iter().any(|v| v == name);
+    let prompt = Prompt {
+        none: asks("none"),
+        login: asks("login"),
+        consent: asks("consent"),
+    };
+    if prompt.none && prompts.len() > 1 {
         return Err(redirect(ApiError::invalid("prompt"), "invalid_request"));
     }
-    if let Some(max_age) = p.text("max_age") {
-        if max_age.parse::<u32>().is_err() {
-            return Err(redirect(ApiError::invalid("max_age"), "invalid_request"));
-        }
-    }
+    let max_age = match p.text("max_age") {
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(seconds) => Some(i64::from(seconds)),
+            Err(_) => return Err(redirect(ApiError::invalid("max_age"), "invalid_request")),
+        },
+        None => None,
+    };
     let nonce = p.get("nonce").filter(|n| !n.is_empty());
     if nonce
         .as_deref()
@@ -163,7 +184,8 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
         state,
         code_challenge,
         nonce,
-        prompt_none,
+        prompt,
+        max_age,
     })
 }
 

@@ -5,15 +5,20 @@
 //!    exactly one the client registered, gets an error page and never a redirect; any other
 //!    problem is sent back to the redirect URI as an RFC 6749 error with the `state`. A good
 //!    request is kept server-side for 10 minutes under a random id that only this page
-//!    knows, and the sign-in page is shown.
-//! 2. POST `step=signin` checks the captcha and the password (with the sign-in lockout) and
-//!    shows the consent page naming the client and the scopes.
-//! 3. POST `step=consent` acts once on the decision: `allow` redirects with `code` and the
-//!    unchanged `state`, `deny` with `error=access_denied`.
+//!    knows, and the sign-in page is shown; in a browser signed in already ([`crate::sso`];
+//!    unless `prompt=login`, or the sign-in is older than `max_age`) the consent page, or,
+//!    where the user allowed these scopes to this client before (and `prompt=consent` was
+//!    not asked), the code at once. `prompt=none` answers `login_required` or
+//!    `consent_required` where a page would be shown.
+//! 2. POST `step=signin` checks the captcha and the password (with the sign-in lockout),
+//!    starts the browser's session (its cookie replaces any earlier one) and shows the
+//!    consent page naming the client and the scopes.
+//! 3. POST `step=consent` acts once on the decision: `allow` remembers the consent and
+//!    redirects with `code` and the unchanged `state`, `deny` with `error=access_denied`.
 
-use crate::grant::{check_request, issue_code, respond_to, AuthRequest, Refused};
+use crate::grant::{check_request, issue_code, respond_to, AuthRequest, Prompt, Refused};
 use crate::page::{self, CaptchaView};
-use crate::App;
+use crate::{sso, App};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http::StatusCode;
@@ -22,6 +27,7 @@ use passport_identity::{sign_in_with, SignInName};
 use passport_shared::captcha::issue_captcha;
 use passport_shared::domain::Password;
 use passport_shared::storage::grants::PendingRequest;
+use passport_shared::storage::sso::BrowserSession;
 use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
 
 /// The captcha scenario of the hosted page.
@@ -64,7 +70,10 @@ async fn client_name(app: &App, client_id: &str) -> Result<String, ApiError> {
 
 pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let p = &req.params;
-    let request = match check_request(app, p).await {
+    let now = passport_shared::now();
+    // The request's client beside the browser's session: one stage.
+    let (checked, session) = tokio::join!(check_request(app, p), sso::signed_in(app, req, now));
+    let request = match checked {
         Ok(r) => r,
         Err(Refused::Page(e)) => {
             let message = e.message(passport_shared::Dialect::V2, passport_shared::Lang::En);
@@ -90,34 +99,87 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             return redirect_error(&request.redirect_uri, error, request.state.as_deref());
         }
     }
-    // OpenID Connect Core §3.1.2.6: `prompt=none` may not show a page, and signing in
-    // here always does: the end-user is not signed in.
-    if request.prompt_none {
-        return redirect_error(
+    // OpenID Connect Core §3.1.2.3: the browser's sign-in serves unless the client asks
+    // for a new one, or the sign-in is older than max_age (`max_age=0` is `prompt=login`).
+    let session = session?.filter(|s| {
+        !request.prompt.login
+            && request
+                .max_age
+                .is_none_or(|max| max > 0 && now - s.auth_time <= max)
+    });
+    let Some(session) = session else {
+        // §3.1.2.6: `prompt=none` may not show a page, and signing in does.
+        if request.prompt.none {
+            return redirect_error(
+                &request.redirect_uri,
+                "login_required",
+                request.state.as_deref(),
+            );
+        }
+        let id = open(app, &request, None, now).await?;
+        return Ok(page::sign_in(
+            &id,
+            &request.client.name,
+            &captcha(app, now).await?,
+            None,
+            p.text("login_hint").as_deref(),
+        ));
+    };
+    let remembered = !request.prompt.consent
+        && app
+            .identity
+            .sso
+            .consent(session.uid, &request.client.id)
+            .await?
+            .is_some_and(|c| c.covers(&request.scope));
+    if remembered {
+        let code = issue_code(app, &request, session.uid, Some(session.auth_time), now).await?;
+        return respond_to(
             &request.redirect_uri,
-            "login_required",
+            &[("code", code.as_str())],
             request.state.as_deref(),
         );
     }
-    let now = passport_shared::now();
+    if request.prompt.none {
+        return redirect_error(
+            &request.redirect_uri,
+            "consent_required",
+            request.state.as_deref(),
+        );
+    }
+    let id = open(app, &request, Some(&session), now).await?;
+    Ok(page::consent(
+        &id,
+        &request.client.name,
+        &scopes_of(&request.scope),
+    ))
+}
+
+/// Keeps a checked request for the page; `signed_in` when the browser's session answers
+/// who the user is.
+async fn open(
+    app: &App,
+    request: &AuthRequest,
+    signed_in: Option<&BrowserSession>,
+    now: i64,
+) -> Result<String, ApiError> {
     let pending = PendingRequest {
         client_id: request.client.id.clone(),
         redirect_uri: request.redirect_uri.clone(),
         scope: request.scope.clone(),
         state: request.state.clone(),
         code_challenge: request.code_challenge.clone(),
-        uid: None,
+        uid: signed_in.map(|s| s.uid),
         client_name: Some(request.client.name.clone()),
         nonce: request.nonce.clone(),
-        auth_time: None,
+        auth_time: signed_in.map(|s| s.auth_time),
     };
-    let id = app.grants.open_request(&pending, now).await?;
-    Ok(page::sign_in(
-        &id,
-        &request.client.name,
-        &captcha(app, now).await?,
-        None,
-    ))
+    Ok(app.grants.open_request(&pending, now).await?)
+}
+
+/// The scopes of a space-separated scope, for the consent page.
+fn scopes_of(scope: &str) -> Vec<&str> {
+    scope.split(' ').filter(|s| !s.is_empty()).collect()
 }
 
 /// The page of a request that has expired or was answered.
@@ -184,9 +246,18 @@ async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         state: pending.state.clone(),
         code_challenge: pending.code_challenge.clone(),
         nonce: pending.nonce.clone(),
-        prompt_none: false,
+        prompt: Prompt::default(),
+        max_age: None,
     };
-    let code = issue_code(app, &request, uid, pending.auth_time, now).await?;
+    // The code beside remembering the consent: one stage.
+    let (code, remembered) = tokio::join!(
+        issue_code(app, &request, uid, pending.auth_time, now),
+        app.identity
+            .sso
+            .remember(uid, &pending.client_id, &pending.scope, now)
+    );
+    remembered?;
+    let code = code?;
     respond_to(
         &pending.redirect_uri,
         &[("code", code.as_str())],
@@ -207,6 +278,7 @@ async fn sign_in_page(
         &name_of(app, pending).await?,
         &captcha(app, now).await?,
         Some(problem),
+        None,
     ))
 }
 
@@ -225,6 +297,7 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
                 &name_of(app, &pending).await?,
                 &fresh?,
                 Some(problem),
+                None,
             )),
             None => expired(),
         }
@@ -275,13 +348,30 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         },
         |user| {
             let uid = user.uid;
-            async move { Ok(app.grants.sign_in_request(id, uid, now).await?) }
+            // The request marked signed in beside the browser's new session, and the end
+            // of the one its cookie named before (if any).
+            let earlier = sso::secret(req);
+            async move {
+                let sso = &app.identity.sso;
+                let (marked, started, ended) = tokio::join!(
+                    app.grants.sign_in_request(id, uid, now),
+                    sso.start(uid, now),
+                    async {
+                        match &earlier {
+                            Some(secret) => sso.end(secret).await,
+                            None => Ok(()),
+                        }
+                    }
+                );
+                ended?;
+                Ok((marked?, started?.0))
+            }
         },
     )
     .await;
-    let pending = match signed_in {
-        Ok((_, Some(pending))) => pending,
-        Ok((_, None)) => return expired(),
+    let (pending, secret) = match signed_in {
+        Ok((_, (Some(pending), secret))) => (pending, secret),
+        Ok((_, (None, _))) => return expired(),
         Err(e) if e.kind == ErrorKind::AccountLocked => {
             return again("Too many failed sign-ins: the account is locked for a while.").await
         }
@@ -292,6 +382,8 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         Err(e) => return Err(e),
     };
     let name = name_of(app, &pending).await?;
-    let scopes: Vec<&str> = pending.scope.split(' ').filter(|s| !s.is_empty()).collect();
-    Ok(page::consent(id, &name, &scopes))
+    sso::set(
+        page::consent(id, &name, &scopes_of(&pending.scope)),
+        &secret,
+    )
 }

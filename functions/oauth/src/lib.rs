@@ -19,6 +19,7 @@ mod grant;
 mod hosted;
 mod page;
 mod session;
+mod sso;
 mod standard;
 mod token;
 

@@ -68,6 +68,7 @@ pub fn sign_in(
     client_name: &str,
     captcha: &CaptchaView,
     problem: Option<&str>,
+    login_hint: Option<&str>,
 ) -> Reply {
     let problem = problem
         .map(|p| format!("<p class=\"error\" id=\"error\">{}</p>", escape(p)))
@@ -86,7 +87,7 @@ pub fn sign_in(
              <input type=\"hidden\" name=\"request\" value=\"{request}\">\
              <input type=\"hidden\" name=\"step\" value=\"signin\">\
              <input type=\"hidden\" name=\"captcha_key\" value=\"{key}\">\
-             <label for=\"username\">Username or email</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required>\
+             <label for=\"username\">Username or email</label><input id=\"username\" name=\"username\" autocomplete=\"username\" value=\"{hint}\" required>\
              <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
              <label for=\"captcha\">The characters in the picture</label>\
              <img id=\"captcha-image\" alt=\"captcha\" src=\"data:image/png;base64,{png}\"{answer}>\
@@ -96,6 +97,7 @@ pub fn sign_in(
             request = escape(request_id),
             key = escape(&captcha.key),
             png = captcha.png_base64,
+            hint = escape(login_hint.unwrap_or_default()),
         ),
     )
 }

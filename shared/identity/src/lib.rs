@@ -378,6 +378,8 @@ pub struct Identity {
     pub codes: Codes,
     pub captchas: Captchas,
     pub sessions: passport_shared::storage::sessions::Sessions,
+    /// Browser sessions of the hosted pages and remembered consent.
+    pub sso: passport_shared::storage::sso::Sso,
     pub keys: std::sync::Arc<SigningKeys>,
     pub mailer: Box<dyn Mailer>,
     pub sms: Box<dyn SmsSender>,
@@ -404,6 +406,7 @@ impl Identity {
             users: Users::new(dynamodb.clone(), table),
             codes: Codes::new(dynamodb.clone(), table, policy),
             captchas: Captchas::new(dynamodb.clone(), table),
+            sso: passport_shared::storage::sso::Sso::new(dynamodb.clone(), table),
             sessions: Sessions::from_config(dynamodb, config, keys.clone()),
             keys,
             mailer: Box::new(passport_shared::mail::SesMailer::new(

@@ -255,6 +255,12 @@ impl Grants {
         opt(&mut item, "code_challenge", &request.code_challenge);
         opt(&mut item, "client_name", &request.client_name);
         opt(&mut item, "nonce", &request.nonce);
+        // Opened for a browser that is signed in already (single sign-on): the consent page
+        // comes next.
+        if let (Some(uid), Some(auth_time)) = (request.uid, request.auth_time) {
+            item.insert("uid".to_owned(), n(uid));
+            item.insert("auth_time".to_owned(), n(auth_time));
+        }
         self.table.put(item).await?;
         Ok(id)
     }

@@ -116,7 +116,27 @@ pub fn session(sid: &str) -> Key {
     }
 }
 
-/// The index partition listing every session of a user (`gsi1pk`).
+/// A browser session of the hosted pages, by the SHA-256 of its cookie's secret.
+pub fn browser_session(hash: &str) -> Key {
+    Key {
+        pk: format!("BROWSER#{hash}"),
+        sk: "SESSION".to_owned(),
+    }
+}
+
+/// The sort-key prefix of a user's consents.
+pub const CONSENT_PREFIX: &str = "CONSENT#";
+
+/// What a user allowed a client at the hosted consent page.
+pub fn consent(uid: u64, client_id: &str) -> Key {
+    Key {
+        pk: format!("USER#{uid}"),
+        sk: format!("{CONSENT_PREFIX}{client_id}"),
+    }
+}
+
+/// The index partition listing every session of a user (`gsi1pk`): API sessions and
+/// browser sessions.
 pub fn sessions_of(uid: u64) -> String {
     format!("SESSIONS#{uid}")
 }

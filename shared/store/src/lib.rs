@@ -19,6 +19,7 @@ pub mod push;
 pub mod quotas;
 pub mod records;
 pub mod sessions;
+pub mod sso;
 pub mod support;
 pub mod table;
 pub mod users;

@@ -21,7 +21,7 @@
 use super::attr::{get_s, n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
-use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use passport_core::crypto;
 use passport_core::token::{Claims, SigningKeys};
 use std::collections::HashMap;
@@ -518,31 +518,73 @@ impl Sessions {
         Ok(())
     }
 
-    /// Ends every session of a user (after a password reset).
+    /// Ends every session of a user, browser sessions of the hosted pages included (after a
+    /// password reset).
     pub async fn end_all(&self, uid: u64) -> Result<(), StoreError> {
-        self.end_listed(uid, None).await
+        self.end_listed(uid, |_| true).await
     }
 
-    /// Ends every session of the user but the one of this access token (after the user
-    /// changed the password while signed in).
+    /// Ends every session of the user but the one of this access token, browser sessions
+    /// included (after the user changed the password while signed in).
     pub async fn end_others(&self, token: &TokenRecord) -> Result<(), StoreError> {
-        self.end_listed(token.uid, Some(&token.family)).await
+        self.end_listed(token.uid, |listed| listed.sid() != Some(&token.family))
+            .await
     }
 
-    /// Deletes the sessions listed under `uid` (but `keep`): a query of the user's index
-    /// partition, then the deletes together.
-    async fn end_listed(&self, uid: u64, keep: Option<&str>) -> Result<(), StoreError> {
+    /// Ends the user's sessions of one client (the user revoked the app): its tokens and
+    /// their refresh chains.
+    pub async fn end_client(&self, uid: u64, client_id: &str) -> Result<(), StoreError> {
+        self.end_listed(uid, |listed| {
+            listed.sid().is_some() && get_s(listed.0, "client_id").as_deref() == Some(client_id)
+        })
+        .await
+    }
+
+    /// Deletes the sessions listed under `uid` that `end` picks: a query of the user's
+    /// index partition, then the deletes together.
+    async fn end_listed(
+        &self,
+        uid: u64,
+        end: impl Fn(&Listed<'_>) -> bool,
+    ) -> Result<(), StoreError> {
         let listed = self.table.index_items(&keys::sessions_of(uid)).await?;
         let ends = listed
             .iter()
-            .filter_map(|item| get_s(item, keys::PK))
-            .filter_map(|pk| pk.strip_prefix("SESSION#").map(str::to_owned))
-            .filter(|sid| Some(sid.as_str()) != keep)
-            .map(|sid| async move { self.end_session(&sid).await });
+            .map(Listed)
+            .filter(|l| end(l))
+            .filter_map(|l| l.key())
+            .map(|key| async move {
+                let deleted = self.table.delete_item(&key).send().await;
+                deleted.map(|_| ()).map_err(sdk_error)
+            });
         for ended in futures_util::future::join_all(ends).await {
             ended?;
         }
         Ok(())
+    }
+}
+
+/// An item of a user's sessions index: an API session or a browser session.
+struct Listed<'a>(&'a Item);
+
+impl Listed<'_> {
+    /// The API session's id (`None` for a browser session).
+    fn sid(&self) -> Option<&str> {
+        match self.0.get(keys::PK) {
+            Some(AttributeValue::S(pk)) => pk.strip_prefix("SESSION#"),
+            _ => None,
+        }
+    }
+
+    /// The item's own key: the API session's, or the browser session's
+    /// ([`crate::sso`]); `None` for anything else listed there.
+    fn key(&self) -> Option<keys::Key> {
+        if let Some(sid) = self.sid() {
+            return Some(keys::session(sid));
+        }
+        let pk = get_s(self.0, keys::PK)?;
+        let sk = get_s(self.0, keys::SK)?;
+        pk.starts_with("BROWSER#").then_some(keys::Key { pk, sk })
     }
 }
 
