@@ -37,6 +37,12 @@ pub enum ClientCmd {
         /// `public` (the default: `sub` is the uid) or `pairwise` (a `sub` of its own).
         #[arg(long = "subject-type", value_parser = parse_subject_type, default_value = "public")]
         subject_type: SubjectType,
+        /// Where RP-initiated logout may return the browser to (repeatable, exact).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// Where logout tokens are POSTed (OpenID Connect Back-Channel Logout).
+        #[arg(long = "backchannel-logout-uri")]
+        backchannel_logout_uri: Option<String>,
     },
     /// Lists the clients.
     List,
@@ -77,6 +83,8 @@ fn view(c: &Client) -> serde_json::Value {
         "redirect_uris": c.redirect_uris, "grant_types": c.grant_types, "scopes": c.scopes,
         "limits": c.limits, "id_token_signed_response_alg": c.id_token_alg.as_str(),
         "subject_type": c.subject_type.as_str(),
+        "post_logout_redirect_uris": c.post_logout_redirect_uris,
+        "backchannel_logout_uri": c.backchannel_logout_uri,
     })
 }
 
@@ -97,6 +105,8 @@ pub async fn run(
             public,
             id_token_alg,
             subject_type,
+            post_logout_redirect_uris,
+            backchannel_logout_uri,
         } => {
             let registration = Registration {
                 name: name.clone(),
@@ -108,6 +118,8 @@ pub async fn run(
                 public: *public,
                 id_token_alg: *id_token_alg,
                 subject_type: *subject_type,
+                post_logout_redirect_uris: post_logout_redirect_uris.clone(),
+                backchannel_logout_uri: backchannel_logout_uri.clone(),
             };
             let (client, secret) = Client::register(registration, passport_shared::now())?;
             store.create(&client).await?;

@@ -1,6 +1,7 @@
 //! Single sign-on at the hosted pages (issue 19): a browser signed in once serves every
 //! client until its session ends; `prompt` and `max_age` against that session; consent
-//! remembered per user and client, listed and revoked through the user center.
+//! remembered per user and client, listed and revoked through the user center;
+//! RP-initiated logout and back-channel logout tokens (checked by jose).
 
 use crate::oauth::{client, user};
 use crate::oauth_standard::{field, query};
@@ -8,16 +9,21 @@ use passport_tests::browser::{Browser, Callback};
 use passport_tests::{json, TestApp};
 use reqwest::Method;
 
-/// An authorization URL of the hosted page for `client_id`.
+/// An authorization URL of the hosted page for `client_id` (scope `basic` unless `extra`
+/// names one).
 fn authorize(app: &TestApp, client_id: &str, redirect: &str, extra: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(&app.url("/oauth2/authorize")).unwrap();
-    url.query_pairs_mut()
+    let mut pairs = url.query_pairs_mut();
+    pairs
         .append_pair("response_type", "code")
         .append_pair("client_id", client_id)
         .append_pair("redirect_uri", redirect)
-        .append_pair("scope", "basic")
-        .append_pair("state", "st-1")
-        .extend_pairs(extra);
+        .append_pair("state", "st-1");
+    if !extra.iter().any(|(k, _)| *k == "scope") {
+        pairs.append_pair("scope", "basic");
+    }
+    pairs.extend_pairs(extra);
+    drop(pairs);
     url.into()
 }
 
@@ -111,7 +117,18 @@ async fn sign_in_and_allow(
 }
 
 /// Exchanges a code of a confidential client: the access token.
-async fn exchange(app: &TestApp, (id, secret): (&str, &str), redirect: &str, code: &str) -> String {
+async fn exchange(app: &TestApp, client: (&str, &str), redirect: &str, code: &str) -> String {
+    let body = exchange_for(app, client, redirect, code).await;
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Exchanges a code of a confidential client: the token response.
+async fn exchange_for(
+    app: &TestApp,
+    (id, secret): (&str, &str),
+    redirect: &str,
+    code: &str,
+) -> serde_json::Value {
     let (status, body) = json(
         app.http
             .post(app.url("/oauth2/token"))
@@ -127,7 +144,7 @@ async fn exchange(app: &TestApp, (id, secret): (&str, &str), redirect: &str, cod
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    body["access_token"].as_str().unwrap().to_owned()
+    body
 }
 
 /// The uid an access token stands for (`/apis/Oauth/info`), or the refusal's status.
@@ -152,7 +169,15 @@ async fn one_sign_in_in_chromium_serves_two_clients_and_consent_is_remembered_un
     let app = TestApp::new();
     let mut callback = Callback::start().await;
     let redirect = callback.url.clone();
-    let (a, _) = client(&app, &["--redirect-uri", &redirect]);
+    let (a, _) = client(
+        &app,
+        &[
+            "--redirect-uri",
+            &redirect,
+            "--post-logout-redirect-uri",
+            &redirect,
+        ],
+    );
     let (b, b_secret) = client(&app, &["--redirect-uri", &redirect]);
     let (username, password, center_token) = user(&app, "sso").await;
     let browser = Browser::start().await;
@@ -244,6 +269,21 @@ async fn one_sign_in_in_chromium_serves_two_clients_and_consent_is_remembered_un
     // A asks for consent again, in the still signed-in browser.
     browser.goto(&authorize(&app, &a, &redirect, &[])).await;
     assert_eq!(browser.text("h1").await, "Allow access?");
+
+    // A signs the browser out (RP-initiated logout): the confirmation, then back to A with
+    // its state; the next authorization signs in again.
+    let mut logout = url::Url::parse(&app.url("/oauth2/logout")).unwrap();
+    logout
+        .query_pairs_mut()
+        .append_pair("client_id", &a)
+        .append_pair("post_logout_redirect_uri", &redirect)
+        .append_pair("state", "bye");
+    browser.goto(logout.as_str()).await;
+    assert_eq!(browser.text("h1").await, "Sign out?");
+    browser.click("#sign-out").await;
+    assert_eq!(arrival(&mut callback).await["state"], "bye");
+    browser.goto(&authorize(&app, &b, &redirect, &[])).await;
+    assert_eq!(browser.text("h1").await, "Sign in");
     drop(browser);
 }
 
@@ -343,4 +383,210 @@ async fn prompt_none_and_revocation_against_the_browser_session() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(listed["data"]["apps"], serde_json::json!([]));
+}
+
+/// The claims of a JWT, unverified (the libraries of tests/clients verify).
+fn claims_of(jwt: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// jose's check of a back-channel logout token (tests/clients/validate-logout-token.mjs):
+/// what it printed, and whether it accepted the token.
+fn validate_logout_token(issuer: &str, client_id: &str, token: &str) -> (bool, serde_json::Value) {
+    let script = passport_tests::repo_root().join(".local/clients/validate-logout-token.mjs");
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .args([issuer, client_id, token])
+        .output()
+        .expect("node runs (scripts/install-local-stack --clients installs jose)");
+    let said = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(&out.stderr).into_owned())
+    });
+    (out.status.success(), said)
+}
+
+/// A form post to the logout endpoint from a browser holding `cookie`: (status, Location,
+/// Set-Cookie, page).
+async fn post_logout(
+    app: &TestApp,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String, String) {
+    let done = app
+        .http
+        .post(app.url("/oauth2/logout"))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let header = |name: &str| {
+        done.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (location, set_cookie) = (header("location"), header("set-cookie"));
+    (
+        done.status().as_u16(),
+        location,
+        set_cookie,
+        done.text().await.unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn rp_initiated_logout_ends_the_browser_session_and_tells_the_back_channel() {
+    let app = TestApp::new();
+    let redirect = crate::oauth::REDIRECT;
+    let mut back_channel = Callback::start().await;
+    let bye = "https://app.example.com/bye";
+    let (a, a_secret) = client(
+        &app,
+        &[
+            "--post-logout-redirect-uri",
+            bye,
+            "--backchannel-logout-uri",
+            &back_channel.url,
+        ],
+    );
+    let (username, password, _) = user(&app, "logout").await;
+    let issuer = app.stack.api.as_str();
+
+    let (_, _, page) = visit(
+        &app,
+        &authorize(&app, &a, redirect, &[("scope", "openid"), ("nonce", "n-1")]),
+        None,
+    )
+    .await;
+    let (cookie, location) = sign_in_and_allow(&app, &page, &username, &password).await;
+    let tokens = exchange_for(
+        &app,
+        (&a, a_secret.as_deref().unwrap()),
+        redirect,
+        &query(&location)["code"],
+    )
+    .await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let sid = claims_of(id_token)["sid"]
+        .as_str()
+        .expect("an ID token of the hosted pages names its browser session")
+        .to_owned();
+
+    // The endpoint is in discovery; what it refuses is an error page, never a redirect.
+    let (_, meta) = app.get_json("/.well-known/openid-configuration").await;
+    assert_eq!(
+        meta["end_session_endpoint"],
+        format!("{issuer}/oauth2/logout")
+    );
+    assert_eq!(meta["backchannel_logout_supported"], true);
+    let logout = |pairs: &[(&str, &str)]| {
+        let mut url = url::Url::parse(&app.url("/oauth2/logout")).unwrap();
+        url.query_pairs_mut().extend_pairs(pairs);
+        String::from(url)
+    };
+    for bad in [
+        vec![
+            ("id_token_hint", "not.a.token"),
+            ("post_logout_redirect_uri", bye),
+        ],
+        vec![
+            ("id_token_hint", id_token),
+            ("post_logout_redirect_uri", "https://evil.example/"),
+        ],
+        vec![("post_logout_redirect_uri", bye)],
+        vec![
+            ("id_token_hint", id_token),
+            ("client_id", "999999999999999"),
+        ],
+    ] {
+        let (status, location, _) = visit(&app, &logout(&bad), Some(&cookie)).await;
+        assert_eq!((status, location.as_str()), (400, ""), "{bad:?}");
+    }
+
+    // The confirmation page; a post without its csrf (another site's form) is refused and
+    // ends nothing.
+    let asked = [
+        ("id_token_hint", id_token),
+        ("post_logout_redirect_uri", bye),
+        ("state", "s-9"),
+    ];
+    let (status, _, page) = visit(&app, &logout(&asked), Some(&cookie)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"sign-out\""), "{page}");
+    let csrf = field(&page, "name=\"csrf\" value=\"");
+    let forged = [
+        ("client_id", a.as_str()),
+        ("post_logout_redirect_uri", bye),
+        ("csrf", "x"),
+    ];
+    let (status, _, _, _) = post_logout(&app, &cookie, &forged).await;
+    assert_eq!(status, 400);
+    let (_, location, _) = visit(
+        &app,
+        &authorize(
+            &app,
+            &a,
+            redirect,
+            &[("prompt", "none"), ("scope", "openid")],
+        ),
+        Some(&cookie),
+    )
+    .await;
+    assert!(
+        query(&location).contains_key("code"),
+        "still signed in: {location}"
+    );
+
+    // Confirmed: back to the registered URI with the state, the cookie cleared, the
+    // session gone, and a logout token for the client that jose accepts.
+    let confirmed = [
+        ("csrf", csrf.as_str()),
+        ("client_id", a.as_str()),
+        ("post_logout_redirect_uri", bye),
+        ("state", "s-9"),
+        ("decision", "sign-out"),
+    ];
+    let (status, location, set_cookie, _) = post_logout(&app, &cookie, &confirmed).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (302, "https://app.example.com/bye?state=s-9")
+    );
+    assert!(
+        set_cookie.starts_with("__Host-passport-session=;") && set_cookie.contains("Max-Age=0"),
+        "{set_cookie}"
+    );
+    let (target, body) = back_channel.next_request().await;
+    assert!(target.starts_with("/callback"), "{target}");
+    let token = url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "logout_token")
+        .map(|(_, v)| v.into_owned())
+        .expect("a logout_token form field");
+    let (accepted, said) = validate_logout_token(issuer, &a, &token);
+    assert!(accepted, "{said}");
+    assert_eq!(said["payload"]["sid"], sid.as_str());
+    assert_eq!(said["payload"]["sub"], claims_of(id_token)["sub"]);
+    let (_, location, _) = visit(
+        &app,
+        &authorize(
+            &app,
+            &a,
+            redirect,
+            &[("prompt", "none"), ("scope", "openid")],
+        ),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(query(&location)["error"], "login_required");
+    // Signed out already: the endpoint goes straight on.
+    let (status, location, _) = visit(&app, &logout(&asked), None).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (302, "https://app.example.com/bye?state=s-9")
+    );
 }

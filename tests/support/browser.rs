@@ -258,11 +258,12 @@ impl Drop for Browser {
     }
 }
 
-/// A loopback HTTP listener standing in for a client's redirect URI: it answers every
-/// request with a short page and hands over the request targets it saw.
+/// A loopback HTTP listener standing in for a client's redirect URI (or its back-channel
+/// logout endpoint): it answers every request with a short page and hands over the request
+/// targets it saw, with their bodies.
 pub struct Callback {
     pub url: String,
-    hits: tokio::sync::mpsc::UnboundedReceiver<String>,
+    hits: tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
 }
 
 impl Callback {
@@ -278,15 +279,33 @@ impl Callback {
         let (tx, hits) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
-                let mut buf = vec![0u8; 8192];
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                // The head, then as much body as its content-length says.
+                let mut buf = Vec::new();
+                let mut chunk = vec![0u8; 8192];
+                let (head, body) = loop {
+                    let n = stream.read(&mut chunk).await.unwrap_or(0);
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).into_owned();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length = head
+                            .lines()
+                            .filter_map(|l| l.split_once(':'))
+                            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                            .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if body.len() >= length || n == 0 {
+                            break (head.to_owned(), body.to_owned());
+                        }
+                    } else if n == 0 {
+                        break (text, String::new());
+                    }
+                };
                 if let Some(target) = head.split_whitespace().nth(1) {
-                    let _ = tx.send(target.to_owned());
+                    let _ = tx.send((target.to_owned(), body));
                 }
-                let body = "signed in";
+                let reply = "signed in";
                 let _ = stream
-                    .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).as_bytes())
+                    .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}", reply.len()).as_bytes())
                     .await;
             }
         });
@@ -295,9 +314,14 @@ impl Callback {
 
     /// The next request target (path and query) the listener saw, waiting up to 15 s.
     pub async fn next(&mut self) -> String {
+        self.next_request().await.0
+    }
+
+    /// The next request the listener saw: its target and body, waiting up to 15 s.
+    pub async fn next_request(&mut self) -> (String, String) {
         tokio::time::timeout(Duration::from_secs(15), self.hits.recv())
             .await
-            .expect("the redirect arrives")
+            .expect("the request arrives")
             .expect("listener alive")
     }
 }

@@ -4,7 +4,7 @@
 //! `redirect_uri` with `code` and the unchanged `state`. A browser without a token is sent
 //! to the hosted sign-in page with the same request.
 
-use crate::grant::{check_request, found, issue_code, respond_to};
+use crate::grant::{check_request, found, issue_code, respond_to, SignedIn};
 use crate::App;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
@@ -48,8 +48,8 @@ pub async fn handle(
     }
     let now = passport_shared::now();
     let auth = token.ok_or(req.meta.missing_token())?;
-    // When the token's user signed in is not known here: no `auth_time`.
-    let code = issue_code(app, &request, auth.uid, None, now).await?;
+    // How the token's user signed in is not known here: no `auth_time`, no `sid`.
+    let code = issue_code(app, &request, auth.uid, SignedIn::default(), now).await?;
     if response_type == "json" {
         let mut out = serde_json::json!({ "authorization_code": code });
         if let Some(state) = &request.state {

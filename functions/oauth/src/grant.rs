@@ -189,13 +189,20 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
     })
 }
 
-/// Issues a code for `uid` under a checked request; `auth_time` is when they signed in,
-/// where it is known (the hosted page).
+/// How the user of a code signed in, where it is known (the hosted pages): when, and in
+/// which browser session (the ID token's `auth_time` and `sid`).
+#[derive(Debug, Clone, Default)]
+pub struct SignedIn {
+    pub auth_time: Option<i64>,
+    pub sid: Option<String>,
+}
+
+/// Issues a code for `uid` under a checked request, signed in as `how` says.
 pub async fn issue_code(
     app: &App,
     r: &AuthRequest,
     uid: u64,
-    auth_time: Option<i64>,
+    how: SignedIn,
     now: i64,
 ) -> Result<String, ApiError> {
     Ok(app
@@ -208,7 +215,8 @@ pub async fn issue_code(
                 scope: r.scope.clone(),
                 code_challenge: r.code_challenge.clone(),
                 nonce: r.nonce.clone(),
-                auth_time,
+                auth_time: how.auth_time,
+                sid: how.sid,
             },
             now,
         )
@@ -335,6 +343,7 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<G
                 auth_time: grant.auth_time,
                 nonce: grant.nonce,
                 amr: vec!["pwd".to_owned()],
+                sid: grant.sid,
             };
             let issuer = passport_shared::token::issuer()?;
             let keys = &app.identity.keys;

@@ -16,7 +16,7 @@
 //! 3. POST `step=consent` acts once on the decision: `allow` remembers the consent and
 //!    redirects with `code` and the unchanged `state`, `deny` with `error=access_denied`.
 
-use crate::grant::{check_request, issue_code, respond_to, AuthRequest, Prompt, Refused};
+use crate::grant::{check_request, issue_code, respond_to, AuthRequest, Prompt, Refused, SignedIn};
 use crate::page::{self, CaptchaView};
 use crate::{sso, App};
 use base64::engine::general_purpose::STANDARD;
@@ -133,7 +133,17 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             .await?
             .is_some_and(|c| c.covers(&request.scope));
     if remembered {
-        let code = issue_code(app, &request, session.uid, Some(session.auth_time), now).await?;
+        let how = SignedIn {
+            auth_time: Some(session.auth_time),
+            sid: Some(session.sid.clone()),
+        };
+        // The code beside noting the client in the session (for back-channel logout).
+        let (code, joined) = tokio::join!(
+            issue_code(app, &request, session.uid, how, now),
+            joined(app, req, &request.client.id)
+        );
+        joined?;
+        let code = code?;
         return respond_to(
             &request.redirect_uri,
             &[("code", code.as_str())],
@@ -173,8 +183,17 @@ async fn open(
         client_name: Some(request.client.name.clone()),
         nonce: request.nonce.clone(),
         auth_time: signed_in.map(|s| s.auth_time),
+        sid: signed_in.map(|s| s.sid.clone()),
     };
     Ok(app.grants.open_request(&pending, now).await?)
+}
+
+/// Notes `client_id` in the session of the browser's cookie (whom its logout tells).
+async fn joined(app: &App, req: &ApiRequest, client_id: &str) -> Result<(), ApiError> {
+    match sso::secret(req) {
+        Some(secret) => Ok(app.identity.sso.joined(&secret, client_id).await?),
+        None => Ok(()),
+    }
 }
 
 /// The scopes of a space-separated scope, for the consent page.
@@ -249,14 +268,21 @@ async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         prompt: Prompt::default(),
         max_age: None,
     };
-    // The code beside remembering the consent: one stage.
-    let (code, remembered) = tokio::join!(
-        issue_code(app, &request, uid, pending.auth_time, now),
+    let how = SignedIn {
+        auth_time: pending.auth_time,
+        sid: pending.sid.clone(),
+    };
+    // The code beside remembering the consent and noting the client in the browser's
+    // session: one stage.
+    let (code, remembered, joined) = tokio::join!(
+        issue_code(app, &request, uid, how, now),
         app.identity
             .sso
-            .remember(uid, &pending.client_id, &pending.scope, now)
+            .remember(uid, &pending.client_id, &pending.scope, now),
+        joined(app, req, &pending.client_id)
     );
     remembered?;
+    joined?;
     let code = code?;
     respond_to(
         &pending.redirect_uri,
@@ -351,20 +377,21 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
             // The request marked signed in beside the browser's new session, and the end
             // of the one its cookie named before (if any).
             let earlier = sso::secret(req);
+            let session = BrowserSession::new(uid, now);
             async move {
                 let sso = &app.identity.sso;
                 let (marked, started, ended) = tokio::join!(
-                    app.grants.sign_in_request(id, uid, now),
-                    sso.start(uid, now),
+                    app.grants.sign_in_request(id, uid, &session.sid, now),
+                    sso.start(&session),
                     async {
                         match &earlier {
-                            Some(secret) => sso.end(secret).await,
+                            Some(secret) => sso.end(secret, now).await.map(|_| ()),
                             None => Ok(()),
                         }
                     }
                 );
                 ended?;
-                Ok((marked?, started?.0))
+                Ok((marked?, started?))
             }
         },
     )

@@ -4,6 +4,7 @@
 //! - v1 `/apis/Oauth/*` and v2 `/api/Oauth/*`: authorize, accessToken, info, limit, revoke,
 //!   delete, in their dialects' envelopes and codes ([`authorize`], [`token`], [`session`]);
 //! - `/oauth2/authorize` with the hosted sign-in and consent page ([`hosted`], [`page`]),
+//!   `/oauth2/logout` (RP-initiated and back-channel logout, [`logout`]),
 //!   `/oauth2/token`, `/oauth2/revoke` (RFC 7009), `/oauth2/introspect` (RFC 7662),
 //!   `/.well-known/oauth-authorization-server` (RFC 8414), its OpenID Connect twin
 //!   `/.well-known/openid-configuration` and `/oauth2/jwks` ([`standard`]); with
@@ -17,6 +18,7 @@ mod authorize;
 mod client;
 mod grant;
 mod hosted;
+mod logout;
 mod page;
 mod session;
 mod sso;
@@ -34,17 +36,20 @@ pub struct App {
     pub grants: Grants,
     /// Local only: the hosted page shows each captcha's answer to the test harness.
     pub expose_captcha: bool,
+    /// Delivers back-channel logout tokens (5 s at most each, no redirects followed).
+    pub backchannel: reqwest::Client,
 }
 
 impl App {
-    pub fn from_aws(
-        config: &Config,
-        sdk: &aws::SdkConfig,
-    ) -> Result<App, passport_shared::token::KeyError> {
+    pub fn from_aws(config: &Config, sdk: &aws::SdkConfig) -> Result<App, lambda_http::Error> {
         Ok(App {
             identity: Identity::from_aws(config, sdk)?,
             grants: Grants::new(aws::dynamodb(sdk), &config.table_name),
             expose_captcha: config.expose_captcha,
+            backchannel: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
         })
     }
 }
@@ -69,6 +74,8 @@ impl Service for App {
         POST "/oauth2/token" Client => standard::token,
         POST "/oauth2/revoke" Client => standard::revoke,
         POST "/oauth2/introspect" ConfidentialClient => standard::introspect,
+        GET "/oauth2/logout" Public => logout::ask,
+        POST "/oauth2/logout" Public => logout::confirm,
         GET "/.well-known/oauth-authorization-server" Public => standard::metadata,
         GET "/.well-known/openid-configuration" Public => standard::metadata,
         GET "/oauth2/jwks" Public => standard::jwks,

@@ -124,6 +124,42 @@ pub fn consent(request_id: &str, client_name: &str, scopes: &[&str]) -> Reply {
     )
 }
 
+/// The question of RP-initiated logout: a form that signs the browser out when posted.
+/// `fields` are carried through as hidden inputs (`csrf` among them).
+pub fn logout(client_name: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+    let from = client_name
+        .map(|n| format!(" (asked by <strong id=\"client\">{}</strong>)", escape(n)))
+        .unwrap_or_default();
+    let hidden: String = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        "Sign out?",
+        &format!(
+            "<p>Sign out of Passport in this browser{from}? Apps you signed in to with it are told.</p>\
+             <form method=\"post\" action=\"/oauth2/logout\">{hidden}\
+             <button id=\"sign-out\" name=\"decision\" value=\"sign-out\" type=\"submit\">Sign out</button></form>"
+        ),
+    )
+}
+
+/// The page after signing out, where no client asked to be returned to.
+pub fn signed_out() -> Reply {
+    html(
+        StatusCode::OK,
+        "Signed out",
+        "<p id=\"signed-out\">You are signed out of Passport in this browser.</p>",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -47,6 +47,14 @@ pub fn set(reply: Reply, secret: &str) -> Result<Reply, ApiError> {
     )
 }
 
+/// `reply` with the cookie removed (the session ended).
+pub fn clear(reply: Reply) -> Result<Reply, ApiError> {
+    with_cookie(
+        reply,
+        &format!("{COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"),
+    )
+}
+
 fn with_cookie(reply: Reply, cookie: &str) -> Result<Reply, ApiError> {
     let mut response = match reply {
         Reply::Raw(response) => response,

@@ -234,11 +234,22 @@ impl SigningKeys {
     /// An ID token (a JWT of `typ` JWT) with `claims`, signed as `alg` asks; `None` when
     /// this deployment has no key for it.
     pub fn sign_id_token(&self, claims: &serde_json::Value, alg: IdTokenAlg) -> Option<String> {
+        self.sign_as("JWT", claims, alg)
+    }
+
+    /// A JWT of type `typ` (an ID token's `JWT`, a logout token's `logout+jwt`) with
+    /// `claims`, signed as `alg` asks; `None` when this deployment has no key for it.
+    pub fn sign_as(
+        &self,
+        typ: &str,
+        claims: &serde_json::Value,
+        alg: IdTokenAlg,
+    ) -> Option<String> {
         match alg {
-            IdTokenAlg::EdDsa => Some(self.sign_ed("JWT", claims)),
+            IdTokenAlg::EdDsa => Some(self.sign_ed(typ, claims)),
             IdTokenAlg::Rs256 => {
                 let key = self.rsa.as_ref()?;
-                let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": key.kid});
+                let header = serde_json::json!({"alg": "RS256", "typ": typ, "kid": key.kid});
                 compact(&header, claims, |input| {
                     let mut signature = vec![0; key.pair.public().modulus_len()];
                     key.pair
@@ -316,6 +327,33 @@ impl SigningKeys {
             Some(self.ed.sign(input).as_ref().to_vec())
         })
         .expect("EdDSA signing cannot fail")
+    }
+
+    /// The claims of an ID token this deployment signed for `issuer` (either key, expired
+    /// or not): what RP-initiated logout takes as `id_token_hint`. `None` for anything else.
+    pub fn verify_id_token(&self, token: &str, issuer: &str) -> Option<serde_json::Value> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.typ.as_deref() != Some("JWT") {
+            return None;
+        }
+        let rsa;
+        let (alg, key) = match header.alg {
+            Algorithm::EdDSA => (Algorithm::EdDSA, &self.decoding),
+            Algorithm::RS256 => {
+                let key = self.rsa.as_ref()?;
+                rsa = DecodingKey::from_rsa_raw_components(&key.n, &key.e);
+                (Algorithm::RS256, &rsa)
+            }
+            _ => return None,
+        };
+        let mut validation = Validation::new(alg);
+        validation.set_issuer(&[issuer]);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["iss", "aud", "sub"]);
+        jsonwebtoken::decode::<serde_json::Value>(token, key, &validation)
+            .ok()
+            .map(|data| data.claims)
     }
 
     /// Verifies type, signature, issuer, audience and expiry.
@@ -450,6 +488,28 @@ mod tests {
             .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
             .unwrap()
             .to_string()
+    }
+
+    #[test]
+    fn an_id_token_hint_is_our_id_token_of_either_key_expired_or_not() {
+        let pem = format!("{}{}", SigningKeys::generate_pem(), rsa_pem());
+        let keys = SigningKeys::from_pem(&pem).unwrap();
+        let expired = serde_json::json!({"iss": TEST_ISSUER, "sub": "s", "aud": "c", "exp": 1});
+        for alg in [IdTokenAlg::Rs256, IdTokenAlg::EdDsa] {
+            let token = keys.sign_id_token(&expired, alg).unwrap();
+            assert_eq!(
+                keys.verify_id_token(&token, TEST_ISSUER),
+                Some(expired.clone())
+            );
+            // Another issuer's, or not an ID token (a logout token).
+            assert_eq!(keys.verify_id_token(&token, "https://other.test"), None);
+            let logout = keys.sign_as("logout+jwt", &expired, alg).unwrap();
+            assert_eq!(keys.verify_id_token(&logout, TEST_ISSUER), None);
+        }
+        let other = SigningKeys::from_pem(&SigningKeys::generate_pem()).unwrap();
+        let foreign = other.sign_id_token(&expired, IdTokenAlg::EdDsa).unwrap();
+        assert_eq!(keys.verify_id_token(&foreign, TEST_ISSUER), None);
+        assert_eq!(keys.verify_id_token("not.a.token", TEST_ISSUER), None);
     }
 
     #[test]

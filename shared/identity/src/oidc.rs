@@ -118,6 +118,8 @@ pub struct Authentication {
     pub nonce: Option<String>,
     /// How: `pwd` for a password (RFC 8176).
     pub amr: Vec<String>,
+    /// The browser session signed in with (the hosted pages), for logout.
+    pub sid: Option<String>,
 }
 
 /// The ID token of a code exchange: `client` is its audience and authorized party, its
@@ -149,7 +151,37 @@ pub fn id_token(
     if let Some(nonce) = &how.nonce {
         claims["nonce"] = json!(nonce);
     }
+    if let Some(sid) = &how.sid {
+        claims["sid"] = json!(sid);
+    }
     keys.sign_id_token(&claims, alg)
+}
+
+/// Seconds a logout token is good for.
+const LOGOUT_TOKEN_SECONDS: i64 = 120;
+
+/// The logout token (OpenID Connect Back-Channel Logout 1.0 §2.4) that tells `client` the
+/// browser session `sid` of `uid` ended: `typ` logout+jwt, the `sub` and `sid` its ID
+/// tokens carried, the back-channel logout event, no `nonce`; signed as its ID tokens are.
+pub fn logout_token(
+    keys: &SigningKeys,
+    issuer: &str,
+    client: &Client,
+    uid: u64,
+    sid: &str,
+    now: i64,
+) -> Option<String> {
+    let claims = json!({
+        "iss": issuer,
+        "aud": client.id,
+        "iat": now,
+        "exp": now + LOGOUT_TOKEN_SECONDS,
+        "jti": passport_shared::crypto::random_hex(16),
+        "sub": subject(keys, client, uid),
+        "sid": sid,
+        "events": { "http://schemas.openid.net/event/backchannel-logout": {} },
+    });
+    keys.sign_as("logout+jwt", &claims, client.id_token_alg)
 }
 
 #[cfg(test)]
@@ -234,6 +266,7 @@ mod tests {
             auth_time: Some(100),
             nonce: Some("n-1".into()),
             amr: vec!["pwd".into()],
+            sid: Some("sid-1".into()),
         };
         // No RSA key: an RS256 client gets none.
         assert!(id_token(&keys, "https://p.test", &c, 1, &how, "at", 200).is_none());
@@ -251,5 +284,41 @@ mod tests {
         assert_eq!(payload["auth_time"], 100);
         assert_eq!(payload["exp"], 200 + ID_TOKEN_SECONDS);
         assert_eq!(payload["at_hash"], IdTokenAlg::EdDsa.half_hash("at"));
+        assert_eq!(payload["sid"], "sid-1");
+    }
+
+    #[test]
+    fn a_logout_token_names_the_session_and_the_event_and_no_nonce() {
+        let keys = SigningKeys::from_pem(&SigningKeys::generate_pem()).unwrap();
+        let mut c = client(SubjectType::Pairwise);
+        c.id_token_alg = IdTokenAlg::EdDsa;
+        let token = logout_token(&keys, "https://p.test", &c, 7, "sid-1", 100).unwrap();
+        let header: Value = serde_json::from_slice(
+            &base64::Engine::decode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                token.split('.').next().unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(header["typ"], "logout+jwt");
+        let claims = keys.verify_id_token(&token, "https://p.test");
+        assert_eq!(claims, None, "a logout token is no id_token_hint");
+        let payload: Value = serde_json::from_slice(
+            &base64::Engine::decode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                token.split('.').nth(1).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(payload["sid"], "sid-1");
+        assert_eq!(payload["sub"], subject(&keys, &c, 7).as_str());
+        assert_eq!(payload["aud"], c.id.as_str());
+        assert!(payload["events"]
+            .get("http://schemas.openid.net/event/backchannel-logout")
+            .is_some());
+        assert!(payload.get("nonce").is_none());
+        assert_eq!(payload["exp"], 100 + LOGOUT_TOKEN_SECONDS);
     }
 }

@@ -37,6 +37,11 @@ pub struct Client {
     pub id_token_alg: IdTokenAlg,
     /// Whether its users' `sub` is their uid or one of its own ([`SubjectType`]).
     pub subject_type: SubjectType,
+    /// Where RP-initiated logout may send the browser back to (exact matches).
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where logout tokens are POSTed when a browser session it was used in ends
+    /// (OpenID Connect Back-Channel Logout).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 /// OpenID Connect Core §8: `public` gives every client the same `sub` (the uid);
@@ -138,6 +143,8 @@ fn client_from(item: &Item) -> Result<Client, StoreError> {
             })?,
             None => SubjectType::Public,
         },
+        post_logout_redirect_uris: strings(item, "post_logout_redirect_uris"),
+        backchannel_logout_uri: get_s(item, "backchannel_logout_uri"),
     })
 }
 
@@ -194,6 +201,15 @@ impl Clients {
         ]);
         if let Some(hash) = &c.secret_hash {
             item.insert("secret_hash".to_owned(), s(hash));
+        }
+        if !c.post_logout_redirect_uris.is_empty() {
+            item.insert(
+                "post_logout_redirect_uris".to_owned(),
+                list(&c.post_logout_redirect_uris),
+            );
+        }
+        if let Some(uri) = &c.backchannel_logout_uri {
+            item.insert("backchannel_logout_uri".to_owned(), s(uri));
         }
         self.table.insert(item).await?;
         Ok(())
@@ -287,6 +303,10 @@ pub struct Registration {
     /// `None`: RS256.
     pub id_token_alg: Option<IdTokenAlg>,
     pub subject_type: SubjectType,
+    /// Exact URIs RP-initiated logout may return to (the redirect URIs' rules).
+    pub post_logout_redirect_uris: Vec<String>,
+    /// The back-channel logout endpoint (the redirect URIs' rules).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 /// Why a registration is refused.
@@ -332,6 +352,8 @@ impl Client {
             public,
             id_token_alg,
             subject_type,
+            post_logout_redirect_uris,
+            backchannel_logout_uri,
         } = registration;
         if name.trim().is_empty() {
             return Err(RegistrationError::NoName);
@@ -348,7 +370,12 @@ impl Client {
         if grant_types.iter().any(|g| g == "client_credentials") && public {
             return Err(RegistrationError::PublicClientCredentials);
         }
-        if let Some(uri) = redirect_uris.iter().find(|u| !redirect_uri_allowed(u)) {
+        if let Some(uri) = redirect_uris
+            .iter()
+            .chain(&post_logout_redirect_uris)
+            .chain(&backchannel_logout_uri)
+            .find(|u| !redirect_uri_allowed(u))
+        {
             return Err(RegistrationError::RedirectUri(uri.clone()));
         }
         if scopes.is_empty() {
@@ -367,6 +394,8 @@ impl Client {
             created_at: now,
             id_token_alg: id_token_alg.unwrap_or(IdTokenAlg::Rs256),
             subject_type,
+            post_logout_redirect_uris,
+            backchannel_logout_uri,
         };
         Ok((client, secret))
     }
@@ -443,6 +472,24 @@ mod tests {
             assert_eq!(refused(r), RegistrationError::RedirectUri(uri.into()));
         }
         assert!(redirect_uri_allowed("http://127.0.0.1:8080/cb"));
+        // Logout URIs keep the same rules.
+        let plain = "http://app.example.com/bye";
+        let logout = Registration {
+            post_logout_redirect_uris: vec![plain.into()],
+            ..registration()
+        };
+        assert_eq!(
+            refused(logout),
+            RegistrationError::RedirectUri(plain.into())
+        );
+        let back_channel = Registration {
+            backchannel_logout_uri: Some(plain.into()),
+            ..registration()
+        };
+        assert_eq!(
+            refused(back_channel),
+            RegistrationError::RedirectUri(plain.into())
+        );
     }
 
     fn client() -> Client {
@@ -458,6 +505,8 @@ mod tests {
             created_at: 0,
             id_token_alg: IdTokenAlg::Rs256,
             subject_type: SubjectType::Public,
+            post_logout_redirect_uris: vec!["https://app.example.com/bye".into()],
+            backchannel_logout_uri: Some("https://app.example.com/backchannel".into()),
         }
     }
 

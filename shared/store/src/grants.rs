@@ -42,6 +42,8 @@ pub struct CodeGrant {
     pub nonce: Option<String>,
     /// When the user signed in for this code (the ID token's `auth_time`).
     pub auth_time: Option<i64>,
+    /// The browser session it was issued in (the ID token's `sid`), at the hosted pages.
+    pub sid: Option<String>,
 }
 
 /// Why a code was not redeemed.
@@ -70,6 +72,8 @@ pub struct PendingRequest {
     pub nonce: Option<String>,
     /// When the user signed in on the page (set with `uid`).
     pub auth_time: Option<i64>,
+    /// The browser session the user is signed in with (set with `uid`).
+    pub sid: Option<String>,
 }
 
 /// A pending request's item, decoded (every required attribute must be there).
@@ -84,6 +88,7 @@ fn pending_from(i: &Item) -> Result<PendingRequest, StoreError> {
         client_name: get_s(i, "client_name"),
         nonce: get_s(i, "nonce"),
         auth_time: get_n(i, "auth_time"),
+        sid: get_s(i, "sid"),
     })
 }
 
@@ -122,6 +127,7 @@ impl Grants {
         ]);
         opt(&mut item, "code_challenge", &grant.code_challenge);
         opt(&mut item, "nonce", &grant.nonce);
+        opt(&mut item, "sid", &grant.sid);
         if let Some(at) = grant.auth_time {
             item.insert("auth_time".to_owned(), n(at));
         }
@@ -159,6 +165,7 @@ impl Grants {
                     code_challenge: get_s(&item, "code_challenge"),
                     nonce: get_s(&item, "nonce"),
                     auth_time: get_n(&item, "auth_time"),
+                    sid: get_s(&item, "sid"),
                 }))
             }
             Err(e) => {
@@ -260,6 +267,7 @@ impl Grants {
         if let (Some(uid), Some(auth_time)) = (request.uid, request.auth_time) {
             item.insert("uid".to_owned(), n(uid));
             item.insert("auth_time".to_owned(), n(auth_time));
+            opt(&mut item, "sid", &request.sid);
         }
         self.table.put(item).await?;
         Ok(id)
@@ -276,22 +284,24 @@ impl Grants {
         pending_from(&i).map(Some)
     }
 
-    /// Records who signed in on the page of a pending request, while it is live: the
-    /// request as it is now, or `None` when it has expired or is gone. One conditional
-    /// update (no read first).
+    /// Records who signed in on the page of a pending request, in which browser session
+    /// (`sid`), while it is live: the request as it is now, or `None` when it has expired or
+    /// is gone. One conditional update (no read first).
     pub async fn sign_in_request(
         &self,
         id: &str,
         uid: u64,
+        sid: &str,
         now: i64,
     ) -> Result<Option<PendingRequest>, StoreError> {
         let key = keys::auth_request(&crypto::sha256_hex(id));
         let marked = self
             .table
             .update_item(&key)
-            .update_expression("SET uid = :u, auth_time = :now")
+            .update_expression("SET uid = :u, auth_time = :now, sid = :sid")
             .condition_expression("attribute_exists(pk) AND request_expires > :now")
             .expression_attribute_values(":u", n(uid))
+            .expression_attribute_values(":sid", s(sid))
             .expression_attribute_values(":now", n(now))
             .return_values(ReturnValue::AllNew)
             .send()

@@ -3,7 +3,8 @@
 //!
 //! A browser session is what the hosted sign-in leaves in the browser: a cookie holding a
 //! 256-bit random secret, stored only as its SHA-256 (`BROWSER#<hash>`), with the user, when
-//! they signed in, and a public id (`sid`, for OpenID Connect). It lasts
+//! they signed in, a public id (`sid`, for OpenID Connect), and the clients it signed the
+//! user in to (told by back-channel logout when it ends). It lasts
 //! [`BROWSER_SESSION_LIFETIME`] from the sign-in, is listed under the user's sessions index
 //! (so that a password reset ends it with the rest), and one read finds it.
 //!
@@ -52,6 +53,27 @@ impl Consent {
     }
 }
 
+impl BrowserSession {
+    /// A new session of `uid`, who signed in `now` (started by [`Sso::start`]).
+    pub fn new(uid: u64, now: i64) -> BrowserSession {
+        BrowserSession {
+            sid: crypto::random_hex(16),
+            uid,
+            auth_time: now,
+            expires_at: now + BROWSER_SESSION_LIFETIME,
+        }
+    }
+}
+
+fn session_from(item: &Item) -> Result<BrowserSession, StoreError> {
+    Ok(BrowserSession {
+        sid: need_s(item, "sid")?,
+        uid: need_n(item, "uid")?,
+        auth_time: need_n(item, "auth_time")?,
+        expires_at: need_n(item, "session_expires")?,
+    })
+}
+
 fn consent_from(item: &Item) -> Result<Consent, StoreError> {
     let mut scopes: Vec<String> = match item.get("scopes") {
         Some(AttributeValue::Ss(set)) => set.clone(),
@@ -76,16 +98,10 @@ impl Sso {
         }
     }
 
-    /// Starts a browser session for `uid`, signed in `now`: the cookie's secret (given to
-    /// the browser, stored nowhere) and the session.
-    pub async fn start(&self, uid: u64, now: i64) -> Result<(String, BrowserSession), StoreError> {
+    /// Starts `session`: the cookie's secret (given to the browser, stored nowhere).
+    pub async fn start(&self, session: &BrowserSession) -> Result<String, StoreError> {
         let secret = crypto::random_secret(32);
-        let session = BrowserSession {
-            sid: crypto::random_hex(16),
-            uid,
-            auth_time: now,
-            expires_at: now + BROWSER_SESSION_LIFETIME,
-        };
+        let (uid, now) = (session.uid, session.auth_time);
         let key = keys::browser_session(&crypto::sha256_hex(&secret));
         self.table
             .insert(HashMap::from([
@@ -101,7 +117,7 @@ impl Sso {
                 (keys::GSI1_SK.to_owned(), s(format!("BROWSER#{now}"))),
             ]))
             .await?;
-        Ok((secret, session))
+        Ok(secret)
     }
 
     /// The live session whose cookie holds `secret`.
@@ -110,27 +126,58 @@ impl Sso {
         let Some(item) = self.table.get(&key, Read::Consistent).await? else {
             return Ok(None);
         };
-        let expires_at: i64 = need_n(&item, "session_expires")?;
-        if expires_at <= now {
-            return Ok(None);
-        }
-        Ok(Some(BrowserSession {
-            sid: need_s(&item, "sid")?,
-            uid: need_n(&item, "uid")?,
-            auth_time: need_n(&item, "auth_time")?,
-            expires_at,
-        }))
+        let session = session_from(&item)?;
+        Ok((session.expires_at > now).then_some(session))
     }
 
-    /// Ends the session whose cookie holds `secret` (signing out at the hosted pages).
-    pub async fn end(&self, secret: &str) -> Result<(), StoreError> {
+    /// Notes that the session whose cookie holds `secret` signed the user in to
+    /// `client_id` (whom its end is told, by back-channel logout): one update, none when
+    /// the session is gone.
+    pub async fn joined(&self, secret: &str, client_id: &str) -> Result<(), StoreError> {
         let key = keys::browser_session(&crypto::sha256_hex(secret));
-        self.table
+        let added = self
+            .table
+            .update_item(&key)
+            .update_expression("ADD clients :c")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":c", AttributeValue::Ss(vec![client_id.to_owned()]))
+            .send()
+            .await;
+        match added {
+            Ok(_) => Ok(()),
+            Err(e) if crate::condition_failed(&e) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// Ends the session whose cookie holds `secret` (signing out at the hosted pages): the
+    /// session it was, with the clients it signed the user in to, if it was live.
+    pub async fn end(
+        &self,
+        secret: &str,
+        now: i64,
+    ) -> Result<Option<(BrowserSession, Vec<String>)>, StoreError> {
+        let key = keys::browser_session(&crypto::sha256_hex(secret));
+        let out = self
+            .table
             .delete_item(&key)
+            .return_values(ReturnValue::AllOld)
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(())
+        let Some(item) = out.attributes.filter(|a| !a.is_empty()) else {
+            return Ok(None);
+        };
+        let session = session_from(&item)?;
+        if session.expires_at <= now {
+            return Ok(None);
+        }
+        let mut clients = match item.get("clients") {
+            Some(AttributeValue::Ss(set)) => set.clone(),
+            _ => Vec::new(),
+        };
+        clients.sort();
+        Ok(Some((session, clients)))
     }
 
     /// What `uid` allowed `client_id`, if anything.
