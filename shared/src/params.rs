@@ -151,6 +151,11 @@ impl Params {
         }
     }
 
+    /// The names of the values given.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+
     /// The value of `name` trimmed, `None` when absent or blank.
     pub fn text(&self, name: &str) -> Option<String> {
         self.get(name)

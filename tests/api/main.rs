@@ -6,6 +6,7 @@ mod contract;
 mod gateway;
 mod guestbook;
 mod hardening;
+mod hosted_pages;
 mod images;
 mod location;
 mod oauth;

@@ -11,7 +11,12 @@ use reqwest::Method;
 
 /// An authorization URL of the hosted page for `client_id` (scope `basic` unless `extra`
 /// names one).
-fn authorize(app: &TestApp, client_id: &str, redirect: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn authorize(
+    app: &TestApp,
+    client_id: &str,
+    redirect: &str,
+    extra: &[(&str, &str)],
+) -> String {
     let mut url = url::Url::parse(&app.url("/oauth2/authorize")).unwrap();
     let mut pairs = url.query_pairs_mut();
     pairs
@@ -28,7 +33,7 @@ fn authorize(app: &TestApp, client_id: &str, redirect: &str, extra: &[(&str, &st
 }
 
 /// The next redirect to the callback itself (Chromium may also ask it for a favicon).
-async fn arrival(callback: &mut Callback) -> std::collections::HashMap<String, String> {
+pub(crate) async fn arrival(callback: &mut Callback) -> std::collections::HashMap<String, String> {
     loop {
         let target = callback.next().await;
         if target.starts_with("/callback") {

@@ -129,6 +129,27 @@ impl Browser {
             .await;
     }
 
+    /// Resizes the window (the viewport a page is laid out in, and screenshots).
+    pub async fn window_size(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            &self.at("/window/rect"),
+            json!({"width": width, "height": height}),
+        )
+        .await;
+    }
+
+    /// The page as it is shown now, as PNG.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine;
+        let shot = self
+            .call(reqwest::Method::GET, &self.at("/screenshot"), Value::Null)
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(shot.as_str().expect("a base64 screenshot"))
+            .expect("base64")
+    }
+
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, &self.at("/url"), Value::Null)
             .await

@@ -17,7 +17,7 @@
 //!    redirects with `code` and the unchanged `state`, `deny` with `error=access_denied`.
 
 use crate::grant::{check_request, issue_code, respond_to, AuthRequest, Prompt, Refused, SignedIn};
-use crate::page::{self, CaptchaView};
+use crate::page::{self, CaptchaView, Problem};
 use crate::{sso, App};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -28,7 +28,7 @@ use passport_shared::captcha::issue_captcha;
 use passport_shared::domain::Password;
 use passport_shared::storage::grants::PendingRequest;
 use passport_shared::storage::sso::BrowserSession;
-use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Reply};
+use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Lang, Reply};
 
 /// The captcha scenario of the hosted page.
 const SCENARIO: &str = "oauth";
@@ -71,13 +71,15 @@ async fn client_name(app: &App, client_id: &str) -> Result<String, ApiError> {
 pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let p = &req.params;
     let now = passport_shared::now();
+    let lang = page::lang_of(req);
+    let switch = page::switch_of(req, "/oauth2/authorize", lang);
     // The request's client beside the browser's session: one stage.
     let (checked, session) = tokio::join!(check_request(app, p), sso::signed_in(app, req, now));
     let request = match checked {
         Ok(r) => r,
         Err(Refused::Page(e)) => {
-            let message = e.message(passport_shared::Dialect::V2, passport_shared::Lang::En);
-            return Ok(page::error(StatusCode::BAD_REQUEST, &message));
+            let message = e.message(passport_shared::Dialect::V2, lang);
+            return Ok(page::error(lang, StatusCode::BAD_REQUEST, &message));
         }
         Err(Refused::Redirect {
             rfc,
@@ -118,11 +120,15 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         }
         let id = open(app, &request, None, now).await?;
         return Ok(page::sign_in(
-            &id,
-            &request.client.name,
-            &captcha(app, now).await?,
-            None,
-            p.text("login_hint").as_deref(),
+            lang,
+            &page::SignIn {
+                request_id: &id,
+                client_name: &request.client.name,
+                captcha: &captcha(app, now).await?,
+                problem: None,
+                login_hint: p.text("login_hint").as_deref(),
+                switch: Some(&switch),
+            },
         ));
     };
     let remembered = !request.prompt.consent
@@ -159,9 +165,11 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     }
     let id = open(app, &request, Some(&session), now).await?;
     Ok(page::consent(
+        lang,
         &id,
         &request.client.name,
         &scopes_of(&request.scope),
+        Some(&switch),
     ))
 }
 
@@ -202,10 +210,11 @@ fn scopes_of(scope: &str) -> Vec<&str> {
 }
 
 /// The page of a request that has expired or was answered.
-fn expired() -> Result<Reply, ApiError> {
-    Ok(page::error(
+fn expired(lang: Lang) -> Result<Reply, ApiError> {
+    Ok(page::problem(
+        lang,
         StatusCode::BAD_REQUEST,
-        "This sign-in request has expired or was already answered. Start again from the app.",
+        Problem::RequestExpired,
     ))
 }
 
@@ -222,7 +231,7 @@ pub async fn decide(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let p = &req.params;
     let now = passport_shared::now();
     let Some(id) = p.text("request") else {
-        return expired();
+        return expired(page::lang_of(req));
     };
     match p.text("step").as_deref() {
         Some("consent") => consent_step(app, req, &id, now).await,
@@ -232,12 +241,13 @@ pub async fn decide(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 
 async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result<Reply, ApiError> {
     let p = &req.params;
+    let lang = page::lang_of(req);
     let Some(pending) = app.grants.request(id, now).await? else {
-        return expired();
+        return expired(lang);
     };
     let Some(uid) = pending.uid else {
         // Not signed in on this request yet.
-        return sign_in_page(app, id, &pending, "Sign in first.", now).await;
+        return sign_in_page(app, lang, id, &pending, Problem::SignInFirst, now).await;
     };
     // The request is closed (once) beside the read of its client.
     let clients = &app.identity.sessions.meter.clients;
@@ -246,7 +256,7 @@ async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         clients.get(&pending.client_id)
     );
     if !closed? {
-        return expired();
+        return expired(lang);
     }
     if p.text("decision").as_deref() != Some("allow") {
         return redirect_error(
@@ -256,7 +266,7 @@ async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         );
     }
     let Some(client) = client? else {
-        return expired();
+        return expired(lang);
     };
     let request = AuthRequest {
         client,
@@ -294,17 +304,22 @@ async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
 /// The sign-in page of a live request again, with `problem` and a new captcha.
 async fn sign_in_page(
     app: &App,
+    lang: Lang,
     id: &str,
     pending: &PendingRequest,
-    problem: &str,
+    problem: Problem,
     now: i64,
 ) -> Result<Reply, ApiError> {
     Ok(page::sign_in(
-        id,
-        &name_of(app, pending).await?,
-        &captcha(app, now).await?,
-        Some(problem),
-        None,
+        lang,
+        &page::SignIn {
+            request_id: id,
+            client_name: &name_of(app, pending).await?,
+            captcha: &captcha(app, now).await?,
+            problem: Some(problem),
+            login_hint: None,
+            switch: None,
+        },
     ))
 }
 
@@ -314,25 +329,30 @@ async fn sign_in_page(
 /// on the paths that show the page again.
 async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result<Reply, ApiError> {
     let p = &req.params;
+    let lang = page::lang_of(req);
     // The page again: the request's read beside the new captcha's.
-    let again = |problem: &'static str| async move {
+    let again = |problem: Problem| async move {
         let (pending, fresh) = tokio::join!(app.grants.request(id, now), captcha(app, now));
         match pending? {
             Some(pending) => Ok(page::sign_in(
-                id,
-                &name_of(app, &pending).await?,
-                &fresh?,
-                Some(problem),
-                None,
+                lang,
+                &page::SignIn {
+                    request_id: id,
+                    client_name: &name_of(app, &pending).await?,
+                    captcha: &fresh?,
+                    problem: Some(problem),
+                    login_hint: None,
+                    switch: None,
+                },
             )),
-            None => expired(),
+            None => expired(lang),
         }
     };
     if p.text("step").as_deref() != Some("signin") {
-        return again("Sign in first.").await;
+        return again(Problem::SignInFirst).await;
     }
     let identity = &app.identity;
-    let captcha_problem = "The characters in the picture did not match. Try the new picture.";
+    let captcha_problem = Problem::CaptchaWrong;
     let credentials = match (
         p.text("username"),
         p.get("password").filter(|s| !s.is_empty()),
@@ -353,8 +373,8 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
             .text("username")
             .zip(p.get("password").filter(|s| !s.is_empty()))
         {
-            Some(_) => again("Wrong username or password.").await,
-            None => again("Enter your username and password.").await,
+            Some(_) => again(Problem::WrongPassword).await,
+            None => again(Problem::CredentialsMissing).await,
         };
     };
     let captcha_check = identity.captcha();
@@ -398,19 +418,17 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
     .await;
     let (pending, secret) = match signed_in {
         Ok((_, (Some(pending), secret))) => (pending, secret),
-        Ok((_, (None, _))) => return expired(),
-        Err(e) if e.kind == ErrorKind::AccountLocked => {
-            return again("Too many failed sign-ins: the account is locked for a while.").await
-        }
+        Ok((_, (None, _))) => return expired(lang),
+        Err(e) if e.kind == ErrorKind::AccountLocked => return again(Problem::Locked).await,
         Err(e) if e.kind == ErrorKind::IncorrectPassword => {
-            return again("Wrong username or password.").await
+            return again(Problem::WrongPassword).await
         }
         Err(e) if e.kind == ErrorKind::CaptchaInvalid => return again(captcha_problem).await,
         Err(e) => return Err(e),
     };
     let name = name_of(app, &pending).await?;
     sso::set(
-        page::consent(id, &name, &scopes_of(&pending.scope)),
+        page::consent(lang, id, &name, &scopes_of(&pending.scope), None),
         &secret,
     )
 }

@@ -13,12 +13,13 @@
 //! `post_logout_redirect_uri` with the unchanged `state`, or shows that it is signed out.
 
 use crate::grant::{found, redirect_to};
-use crate::{page, sso, App};
+use crate::page::{self, Problem};
+use crate::{sso, App};
 use http::StatusCode;
 use passport_identity::oidc;
 use passport_shared::storage::clients::Client;
 use passport_shared::storage::sso::BrowserSession;
-use passport_shared::{crypto, ApiError, ApiRequest, Params, Reply};
+use passport_shared::{crypto, ApiError, ApiRequest, Lang, Params, Reply};
 use std::sync::Arc;
 
 /// A logout request, checked.
@@ -28,36 +29,29 @@ struct Checked {
     state: Option<String>,
 }
 
-fn refused(message: &str) -> Reply {
-    page::error(StatusCode::BAD_REQUEST, message)
+fn refused(lang: Lang, problem: Problem) -> Reply {
+    page::problem(lang, StatusCode::BAD_REQUEST, problem)
 }
 
 /// Checks the client and where it wants the browser back; `Err` is the error page.
-async fn check(app: &App, p: &Params) -> Result<Result<Checked, Reply>, ApiError> {
+async fn check(app: &App, p: &Params, lang: Lang) -> Result<Result<Checked, Reply>, ApiError> {
+    let refused = |problem| refused(lang, problem);
     let issuer = passport_shared::token::issuer()?;
     let hinted = match p.get("id_token_hint").filter(|t| !t.is_empty()) {
         Some(token) => match app.identity.keys.verify_id_token(&token, issuer) {
             Some(claims) => claims["aud"].as_str().map(str::to_owned),
-            None => {
-                return Ok(Err(refused(
-                    "The id_token_hint is not an ID token of this Passport.",
-                )))
-            }
+            None => return Ok(Err(refused(Problem::HintNotOurs))),
         },
         None => None,
     };
     let client_id = match (hinted, p.text("client_id")) {
-        (Some(aud), Some(id)) if aud != id => {
-            return Ok(Err(refused(
-                "The client_id is not the client the id_token_hint was issued to.",
-            )))
-        }
+        (Some(aud), Some(id)) if aud != id => return Ok(Err(refused(Problem::HintOtherClient))),
         (aud, id) => aud.or(id),
     };
     let client = match &client_id {
         Some(id) => match app.identity.sessions.meter.clients.get(id).await? {
             Some(c) => Some(c),
-            None => return Ok(Err(refused("No app has this client_id."))),
+            None => return Ok(Err(refused(Problem::UnknownClient))),
         },
         None => None,
     };
@@ -67,9 +61,7 @@ async fn check(app: &App, p: &Params) -> Result<Result<Checked, Reply>, ApiError
                 .as_ref()
                 .is_some_and(|c| c.post_logout_redirect_uris.contains(&uri));
             if !registered {
-                return Ok(Err(refused(
-                    "The post_logout_redirect_uri is not one the app registered.",
-                )));
+                return Ok(Err(refused(Problem::LogoutUriNotRegistered)));
             }
             Some(uri)
         }
@@ -88,7 +80,7 @@ fn csrf(app: &App, secret: &str) -> String {
 }
 
 /// Where the browser goes once signed out.
-fn onward(checked: &Checked) -> Result<Reply, ApiError> {
+fn onward(checked: &Checked, lang: Lang) -> Result<Reply, ApiError> {
     match &checked.back_to {
         Some(uri) => {
             let state: Vec<(&str, &str)> = checked
@@ -99,18 +91,19 @@ fn onward(checked: &Checked) -> Result<Reply, ApiError> {
                 .collect();
             found(&redirect_to(uri, &state))
         }
-        None => Ok(page::signed_out()),
+        None => Ok(page::signed_out(lang)),
     }
 }
 
 pub async fn ask(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let checked = match check(app, &req.params).await? {
+    let lang = page::lang_of(req);
+    let checked = match check(app, &req.params, lang).await? {
         Ok(c) => c,
         Err(page) => return Ok(page),
     };
     let Some(secret) = sso::secret(req) else {
         // Not signed in here: nothing to confirm.
-        return onward(&checked);
+        return onward(&checked, lang);
     };
     let csrf = csrf(app, &secret);
     let mut fields = vec![("csrf", csrf.as_str())];
@@ -124,14 +117,17 @@ pub async fn ask(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         fields.push(("state", state.as_str()));
     }
     Ok(page::logout(
+        lang,
         checked.client.as_ref().map(|c| c.name.as_str()),
         &fields,
+        Some(&page::switch_of(req, "/oauth2/logout", lang)),
     ))
 }
 
 pub async fn confirm(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let p = &req.params;
-    let checked = match check(app, p).await? {
+    let lang = page::lang_of(req);
+    let checked = match check(app, p, lang).await? {
         Ok(c) => c,
         Err(page) => return Ok(page),
     };
@@ -140,16 +136,14 @@ pub async fn confirm(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             .text("csrf")
             .is_some_and(|got| crypto::same(&got, &csrf(app, &secret)));
         if !proven {
-            return Ok(refused(
-                "This sign-out form is not from this browser's Passport page. Start again from the app.",
-            ));
+            return Ok(refused(lang, Problem::FormNotOurs));
         }
         let now = passport_shared::now();
         if let Some((session, clients)) = app.identity.sso.end(&secret, now).await? {
             tell(app, &session, &clients, now).await?;
         }
     }
-    sso::clear(onward(&checked)?)
+    sso::clear(onward(&checked, lang)?)
 }
 
 /// Sends each of `clients` that registered a back-channel logout URI its logout token for

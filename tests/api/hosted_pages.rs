@@ -1,0 +1,175 @@
+//! The hosted pages in English and Chinese (issue 19): the language from `ui_locales`, the
+//! page's switch or `Accept-Language`; problems shown in the page's language; each page
+//! at desktop and phone width in Chromium, with its screenshot written to
+//! `PASSPORT_SCREENSHOTS` (`scripts/screenshots` points it at docs/screenshots) or to
+//! target/screenshots.
+
+use crate::oauth::{client, user};
+use crate::sso::{arrival, authorize};
+use passport_tests::browser::{Browser, Callback};
+use passport_tests::{repo_root, TestApp};
+
+/// The window sizes every page is looked at in: a laptop and a phone.
+const SIZES: [(&str, u32, u32); 2] = [("desktop", 1280, 860), ("phone", 390, 844)];
+
+/// Takes `name`'s screenshots at both sizes (the page laid out again at each).
+async fn shoot(browser: &Browser, name: &str) {
+    let dir = std::env::var("PASSPORT_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target/screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (size, width, height) in SIZES {
+        browser.window_size(width, height).await;
+        let png = browser.screenshot().await;
+        assert!(png.starts_with(b"\x89PNG"), "{name} at {size} is a PNG");
+        std::fs::write(dir.join(format!("{name}-{size}.png")), png).unwrap();
+    }
+    browser.window_size(SIZES[0].1, SIZES[0].2).await;
+}
+
+/// The answer the local stack shows the harness for the page's captcha.
+async fn captcha_answer(browser: &Browser) -> String {
+    browser
+        .attribute("#captcha-image", "data-answer")
+        .await
+        .expect("the local stack shows the answer")
+}
+
+#[tokio::test]
+async fn every_hosted_page_in_chinese_and_english_in_chromium() {
+    let app = TestApp::new();
+    let mut callback = Callback::start().await;
+    let redirect = callback.url.clone();
+    let (a, _) = client(
+        &app,
+        &[
+            "--redirect-uri",
+            &redirect,
+            "--post-logout-redirect-uri",
+            &redirect,
+        ],
+    );
+    let (username, password, _) = user(&app, "pages").await;
+    let browser = Browser::start().await;
+
+    // The client asks for Chinese; the page's switch turns it to English and back.
+    let zh = [("ui_locales", "zh-CN en")];
+    browser.goto(&authorize(&app, &a, &redirect, &zh)).await;
+    assert_eq!(browser.text("h1").await, "登录");
+    assert_eq!(
+        browser.attribute("html", "lang").await.as_deref(),
+        Some("zh-CN")
+    );
+    shoot(&browser, "sign-in-zh").await;
+    browser.click("#lang-switch").await;
+    assert_eq!(browser.text("h1").await, "Sign in");
+    assert_eq!(
+        browser.attribute("html", "lang").await.as_deref(),
+        Some("en")
+    );
+    shoot(&browser, "sign-in-en").await;
+    browser.click("#lang-switch").await;
+    assert_eq!(browser.text("h1").await, "登录");
+
+    // A wrong password: the page again, in Chinese, saying so.
+    browser.type_into("#username", &username).await;
+    browser.type_into("#password", "not-the-password").await;
+    let captcha = captcha_answer(&browser).await;
+    browser.type_into("#captcha", &captcha).await;
+    browser.click("#sign-in").await;
+    assert_eq!(browser.text("#error").await, "用户名或密码错误。");
+    shoot(&browser, "sign-in-error-zh").await;
+    browser.type_into("#username", &username).await;
+    browser.type_into("#password", &password).await;
+    let captcha = captcha_answer(&browser).await;
+    browser.type_into("#captcha", &captcha).await;
+    browser.click("#sign-in").await;
+    assert_eq!(browser.text("h1").await, "允许访问？");
+    shoot(&browser, "consent-zh").await;
+    browser.click("#allow").await;
+    assert!(arrival(&mut callback).await.contains_key("code"));
+
+    // Consent in English (signed in already, and a new scope to allow), denied.
+    let en = [("ui_locales", "en"), ("scope", "basic profile")];
+    browser.goto(&authorize(&app, &a, &redirect, &en)).await;
+    assert_eq!(browser.text("h1").await, "Allow access?");
+    shoot(&browser, "consent-en").await;
+    browser.click("#deny").await;
+    assert_eq!(arrival(&mut callback).await["error"], "access_denied");
+
+    // Logout's question in both languages, then signed out.
+    let mut logout = url::Url::parse(&app.url("/oauth2/logout")).unwrap();
+    logout
+        .query_pairs_mut()
+        .append_pair("client_id", &a)
+        .append_pair("post_logout_redirect_uri", &redirect)
+        .append_pair("state", "bye")
+        .append_pair("ui_locales", "zh");
+    browser.goto(logout.as_str()).await;
+    assert_eq!(browser.text("h1").await, "退出登录？");
+    shoot(&browser, "logout-zh").await;
+    browser.click("#lang-switch").await;
+    assert_eq!(browser.text("h1").await, "Sign out?");
+    shoot(&browser, "logout-en").await;
+    browser.click("#sign-out").await;
+    assert_eq!(arrival(&mut callback).await["state"], "bye");
+    for (lang, title) in [("en", "Signed out"), ("zh", "已退出")] {
+        browser
+            .goto(&app.url(&format!("/oauth2/logout?ui_locales={lang}")))
+            .await;
+        assert_eq!(browser.text("h1").await, title);
+        shoot(&browser, &format!("signed-out-{lang}")).await;
+    }
+
+    // The page that redirects nowhere (an unknown client), in both languages.
+    for (lang, title) in [("en", "Cannot continue"), ("zh", "无法继续")] {
+        let unknown = authorize(&app, "999999999999999", &redirect, &[("ui_locales", lang)]);
+        browser.goto(&unknown).await;
+        assert_eq!(browser.text("h1").await, title);
+        shoot(&browser, &format!("error-{lang}")).await;
+    }
+    drop(browser);
+}
+
+#[tokio::test]
+async fn accept_language_picks_the_page_language_and_the_pages_keep_their_headers() {
+    let app = TestApp::new();
+    let (a, _) = client(&app, &[]);
+    let redirect = crate::oauth::REDIRECT;
+    let page = |accept: &'static str, extra: &'static [(&'static str, &'static str)]| {
+        let url = authorize(&app, &a, redirect, extra);
+        let http = app.http.clone();
+        async move {
+            let got = http
+                .get(url)
+                .header("accept-language", accept)
+                .send()
+                .await
+                .unwrap();
+            let headers = got.headers().clone();
+            (headers, got.text().await.unwrap())
+        }
+    };
+    let (headers, zh) = page("zh-CN,zh;q=0.9,en;q=0.8", &[]).await;
+    assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("<h1>登录</h1>"));
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    for directive in [
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "default-src 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["cache-control"], "no-store");
+    // ui_locales (the client's ask) before Accept-Language; `lang` (the page's switch)
+    // before both.
+    let (_, en) = page("zh-CN", &[("ui_locales", "en-GB")]).await;
+    assert!(en.contains("<h1>Sign in</h1>"), "{en}");
+    let (_, switched) = page("en", &[("ui_locales", "en"), ("lang", "zh")]).await;
+    assert!(switched.contains("<h1>登录</h1>"), "{switched}");
+    assert!(switched.contains("id=\"lang-switch\""));
+    // The login hint fills the name in.
+    let (_, hinted) = page("en", &[("login_hint", "li_lei")]).await;
+    assert!(hinted.contains("value=\"li_lei\""), "{hinted}");
+}
