@@ -173,27 +173,48 @@ pub(crate) async fn hosted(
     let page = app.http.get(auth_url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    let request = field(&html, "name=\"request\" value=\"");
-    let consent = app
+    let walked = sign_in_and_decide(app, &html, username, password, decision).await;
+    (walked.status, walked.location)
+}
+
+/// What signing in on a sign-in page and deciding on its consent page came to.
+pub(crate) struct Walked {
+    /// The sign-in's `Set-Cookie` (the browser session).
+    pub set_cookie: Option<String>,
+    /// The decision's answer: its status and Location.
+    pub status: u16,
+    pub location: String,
+}
+
+/// Signs in on the sign-in page `html` (its captcha answered), then posts `decision` on
+/// the consent page that follows.
+pub(crate) async fn sign_in_and_decide(
+    app: &TestApp,
+    html: &str,
+    username: &str,
+    password: &str,
+    decision: &str,
+) -> Walked {
+    let request = field(html, "name=\"request\" value=\"");
+    let signed_in = app
         .http
         .post(app.url("/oauth2/authorize"))
         .form(&[
             ("request", request.as_str()),
             ("step", "signin"),
-            (
-                "captcha_key",
-                &field(&html, "name=\"captcha_key\" value=\""),
-            ),
-            ("captcha", &field(&html, "data-answer=\"")),
+            ("captcha_key", &field(html, "name=\"captcha_key\" value=\"")),
+            ("captcha", &field(html, "data-answer=\"")),
             ("username", username),
             ("password", password),
         ])
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    let set_cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .map(|c| c.to_str().unwrap().to_owned());
+    let consent = signed_in.text().await.unwrap();
     assert!(consent.contains("id=\"allow\""), "{consent}");
     let done = app
         .http
@@ -211,7 +232,11 @@ pub(crate) async fn hosted(
         .get("location")
         .map(|l| l.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    (done.status().as_u16(), location)
+    Walked {
+        set_cookie,
+        status: done.status().as_u16(),
+        location,
+    }
 }
 
 #[tokio::test]

@@ -51,7 +51,11 @@ async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>, name: &str) -> (u16,
 }
 
 /// `modifyBasicInfo` with a fresh captcha.
-async fn modify_basic(app: &TestApp, token: &str, form: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn modify_basic(
+    app: &TestApp,
+    token: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
     let captcha = app.captcha().await;
     let mut fields: Vec<(&str, &str)> = form.to_vec();
     fields.push(("captcha", &captcha.answer));

@@ -4,7 +4,7 @@
 //! RP-initiated logout and back-channel logout tokens (checked by jose).
 
 use crate::oauth::{client, user};
-use crate::oauth_standard::{field, query};
+use crate::oauth_standard::{field, query, sign_in_and_decide};
 use passport_tests::browser::{Browser, Callback};
 use passport_tests::{json, TestApp};
 use reqwest::Method;
@@ -67,28 +67,10 @@ async fn sign_in_and_allow(
     username: &str,
     password: &str,
 ) -> (String, String) {
-    let request = field(html, "name=\"request\" value=\"");
-    let signed_in = app
-        .http
-        .post(app.url("/oauth2/authorize"))
-        .form(&[
-            ("request", request.as_str()),
-            ("step", "signin"),
-            ("captcha_key", &field(html, "name=\"captcha_key\" value=\"")),
-            ("captcha", &field(html, "data-answer=\"")),
-            ("username", username),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let set_cookie = signed_in
-        .headers()
-        .get("set-cookie")
-        .expect("the sign-in sets the session cookie")
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let walked = sign_in_and_decide(app, html, username, password, "allow").await;
+    let set_cookie = walked
+        .set_cookie
+        .expect("the sign-in sets the session cookie");
     for attribute in [
         "Path=/",
         "Secure",
@@ -103,22 +85,8 @@ async fn sign_in_and_allow(
     }
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
     assert!(cookie.starts_with("__Host-passport-session="), "{cookie}");
-    let consent = signed_in.text().await.unwrap();
-    assert!(consent.contains("id=\"allow\""), "{consent}");
-    let done = app
-        .http
-        .post(app.url("/oauth2/authorize"))
-        .form(&[
-            ("request", request.as_str()),
-            ("step", "consent"),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 302);
-    let location = done.headers()["location"].to_str().unwrap().to_owned();
-    (cookie, location)
+    assert_eq!(walked.status, 302);
+    (cookie, walked.location)
 }
 
 /// Exchanges a code of a confidential client: the access token.
@@ -388,6 +356,20 @@ async fn prompt_none_and_revocation_against_the_browser_session() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(listed["data"]["apps"], serde_json::json!([]));
+
+    // A new password ends the browser sessions too: prompt=none must sign in again.
+    let (status, body) = crate::profiles::modify_basic(
+        &app,
+        &center_token,
+        &[
+            ("newpassword", "ssonone-new-pass"),
+            ("confirm", "ssonone-new-pass"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, location, _) = visit(&app, &code_for(&[("prompt", "none")], &a), Some(&cookie)).await;
+    assert_eq!(query(&location)["error"], "login_required");
 }
 
 /// The claims of a JWT, unverified (the libraries of tests/clients verify).
@@ -532,17 +514,14 @@ async fn rp_initiated_logout_ends_the_browser_session_and_tells_the_back_channel
     ];
     let (status, _, _, _) = post_logout(&app, &cookie, &forged).await;
     assert_eq!(status, 400);
-    let (_, location, _) = visit(
+    // An authorization the session answers without a page, while it lasts.
+    let silently = authorize(
         &app,
-        &authorize(
-            &app,
-            &a,
-            redirect,
-            &[("prompt", "none"), ("scope", "openid")],
-        ),
-        Some(&cookie),
-    )
-    .await;
+        &a,
+        redirect,
+        &[("prompt", "none"), ("scope", "openid")],
+    );
+    let (_, location, _) = visit(&app, &silently, Some(&cookie)).await;
     assert!(
         query(&location).contains_key("code"),
         "still signed in: {location}"
@@ -576,17 +555,7 @@ async fn rp_initiated_logout_ends_the_browser_session_and_tells_the_back_channel
     assert!(accepted, "{said}");
     assert_eq!(said["payload"]["sid"], sid.as_str());
     assert_eq!(said["payload"]["sub"], claims_of(id_token)["sub"]);
-    let (_, location, _) = visit(
-        &app,
-        &authorize(
-            &app,
-            &a,
-            redirect,
-            &[("prompt", "none"), ("scope", "openid")],
-        ),
-        Some(&cookie),
-    )
-    .await;
+    let (_, location, _) = visit(&app, &silently, Some(&cookie)).await;
     assert_eq!(query(&location)["error"], "login_required");
     // Signed out already: the endpoint goes straight on.
     let (status, location, _) = visit(&app, &logout(&asked), None).await;
