@@ -4,9 +4,8 @@
 use super::attr::{n, need_n, need_s, s};
 use super::ports::CaptchaStore;
 use super::table::{Read, Table};
-use super::{keys, sdk_error, StoreError};
+use super::{keys, StoreError};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::ReturnValue;
 use std::collections::HashMap;
 
 pub struct Captchas {
@@ -56,13 +55,7 @@ impl CaptchaStore for Captchas {
     ) -> Result<bool, StoreError> {
         let key = keys::captcha(key_hash, scenario);
         let item = if consume {
-            self.table
-                .delete_item(&key)
-                .return_values(ReturnValue::AllOld)
-                .send()
-                .await
-                .map_err(sdk_error)?
-                .attributes
+            self.table.take(&key).await?
         } else {
             self.table.get(&key, Read::Consistent).await?
         };

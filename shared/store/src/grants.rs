@@ -317,13 +317,6 @@ impl Grants {
     /// so a decision is acted on once.
     pub async fn close_request(&self, id: &str) -> Result<bool, StoreError> {
         let key = keys::auth_request(&crypto::sha256_hex(id));
-        let out = self
-            .table
-            .delete_item(&key)
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+        Ok(self.table.take(&key).await?.is_some())
     }
 }

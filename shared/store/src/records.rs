@@ -434,14 +434,7 @@ impl Records {
 
     /// Deletes a record; false when there was none.
     pub async fn delete(&self, key: &keys::Key) -> Result<bool, StoreError> {
-        let out = self
-            .table
-            .delete_item(key)
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+        Ok(self.table.take(key).await?.is_some())
     }
 
     fn query(

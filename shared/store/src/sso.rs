@@ -15,7 +15,7 @@
 use super::attr::{n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::AttributeValue;
 use passport_core::crypto;
 use std::collections::HashMap;
 
@@ -158,14 +158,7 @@ impl Sso {
         now: i64,
     ) -> Result<Option<(BrowserSession, Vec<String>)>, StoreError> {
         let key = keys::browser_session(&crypto::sha256_hex(secret));
-        let out = self
-            .table
-            .delete_item(&key)
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let Some(item) = out.attributes.filter(|a| !a.is_empty()) else {
+        let Some(item) = self.table.take(&key).await? else {
             return Ok(None);
         };
         let session = session_from(&item)?;
@@ -258,14 +251,11 @@ impl Sso {
 
     /// Forgets what `uid` allowed `client_id`; false when there was nothing to forget.
     pub async fn forget(&self, uid: u64, client_id: &str) -> Result<bool, StoreError> {
-        let out = self
+        Ok(self
             .table
-            .delete_item(&keys::consent(uid, client_id))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+            .take(&keys::consent(uid, client_id))
+            .await?
+            .is_some())
     }
 }
 

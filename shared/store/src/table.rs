@@ -69,6 +69,19 @@ impl Table {
             .key(keys::SK, s(&key.sk))
     }
 
+    /// Deletes the item at `key` and answers what it held (`None`: there was none), in one
+    /// request: a delete that must act once (a code, a request, a session) learns whether
+    /// it did.
+    pub async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .delete_item(key)
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.attributes.filter(|a| !a.is_empty()))
+    }
+
     /// A delete of the item at `key`, for a condition or return values to add.
     pub fn delete_item(&self, key: &Key) -> DeleteItemFluentBuilder {
         self.client
