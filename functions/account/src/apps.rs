@@ -9,7 +9,7 @@
 //! so that a repeated revoke is not an error.
 
 use crate::App;
-use passport_shared::storage::sessions::TokenRecord;
+use passport_shared::storage::sessions::{Listing, TokenRecord};
 use passport_shared::storage::sso::Consent;
 use passport_shared::storage::StoreError;
 use passport_shared::token::FIRST_PARTY_CLIENT;
@@ -59,8 +59,20 @@ pub async fn list(
     Reply::of(&serde_json::json!({ "apps": apps }))
 }
 
-pub async fn revoke(app: &App, req: &ApiRequest, auth: &TokenRecord) -> Result<Reply, ApiError> {
+/// The sessions the user's index lists, read beside the token check (revoking ends the
+/// app's among them).
+pub async fn sessions(app: &App, _req: &ApiRequest, uid: u64) -> Result<Listing, StoreError> {
+    app.identity.sessions.listing(uid).await
+}
+
+pub async fn revoke(
+    app: &App,
+    req: &ApiRequest,
+    auth: &TokenRecord,
+    listing: Result<Listing, StoreError>,
+) -> Result<Reply, ApiError> {
     first_party(app, auth).await?;
+    let listing = listing?;
     let client_id = req
         .path_param("client_id")
         .filter(|c| !c.is_empty())
@@ -70,7 +82,7 @@ pub async fn revoke(app: &App, req: &ApiRequest, auth: &TokenRecord) -> Result<R
     // The consent and the sessions end together: one stage after the check.
     let (forgotten, ended) = tokio::join!(
         sso.forget(auth.uid, client_id),
-        sessions.end_client(auth.uid, client_id)
+        sessions.end_client(&listing, client_id)
     );
     ended?;
     Reply::of(&serde_json::json!({ "revoked": forgotten? }))

@@ -42,7 +42,7 @@ impl Service for App {
         GET "/api/personal/info" Account => personal::info,
         PUT "/api/personal/info" Account => personal::update,
         GET "/api/personal/apps" Token beside apps::consents => apps::list,
-        DELETE "/api/personal/apps/{client_id}" Token => apps::revoke,
+        DELETE "/api/personal/apps/{client_id}" Token beside apps::sessions => apps::revoke,
         GET "/oauth2/userinfo" Account => userinfo::userinfo,
         POST "/oauth2/userinfo" Account => userinfo::userinfo,
     ];

@@ -531,10 +531,18 @@ impl Sessions {
             .await
     }
 
-    /// Ends the user's sessions of one client (the user revoked the app): its tokens and
-    /// their refresh chains.
-    pub async fn end_client(&self, uid: u64, client_id: &str) -> Result<(), StoreError> {
-        self.end_listed(uid, |listed| {
+    /// What the user's sessions index lists: read beside a token check, for
+    /// [`Sessions::end_client`].
+    pub async fn listing(&self, uid: u64) -> Result<Listing, StoreError> {
+        Ok(Listing(
+            self.table.index_items(&keys::sessions_of(uid)).await?,
+        ))
+    }
+
+    /// Ends the sessions of one client in a user's `listing` (the user revoked the app):
+    /// its tokens and their refresh chains, the deletes together.
+    pub async fn end_client(&self, listing: &Listing, client_id: &str) -> Result<(), StoreError> {
+        self.end_picked(&listing.0, |listed| {
             listed.sid().is_some() && get_s(listed.0, "client_id").as_deref() == Some(client_id)
         })
         .await
@@ -548,6 +556,15 @@ impl Sessions {
         end: impl Fn(&Listed<'_>) -> bool,
     ) -> Result<(), StoreError> {
         let listed = self.table.index_items(&keys::sessions_of(uid)).await?;
+        self.end_picked(&listed, end).await
+    }
+
+    /// Deletes the items of `listed` (a user's sessions index) that `end` picks, together.
+    async fn end_picked(
+        &self,
+        listed: &[Item],
+        end: impl Fn(&Listed<'_>) -> bool,
+    ) -> Result<(), StoreError> {
         let ends = listed
             .iter()
             .map(Listed)
@@ -563,6 +580,9 @@ impl Sessions {
         Ok(())
     }
 }
+
+/// A user's sessions as their index listed them ([`Sessions::listing`]).
+pub struct Listing(Vec<Item>);
 
 /// An item of a user's sessions index: an API session or a browser session.
 struct Listed<'a>(&'a Item);
