@@ -55,7 +55,8 @@ async fn check(app: &App, p: &Params, lang: Lang) -> Result<Result<Checked, Repl
         },
         None => None,
     };
-    let back_to = match p.get("post_logout_redirect_uri") {
+    // RFC 6749 §3.1: a parameter without a value is as if it were not sent.
+    let back_to = match p.get("post_logout_redirect_uri").filter(|u| !u.is_empty()) {
         Some(uri) => {
             let registered = client
                 .as_ref()
