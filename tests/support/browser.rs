@@ -189,7 +189,12 @@ impl Browser {
         .await;
     }
 
+    /// Clicks the element matching `css` and waits (up to 10 s) until the page it was on
+    /// has been left. Every click in these tests follows a link or submits a form, and
+    /// reading the next page before the old one is gone would read the old one (or an
+    /// element of it that has just gone stale).
     pub async fn click(&self, css: &str) {
+        let page = self.find("html").await;
         let el = self.find(css).await;
         self.call(
             reqwest::Method::POST,
@@ -197,6 +202,34 @@ impl Browser {
             json!({}),
         )
         .await;
+        for _ in 0..100 {
+            if self.gone(&page).await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("clicking {css} left no page: still at {}", self.url().await);
+    }
+
+    /// Whether an element found earlier is no longer in the page shown (its document left).
+    async fn gone(&self, el: &str) -> bool {
+        let reply: Value = self
+            .http
+            .get(format!(
+                "{}{}",
+                self.base,
+                self.at(&format!("/element/{el}/name"))
+            ))
+            .send()
+            .await
+            .expect("WebDriver request")
+            .json()
+            .await
+            .expect("JSON");
+        matches!(
+            reply["value"]["error"].as_str(),
+            Some("stale element reference" | "no such element")
+        )
     }
 
     pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
