@@ -1,11 +1,10 @@
 //! `/api/auth/*` (document 004): sign-up by code, sign-in, token refresh and sign-out.
 
 use crate::App;
-use passport_identity::{hash_password, sign_in_with, Destination, Purpose, SignInName};
+use passport_identity::{sign_in_with, Destination, Purpose, SignInName};
 use passport_shared::domain::Password;
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::sessions::{Grant, Issued};
-use passport_shared::storage::users::{CreateError, NewUser};
 use passport_shared::token::FIRST_PARTY_CLIENT;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 
@@ -62,30 +61,7 @@ pub async fn register(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let code = req.params.text("code").ok_or(ErrorKind::CodeInvalid)?;
     let password = Password::parse(&req.params.get("password").unwrap_or_default())?;
     let now = passport_shared::now();
-    id.code_service()
-        .check(Purpose::Register, &to, &code, true, now)
-        .await?;
-    let (username, email, phone) = match &to {
-        Destination::Email(e) => (e.as_str().to_owned(), Some(e.as_str().to_owned()), None),
-        Destination::Phone(p) => (
-            p.number().to_owned(),
-            None,
-            Some((p.area().to_owned(), p.number().to_owned())),
-        ),
-    };
-    let new = NewUser {
-        username,
-        email_verified: email.is_some(),
-        phone_verified: phone.is_some(),
-        email,
-        phone,
-        password_hash: hash_password(&password).await?,
-        sns: None,
-    };
-    let user = id.users.create(&new, now).await.map_err(|e| match e {
-        CreateError::Taken(_) => ApiError::new(ErrorKind::UsernameTaken).with_field("account"),
-        CreateError::Store(e) => e.into(),
-    })?;
+    let user = id.sign_up_by_code(&to, &code, &password, now).await?;
     tokens(&id.sessions.issue(&grant(user.uid), now).await?)
 }
 

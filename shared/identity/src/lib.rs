@@ -443,6 +443,7 @@ impl Identity {
     }
 }
 
+pub mod account;
 pub mod oidc;
 
 #[cfg(test)]

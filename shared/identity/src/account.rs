@@ -1,0 +1,170 @@
+//! Signing up by a mailed (or texted) code and resetting a forgotten password: the flows
+//! of the center's `/api/auth/register`, v1's `forgotPassword` / `resetPassword` and the
+//! hosted pages' sign-up and forgot-password forms, written once.
+
+use crate::{hash_password, Destination, Identity, Purpose};
+use passport_shared::domain::Password;
+use passport_shared::error::{ApiError, ErrorKind};
+use passport_shared::storage::keys;
+use passport_shared::storage::users::{CreateError, NewUser, User};
+use std::time::Duration;
+
+/// The longest `account` looked up: an email address is at most 254 bytes.
+const MAX_ACCOUNT_BYTES: usize = 254;
+
+/// How long a reset request takes at the least, so that the mail only an existing account
+/// gets sent is hidden inside it. The send is awaited, never dropped (a Lambda function is
+/// frozen once it has answered, so a send left running could be lost); only a send slower
+/// than this would show.
+const RESET_REQUEST_FLOOR: Duration = Duration::from_millis(300);
+
+/// The `account` of a password reset: a username, an email address or a phone number, at
+/// least 2 characters (203303) and no longer than any of them can be.
+pub fn reset_account(raw: Option<String>) -> Result<String, ApiError> {
+    let account = raw
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .ok_or(ErrorKind::AccountRequired)?;
+    if account.chars().count() < 2 {
+        return Err(ErrorKind::AccountTooShort.into());
+    }
+    // Longer than any username, address or number an account can hold (and than a
+    // DynamoDB key may be): refused before it reaches a key.
+    if account.len() > MAX_ACCOUNT_BYTES {
+        return Err(ApiError::invalid("account"));
+    }
+    Ok(account)
+}
+
+impl Identity {
+    /// Creates the account of `to` once its `code` (of [`Purpose::Register`]) is right,
+    /// using the code up: the address or number is the username and is verified.
+    pub async fn sign_up_by_code(
+        &self,
+        to: &Destination,
+        code: &str,
+        password: &Password,
+        now: i64,
+    ) -> Result<User, ApiError> {
+        self.code_service()
+            .check(Purpose::Register, to, code, true, now)
+            .await?;
+        let (username, email, phone) = match to {
+            Destination::Email(e) => (e.as_str().to_owned(), Some(e.as_str().to_owned()), None),
+            Destination::Phone(p) => (
+                p.number().to_owned(),
+                None,
+                Some((p.area().to_owned(), p.number().to_owned())),
+            ),
+        };
+        let new = NewUser {
+            username,
+            email_verified: email.is_some(),
+            phone_verified: phone.is_some(),
+            email,
+            phone,
+            password_hash: hash_password(password).await?,
+            sns: None,
+        };
+        self.users.create(&new, now).await.map_err(|e| match e {
+            CreateError::Taken(_) => ApiError::new(ErrorKind::UsernameTaken).with_field("account"),
+            CreateError::Store(e) => e.into(),
+        })
+    }
+
+    /// The account named by a username, an email address or a phone number: the guards
+    /// the account's form can name (its address or number, and a username), all read
+    /// whatever holds them, so an unknown account costs the calls of a known one.
+    async fn named(&self, area: Option<&str>, account: &str) -> Result<Option<User>, ApiError> {
+        let mut guards = vec![keys::username_guard(account)];
+        if let Ok(destination) = Destination::parse(area, account) {
+            guards.insert(0, destination.guard());
+        }
+        Ok(self.users.resolve(&guards).await?)
+    }
+
+    /// Sends a reset code to the account's email (else its phone). The answer is the same
+    /// whether or not the account exists, and so is the time it takes (at least
+    /// [`RESET_REQUEST_FLOOR`]): it tells no one which accounts exist. Only "too frequent"
+    /// is ever refused (it is about the caller's own requests, and unknown accounts get it
+    /// too); a failed delivery is logged, not told.
+    pub async fn request_reset(
+        &self,
+        area: Option<&str>,
+        account: &str,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let started = tokio::time::Instant::now();
+        let codes = self.code_service();
+        let sent = match self
+            .named(area, account)
+            .await?
+            .as_ref()
+            .and_then(reset_destination)
+        {
+            Some(to) => match codes.send(Purpose::Reset, &to, now).await {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind == ErrorKind::CodeSendTooFrequent => Err(e),
+                Err(e) => {
+                    tracing::error!(error = %e, cause = e.cause().unwrap_or(""), "reset code not delivered");
+                    Ok(())
+                }
+            },
+            None => codes.send_nowhere(Purpose::Reset, account, now).await,
+        };
+        tokio::time::sleep_until(started + RESET_REQUEST_FLOOR).await;
+        sent
+    }
+
+    /// Sets the new password of `account` once its reset `code` is right, and ends every
+    /// session of the account (API sessions and browser sessions). The code is checked
+    /// before the password is compared, and used up only after: a new password equal to
+    /// the old one is refused (203006) without spending the code.
+    pub async fn reset_password(
+        &self,
+        area: Option<&str>,
+        account: &str,
+        code: &str,
+        password: &Password,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let user = self.named(area, account).await?;
+        let Some((user, to)) = user.and_then(|u| reset_destination(&u).map(|d| (u, d))) else {
+            return Err(ErrorKind::CodeInvalid.into());
+        };
+        let codes = self.code_service();
+        codes.check(Purpose::Reset, &to, code, false, now).await?;
+        if passport_shared::crypto::password::verify(password.expose(), &user.password_hash) {
+            return Err(ErrorKind::SamePassword.into());
+        }
+        codes.check(Purpose::Reset, &to, code, true, now).await?;
+        let hash = hash_password(password).await?;
+        self.users.set_password(user.uid, &hash, now).await?;
+        self.sessions.end_all(user.uid).await?;
+        Ok(())
+    }
+}
+
+/// Where the reset code for `user` goes: the email, else the phone.
+fn reset_destination(user: &User) -> Option<Destination> {
+    match (&user.email, &user.phone) {
+        (Some(email), _) => Destination::parse(None, email).ok(),
+        (None, Some(phone)) => Destination::parse(user.area.as_deref(), phone).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reset_account_is_two_to_254_bytes() {
+        let kind = |raw: Option<&str>| reset_account(raw.map(str::to_owned)).map_err(|e| e.kind);
+        assert_eq!(kind(None), Err(ErrorKind::AccountRequired));
+        assert_eq!(kind(Some("  ")), Err(ErrorKind::AccountRequired));
+        assert_eq!(kind(Some("a")), Err(ErrorKind::AccountTooShort));
+        assert_eq!(kind(Some(" li@example.com ")), Ok("li@example.com".into()));
+        assert!(kind(Some(&"x".repeat(255))).is_err());
+    }
+}
