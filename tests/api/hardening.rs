@@ -130,10 +130,9 @@ async fn attempt(
                 ])
                 .send()
                 .await
-                .unwrap()
-                .text()
-                .await
                 .unwrap();
+            let binding = crate::oauth_standard::binding_of(&page).unwrap();
+            let page = page.text().await.unwrap();
             let field = |marker: &str| {
                 let start = page
                     .find(marker)
@@ -144,6 +143,7 @@ async fn attempt(
             let answer = app
                 .http
                 .post(app.url("/oauth2/authorize"))
+                .header("cookie", binding)
                 .form(&[
                     ("request", field("name=\"request\" value=\"").as_str()),
                     ("step", "signin"),

@@ -173,3 +173,140 @@ async fn accept_language_picks_the_page_language_and_the_pages_keep_their_header
     let (_, hinted) = page("en", &[("login_hint", "li_lei")]).await;
     assert!(hinted.contains("value=\"li_lei\""), "{hinted}");
 }
+
+/// What the account pages say in one language.
+struct Words {
+    lang: &'static str,
+    sign_in: &'static str,
+    sign_up: &'static str,
+    confirm_email: &'static str,
+    consent: &'static str,
+    captcha_wrong: &'static str,
+    forgot: &'static str,
+    new_password: &'static str,
+    password_set: &'static str,
+}
+
+const WORDS: [Words; 2] = [
+    Words {
+        lang: "zh",
+        sign_in: "登录",
+        sign_up: "注册账号",
+        confirm_email: "验证邮箱",
+        consent: "允许访问？",
+        captcha_wrong: "图中的字符不对，请看新的图片再试。",
+        forgot: "忘记密码？",
+        new_password: "设置新密码",
+        password_set: "新密码已设置，请用它登录。",
+    },
+    Words {
+        lang: "en",
+        sign_in: "Sign in",
+        sign_up: "Create an account",
+        confirm_email: "Confirm your email",
+        consent: "Allow access?",
+        captcha_wrong: "The characters in the picture did not match. Try the new picture.",
+        forgot: "Forgot your password?",
+        new_password: "Choose a new password",
+        password_set: "Your new password is set. Sign in with it.",
+    },
+];
+
+/// In each language, in Chromium: sign up from the sign-in page (a wrong captcha, then the
+/// mailed code, a password typed twice differently, then right), which signs the new
+/// account in on the request and goes on to consent and the code; then, signing in again
+/// (`prompt=login`), the forgotten password reset by a mailed code, and the sign-in with
+/// the new one. Each page's screenshot at both sizes.
+#[tokio::test]
+async fn sign_up_and_a_forgotten_password_from_the_hosted_pages_in_both_languages() {
+    let app = TestApp::new();
+    let mut callback = Callback::start().await;
+    let redirect = callback.url.clone();
+    let (a, _) = client(&app, &["--redirect-uri", &redirect]);
+    let browser = Browser::start().await;
+    for words in &WORDS {
+        let lang = words.lang;
+        let email = app.email(&format!("hosted-signup-{lang}"));
+        let ui = [("ui_locales", lang), ("prompt", "login")];
+        browser.goto(&authorize(&app, &a, &redirect, &ui)).await;
+        assert_eq!(browser.text("h1").await, words.sign_in);
+        browser.click("#sign-up").await;
+        assert_eq!(browser.text("h1").await, words.sign_up);
+        shoot(&browser, &format!("sign-up-{lang}")).await;
+
+        // A wrong captcha: the page again, saying so, the address kept.
+        browser.type_into("#email", &email).await;
+        browser.type_into("#captcha", "wrong").await;
+        browser.click("#send-code").await;
+        assert_eq!(browser.text("#error").await, words.captcha_wrong);
+        assert_eq!(
+            browser.attribute("#email", "value").await.as_deref(),
+            Some(email.as_str())
+        );
+        let captcha = captcha_answer(&browser).await;
+        browser.type_into("#captcha", &captcha).await;
+        browser.click("#send-code").await;
+        assert_eq!(browser.text("h1").await, words.confirm_email);
+        assert_eq!(browser.text("#email").await, email);
+        shoot(&browser, &format!("sign-up-code-{lang}")).await;
+
+        // The mailed code, and two different passwords: said, nothing created.
+        let code = app.mailed_code(&email).await;
+        browser.type_into("#code", &code).await;
+        browser.type_into("#password", "hosted-pass-1").await;
+        browser.type_into("#confirm", "hosted-pass-2").await;
+        browser.click("#create").await;
+        assert!(!browser.text("#error").await.is_empty());
+        assert_eq!(browser.text("h1").await, words.confirm_email);
+        let (status, body) = app.login(&email, "hosted-pass-1").await;
+        assert_eq!(status, 401, "no account yet: {body}");
+        browser.type_into("#code", &code).await;
+        browser.type_into("#password", "hosted-pass-1").await;
+        browser.type_into("#confirm", "hosted-pass-1").await;
+        browser.click("#create").await;
+        // Signed in on the request: consent, then the code.
+        assert_eq!(browser.text("h1").await, words.consent);
+        browser.click("#allow").await;
+        assert!(arrival(&mut callback).await.contains_key("code"));
+        let (status, body) = app.login(&email, "hosted-pass-1").await;
+        assert_eq!(status, 200, "the new account signs in: {body}");
+
+        // Forgot the password: from a new sign-in (prompt=login, though signed in).
+        let again = [("ui_locales", lang), ("prompt", "login")];
+        browser.goto(&authorize(&app, &a, &redirect, &again)).await;
+        assert_eq!(browser.text("h1").await, words.sign_in);
+        browser.click("#forgot").await;
+        assert_eq!(browser.text("h1").await, words.forgot);
+        shoot(&browser, &format!("forgot-{lang}")).await;
+        browser.type_into("#account", &email).await;
+        let captcha = captcha_answer(&browser).await;
+        browser.type_into("#captcha", &captcha).await;
+        browser.click("#send-code").await;
+        assert_eq!(browser.text("h1").await, words.new_password);
+        shoot(&browser, &format!("forgot-code-{lang}")).await;
+        let code = app.mailed_code(&email).await;
+        browser.type_into("#code", &code).await;
+        browser.type_into("#password", "hosted-pass-new").await;
+        browser.type_into("#confirm", "hosted-pass-new").await;
+        browser.click("#reset").await;
+        // The sign-in page again, saying so, the account filled in.
+        assert_eq!(browser.text("h1").await, words.sign_in);
+        assert_eq!(browser.text("#notice").await, words.password_set);
+        assert_eq!(
+            browser.attribute("#username", "value").await.as_deref(),
+            Some(email.as_str())
+        );
+        shoot(&browser, &format!("password-set-{lang}")).await;
+        browser.type_into("#password", "hosted-pass-new").await;
+        let captcha = captcha_answer(&browser).await;
+        browser.type_into("#captcha", &captcha).await;
+        browser.click("#sign-in").await;
+        assert_eq!(browser.text("h1").await, words.consent);
+        browser.click("#allow").await;
+        assert!(arrival(&mut callback).await.contains_key("code"));
+        // The old password is gone.
+        let (status, body) = app.login(&email, "hosted-pass-1").await;
+        assert_eq!(status, 401, "the old password: {body}");
+    }
+    drop(browser);
+}

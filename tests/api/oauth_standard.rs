@@ -106,7 +106,11 @@ async fn the_authorization_code_flow_with_pkce_through_the_hosted_page_in_chromi
     browser.type_into("#password", &password).await;
     browser.type_into("#captcha", &answer).await;
     browser.click("#sign-in").await;
-    assert_eq!(browser.text("#scopes").await, "basic");
+    // The scope in plain words, and its name.
+    assert_eq!(
+        browser.text("#scopes").await,
+        "See your basic profile (username, nickname, picture) basic"
+    );
     browser.click("#allow").await;
     let target = callback.next().await;
     let got = query(&target);
@@ -170,11 +174,29 @@ pub(crate) async fn hosted(
     password: &str,
     decision: &str,
 ) -> (u16, String) {
-    let page = app.http.get(auth_url).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
-    let walked = sign_in_and_decide(app, &html, username, password, decision).await;
+    let (html, binding) = open_page(app, auth_url).await;
+    let walked = sign_in_and_decide(app, &html, &binding, username, password, decision).await;
     (walked.status, walked.location)
+}
+
+/// A hosted page of `url` as a browser without cookies gets it: its HTML and the binding
+/// cookie (`name=value`) its forms must come back with.
+pub(crate) async fn open_page(app: &TestApp, url: &str) -> (String, String) {
+    let page = app.http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let binding = binding_of(&page).expect("the page binds its request to the browser");
+    (page.text().await.unwrap(), binding)
+}
+
+/// The binding cookie (`__Host-passport-browser=...`) a page set, if it set one.
+pub(crate) fn binding_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("__Host-passport-browser="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
 }
 
 /// What signing in on a sign-in page and deciding on its consent page came to.
@@ -187,10 +209,11 @@ pub(crate) struct Walked {
 }
 
 /// Signs in on the sign-in page `html` (its captcha answered), then posts `decision` on
-/// the consent page that follows.
+/// the consent page that follows, both from the browser whose binding cookie is `binding`.
 pub(crate) async fn sign_in_and_decide(
     app: &TestApp,
     html: &str,
+    binding: &str,
     username: &str,
     password: &str,
     decision: &str,
@@ -199,6 +222,7 @@ pub(crate) async fn sign_in_and_decide(
     let signed_in = app
         .http
         .post(app.url("/oauth2/authorize"))
+        .header("cookie", binding)
         .form(&[
             ("request", request.as_str()),
             ("step", "signin"),
@@ -219,6 +243,7 @@ pub(crate) async fn sign_in_and_decide(
     let done = app
         .http
         .post(app.url("/oauth2/authorize"))
+        .header("cookie", binding)
         .form(&[
             ("request", request.as_str()),
             ("step", "consent"),
@@ -411,20 +436,82 @@ async fn the_hosted_page_never_redirects_a_bad_client_or_uri_and_reports_the_res
         ("access_denied", "st")
     );
 
-    // A wrong captcha or password shows the page again, with a new picture.
-    let html = app
+    // A form posted from another browser (without this page's binding cookie, or with
+    // another's) is refused, whatever it holds: no login CSRF.
+    let (html, binding) = open_page(&app, &url).await;
+    let request = field(&html, "name=\"request\" value=\"");
+    let (_, elsewhere) = open_page(&app, &url).await;
+    for cookie in [None, Some(elsewhere.as_str())] {
+        let mut post = app.http.post(app.url("/oauth2/authorize"));
+        if let Some(cookie) = cookie {
+            post = post.header("cookie", cookie);
+        }
+        let refused = post
+            .form(&[
+                ("request", request.as_str()),
+                ("step", "signin"),
+                (
+                    "captcha_key",
+                    &field(&html, "name=\"captcha_key\" value=\""),
+                ),
+                ("captcha", &field(&html, "data-answer=\"")),
+                ("username", &username),
+                ("password", &password),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{cookie:?}");
+        let refused = refused.text().await.unwrap();
+        assert!(refused.contains("another browser"), "{refused}");
+        assert!(!refused.contains("id=\"allow\""));
+    }
+    // The browser that opened it goes on: its page again (`/oauth2/signin`, a new
+    // captcha, as the page's "new picture" link asks), then signed in.
+    let renew = app
         .http
-        .get(&url)
+        .get(app.url("/oauth2/signin"))
+        .query(&[("request", request.as_str())])
+        .header("cookie", &binding)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renew.status(), 200);
+    let renewed = renew.text().await.unwrap();
+    assert_ne!(
+        field(&renewed, "name=\"captcha_key\" value=\""),
+        field(&html, "name=\"captcha_key\" value=\"")
+    );
+    let signed_in = app
+        .http
+        .post(app.url("/oauth2/authorize"))
+        .header("cookie", &binding)
+        .form(&[
+            ("request", request.as_str()),
+            ("step", "signin"),
+            (
+                "captcha_key",
+                &field(&renewed, "name=\"captcha_key\" value=\""),
+            ),
+            ("captcha", &field(&renewed, "data-answer=\"")),
+            ("username", &username),
+            ("password", &password),
+        ])
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
+    assert!(signed_in.contains("id=\"allow\""), "{signed_in}");
+
+    // A wrong captcha or password shows the page again, with a new picture.
+    let (html, binding) = open_page(&app, &url).await;
     let request = field(&html, "name=\"request\" value=\"");
     let again = app
         .http
         .post(app.url("/oauth2/authorize"))
+        .header("cookie", &binding)
         .form(&[
             ("request", request.as_str()),
             ("step", "signin"),
@@ -448,6 +535,7 @@ async fn the_hosted_page_never_redirects_a_bad_client_or_uri_and_reports_the_res
     let wrong = app
         .http
         .post(app.url("/oauth2/authorize"))
+        .header("cookie", &binding)
         .form(&[
             ("request", request.as_str()),
             ("step", "signin"),
@@ -470,6 +558,7 @@ async fn the_hosted_page_never_redirects_a_bad_client_or_uri_and_reports_the_res
     let sneaky = app
         .http
         .post(app.url("/oauth2/authorize"))
+        .header("cookie", &binding)
         .form(&[
             ("request", request.as_str()),
             ("step", "consent"),

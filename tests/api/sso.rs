@@ -4,7 +4,7 @@
 //! RP-initiated logout and back-channel logout tokens (checked by jose).
 
 use crate::oauth::{client, user};
-use crate::oauth_standard::{field, query, sign_in_and_decide};
+use crate::oauth_standard::{field, open_page, query, sign_in_and_decide};
 use passport_tests::browser::{Browser, Callback};
 use passport_tests::{json, TestApp};
 use reqwest::Method;
@@ -59,15 +59,16 @@ async fn visit(app: &TestApp, url: &str, cookie: Option<&str>) -> (u16, String, 
     (status, location, got.text().await.unwrap())
 }
 
-/// Signs in on the sign-in page `html` and allows the request: the session cookie set by
+/// Signs in on the sign-in page `html` (opened with the binding cookie `binding`) and
+/// allows the request: the session cookie set by
 /// the sign-in (`name=value`, its attributes checked) and the redirect's Location.
 async fn sign_in_and_allow(
     app: &TestApp,
-    html: &str,
+    (html, binding): &(String, String),
     username: &str,
     password: &str,
 ) -> (String, String) {
-    let walked = sign_in_and_decide(app, html, username, password, "allow").await;
+    let walked = sign_in_and_decide(app, html, binding, username, password, "allow").await;
     let set_cookie = walked
         .set_cookie
         .expect("the sign-in sets the session cookie");
@@ -278,7 +279,7 @@ async fn prompt_none_and_revocation_against_the_browser_session() {
         ("login_required", "st-1")
     );
 
-    let (_, _, page) = visit(&app, &authorize(&app, &a, redirect, &[]), None).await;
+    let page = open_page(&app, &authorize(&app, &a, redirect, &[])).await;
     let (cookie, location) = sign_in_and_allow(&app, &page, &username, &password).await;
     let a_token = exchange(
         &app,
@@ -445,10 +446,9 @@ async fn rp_initiated_logout_ends_the_browser_session_and_tells_the_back_channel
     let (username, password, _) = user(&app, "logout").await;
     let issuer = app.stack.api.as_str();
 
-    let (_, _, page) = visit(
+    let page = open_page(
         &app,
         &authorize(&app, &a, redirect, &[("scope", "openid"), ("nonce", "n-1")]),
-        None,
     )
     .await;
     let (cookie, location) = sign_in_and_allow(&app, &page, &username, &password).await;

@@ -37,7 +37,7 @@ fn redirect_error(redirect_uri: &str, error: &str, state: Option<&str>) -> Resul
     respond_to(redirect_uri, &[("error", error)], state)
 }
 
-async fn captcha(app: &App, now: i64) -> Result<CaptchaView, ApiError> {
+pub(crate) async fn captcha(app: &App, now: i64) -> Result<CaptchaView, ApiError> {
     let key = crypto::random_secret(32);
     let answer = issue_captcha(
         &app.identity.captchas,
@@ -118,18 +118,22 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
                 request.state.as_deref(),
             );
         }
-        let id = open(app, &request, None, now).await?;
-        return Ok(page::sign_in(
+        // The request kept beside the page's captcha: one stage.
+        let binding = sso::binding(req);
+        let (id, fresh) = tokio::join!(open(app, &request, None, &binding, now), captcha(app, now));
+        let page = page::sign_in(
             lang,
             &page::SignIn {
-                request_id: &id,
+                request_id: &id?,
                 client_name: &request.client.name,
-                captcha: &captcha(app, now).await?,
+                captcha: &fresh?,
                 problem: None,
+                notice: None,
                 login_hint: p.text("login_hint").as_deref(),
                 switch: Some(&switch),
             },
-        ));
+        );
+        return sso::bind(page, &binding);
     };
     let remembered = !request.prompt.consent
         && app
@@ -163,13 +167,53 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             request.state.as_deref(),
         );
     }
-    let id = open(app, &request, Some(&session), now).await?;
-    Ok(page::consent(
+    let binding = sso::binding(req);
+    let id = open(app, &request, Some(&session), &binding, now).await?;
+    let page = page::consent(
         lang,
         &id,
         &request.client.name,
         &scopes_of(&request.scope),
         Some(&switch),
+    );
+    sso::bind(page, &binding)
+}
+
+/// `GET /oauth2/signin?request=<id>`: the page a live request is at, again (with a new
+/// captcha, or in the other language): the consent page once signed in on it, else the
+/// sign-in page.
+pub async fn resume(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let lang = page::lang_of(req);
+    let now = passport_shared::now();
+    let Some(id) = req.params.text("request") else {
+        return expired(lang);
+    };
+    let switch = page::switch_of(req, "/oauth2/signin", lang);
+    let (pending, fresh) = tokio::join!(request_here(app, req, &id, now), captcha(app, now));
+    let Some(pending) = pending? else {
+        return expired(lang);
+    };
+    let name = name_of(app, &pending).await?;
+    if pending.uid.is_some() {
+        return Ok(page::consent(
+            lang,
+            &id,
+            &name,
+            &scopes_of(&pending.scope),
+            Some(&switch),
+        ));
+    }
+    Ok(page::sign_in(
+        lang,
+        &page::SignIn {
+            request_id: &id,
+            client_name: &name,
+            captcha: &fresh?,
+            problem: None,
+            notice: None,
+            login_hint: None,
+            switch: Some(&switch),
+        },
     ))
 }
 
@@ -179,6 +223,7 @@ async fn open(
     app: &App,
     request: &AuthRequest,
     signed_in: Option<&BrowserSession>,
+    binding: &sso::Binding,
     now: i64,
 ) -> Result<String, ApiError> {
     let pending = PendingRequest {
@@ -192,6 +237,7 @@ async fn open(
         nonce: request.nonce.clone(),
         auth_time: signed_in.map(|s| s.auth_time),
         sid: signed_in.map(|s| s.sid.clone()),
+        browser: Some(binding.hash.clone()),
     };
     Ok(app.grants.open_request(&pending, now).await?)
 }
@@ -210,7 +256,7 @@ fn scopes_of(scope: &str) -> Vec<&str> {
 }
 
 /// The page of a request that has expired or was answered.
-fn expired(lang: Lang) -> Result<Reply, ApiError> {
+pub(crate) fn expired(lang: Lang) -> Result<Reply, ApiError> {
     Ok(page::problem(
         lang,
         StatusCode::BAD_REQUEST,
@@ -218,9 +264,24 @@ fn expired(lang: Lang) -> Result<Reply, ApiError> {
     ))
 }
 
+/// The live request `id`, if this browser opened it ([`sso::ours`]): what every form step
+/// and every page of a request reads.
+pub(crate) async fn request_here(
+    app: &App,
+    req: &ApiRequest,
+    id: &str,
+    now: i64,
+) -> Result<Option<PendingRequest>, ApiError> {
+    Ok(app
+        .grants
+        .request(id, now)
+        .await?
+        .filter(|pending| sso::ours(req, pending)))
+}
+
 /// The client's name for the page: kept with the request, or read for one opened before
 /// it was kept.
-async fn name_of(app: &App, pending: &PendingRequest) -> Result<String, ApiError> {
+pub(crate) async fn name_of(app: &App, pending: &PendingRequest) -> Result<String, ApiError> {
     match &pending.client_name {
         Some(name) => Ok(name.clone()),
         None => client_name(app, &pending.client_id).await,
@@ -242,7 +303,7 @@ pub async fn decide(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result<Reply, ApiError> {
     let p = &req.params;
     let lang = page::lang_of(req);
-    let Some(pending) = app.grants.request(id, now).await? else {
+    let Some(pending) = request_here(app, req, id, now).await? else {
         return expired(lang);
     };
     let Some(uid) = pending.uid else {
@@ -317,6 +378,7 @@ async fn sign_in_page(
             client_name: &name_of(app, pending).await?,
             captcha: &captcha(app, now).await?,
             problem: Some(problem),
+            notice: None,
             login_hint: None,
             switch: None,
         },
@@ -332,7 +394,7 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
     let lang = page::lang_of(req);
     // The page again: the request's read beside the new captcha's.
     let again = |problem: Problem| async move {
-        let (pending, fresh) = tokio::join!(app.grants.request(id, now), captcha(app, now));
+        let (pending, fresh) = tokio::join!(request_here(app, req, id, now), captcha(app, now));
         match pending? {
             Some(pending) => Ok(page::sign_in(
                 lang,
@@ -341,6 +403,7 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
                     client_name: &name_of(app, &pending).await?,
                     captcha: &fresh?,
                     problem: Some(problem),
+                    notice: None,
                     login_hint: None,
                     switch: None,
                 },
@@ -384,41 +447,28 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         &SignInName::of_login(&login),
         &password,
         now,
+        // The captcha beside the request's read: a form of a request that is not this
+        // browser's (or no longer live) goes no further.
         async {
-            captcha_check.use_up(req, SCENARIO, now).await.map_err(|e| {
-                match e.kind.status().is_server_error() {
-                    true => e,
-                    false => ErrorKind::CaptchaInvalid.into(),
-                }
+            let (checked, pending) = tokio::join!(
+                captcha_check.use_up(req, SCENARIO, now),
+                request_here(app, req, id, now)
+            );
+            if pending?.is_none() {
+                return Err(ApiError::invalid("request"));
+            }
+            checked.map_err(|e| match e.kind.status().is_server_error() {
+                true => e,
+                false => ErrorKind::CaptchaInvalid.into(),
             })
         },
-        |user| {
-            let uid = user.uid;
-            // The request marked signed in beside the browser's new session, and the end
-            // of the one its cookie named before (if any).
-            let earlier = sso::secret(req);
-            let session = BrowserSession::new(uid, now);
-            async move {
-                let sso = &app.identity.sso;
-                let (marked, started, ended) = tokio::join!(
-                    app.grants.sign_in_request(id, uid, &session.sid, now),
-                    sso.start(&session),
-                    async {
-                        match &earlier {
-                            Some(secret) => sso.end(secret, now).await.map(|_| ()),
-                            None => Ok(()),
-                        }
-                    }
-                );
-                ended?;
-                Ok((marked?, started?))
-            }
-        },
+        |user| begin(app, req, id, user.uid, now),
     )
     .await;
     let (pending, secret) = match signed_in {
-        Ok((_, (Some(pending), secret))) => (pending, secret),
-        Ok((_, (None, _))) => return expired(lang),
+        Ok((_, Some(signed_in))) => signed_in,
+        Ok((_, None)) => return expired(lang),
+        Err(e) if e.kind == ErrorKind::InvalidParameter => return expired(lang),
         Err(e) if e.kind == ErrorKind::AccountLocked => return again(Problem::Locked).await,
         Err(e) if e.kind == ErrorKind::IncorrectPassword => {
             return again(Problem::WrongPassword).await
@@ -426,9 +476,54 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         Err(e) if e.kind == ErrorKind::CaptchaInvalid => return again(captcha_problem).await,
         Err(e) => return Err(e),
     };
-    let name = name_of(app, &pending).await?;
+    signed_in_consent(app, lang, id, &pending, &secret).await
+}
+
+/// `uid` signed in on the request `id`, in one stage: the request marked signed in (if it
+/// is live and this browser's) beside the browser's new session, and the end of the one
+/// its cookie named before (if any). Answers the request and the new session's secret,
+/// or `None` where the request expired or is not this browser's.
+pub(crate) async fn begin(
+    app: &App,
+    req: &ApiRequest,
+    id: &str,
+    uid: u64,
+    now: i64,
+) -> Result<Option<(PendingRequest, String)>, ApiError> {
+    let Some(browser) = sso::bound(req) else {
+        return Ok(None);
+    };
+    let earlier = sso::secret(req);
+    let session = BrowserSession::new(uid, now);
+    let sso = &app.identity.sso;
+    let (marked, started, ended) = tokio::join!(
+        app.grants
+            .sign_in_request(id, uid, &session.sid, &browser, now),
+        sso.start(&session),
+        async {
+            match &earlier {
+                Some(secret) => sso.end(secret, now).await.map(|_| ()),
+                None => Ok(()),
+            }
+        }
+    );
+    ended?;
+    let secret = started?;
+    Ok(marked?.map(|pending| (pending, secret)))
+}
+
+/// The consent page of a request just signed in on, with the new session's cookie.
+pub(crate) async fn signed_in_consent(
+    app: &App,
+    lang: Lang,
+    id: &str,
+    pending: &PendingRequest,
+    secret: &str,
+) -> Result<Reply, ApiError> {
+    let name = name_of(app, pending).await?;
+    let switch = page::request_switch("/oauth2/signin", id, lang);
     sso::set(
-        page::consent(lang, id, &name, &scopes_of(&pending.scope), None),
-        &secret,
+        page::consent(lang, id, &name, &scopes_of(&pending.scope), Some(&switch)),
+        secret,
     )
 }

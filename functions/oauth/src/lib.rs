@@ -4,6 +4,9 @@
 //! - v1 `/apis/Oauth/*` and v2 `/api/Oauth/*`: authorize, accessToken, info, limit, revoke,
 //!   delete, in their dialects' envelopes and codes ([`authorize`], [`token`], [`session`]);
 //! - `/oauth2/authorize` with the hosted sign-in and consent page ([`hosted`], [`page`]),
+//!   the sign-in page again (`/oauth2/signin`), and the hosted sign-up and
+//!   forgot-password pages (`/oauth2/signup` [`signup`],
+//!   `/oauth2/forgot` [`forgot`]),
 //!   `/oauth2/logout` (RP-initiated and back-channel logout, [`logout`]),
 //!   `/oauth2/token`, `/oauth2/revoke` (RFC 7009), `/oauth2/introspect` (RFC 7662),
 //!   `/.well-known/oauth-authorization-server` (RFC 8414), its OpenID Connect twin
@@ -16,11 +19,13 @@
 
 mod authorize;
 mod client;
+mod forgot;
 mod grant;
 mod hosted;
 mod logout;
 mod page;
 mod session;
+mod signup;
 mod sso;
 mod standard;
 mod token;
@@ -74,6 +79,11 @@ impl Service for App {
         POST "/oauth2/token" Client => standard::token,
         POST "/oauth2/revoke" Client => standard::revoke,
         POST "/oauth2/introspect" ConfidentialClient => standard::introspect,
+        GET "/oauth2/signin" Public => hosted::resume,
+        GET "/oauth2/signup" Public => signup::show,
+        POST "/oauth2/signup" Public => signup::act,
+        GET "/oauth2/forgot" Public => forgot::show,
+        POST "/oauth2/forgot" Public => forgot::act,
         GET "/oauth2/logout" Public => logout::ask,
         POST "/oauth2/logout" Public => logout::confirm,
         GET "/.well-known/oauth-authorization-server" Public => standard::metadata,

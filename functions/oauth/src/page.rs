@@ -7,7 +7,7 @@
 
 use http::{HeaderValue, StatusCode};
 use passport_shared::response::respond;
-use passport_shared::{ApiRequest, Lang, Reply};
+use passport_shared::{ApiError, ApiRequest, Lang, Reply};
 
 /// HTML-escapes text for element content and quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -26,7 +26,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// English or Chinese, as the text reads in each.
-fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+pub fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
     match lang {
         Lang::En => en,
         Lang::Zh => zh,
@@ -69,6 +69,15 @@ pub fn switch_of(req: &ApiRequest, path: &str, lang: Lang) -> String {
     format!("{path}?{}", query.finish())
 }
 
+/// What a page says of a refused step: the catalog's message for a client's mistake (in
+/// the page's language); a server's failure stays an error (and is never shown).
+pub fn told(e: ApiError, lang: Lang) -> Result<String, ApiError> {
+    if e.kind.status().is_server_error() {
+        return Err(e);
+    }
+    Ok(e.message(passport_shared::Dialect::V2, lang))
+}
+
 /// What a page says went wrong, in either language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
@@ -108,8 +117,8 @@ impl Problem {
             ),
             RequestExpired => tr(
                 lang,
-                "This sign-in request has expired or was already answered. Start again from the app.",
-                "这次登录请求已过期或已处理，请回到应用重新开始。",
+                "This sign-in request has expired, was already answered, or was started in another browser. Start again from the app.",
+                "这次登录请求已过期、已处理，或是在另一个浏览器中发起的，请回到应用重新开始。",
             ),
             HintNotOurs => tr(
                 lang,
@@ -212,9 +221,29 @@ pub struct SignIn<'a> {
     pub client_name: &'a str,
     pub captcha: &'a CaptchaView,
     pub problem: Option<Problem>,
+    /// Said above the form where nothing went wrong (a new password set, say).
+    pub notice: Option<Notice>,
     pub login_hint: Option<&'a str>,
     /// The link to the other language (a page shown by GET).
     pub switch: Option<&'a str>,
+}
+
+/// What a page says went right, in either language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    PasswordChanged,
+}
+
+impl Notice {
+    pub fn text(self, lang: Lang) -> &'static str {
+        match self {
+            Notice::PasswordChanged => tr(
+                lang,
+                "Your new password is set. Sign in with it.",
+                "新密码已设置，请用它登录。",
+            ),
+        }
+    }
 }
 
 fn lang_field(lang: Lang) -> String {
@@ -224,22 +253,154 @@ fn lang_field(lang: Lang) -> String {
     )
 }
 
-pub fn sign_in(lang: Lang, page: &SignIn<'_>) -> Reply {
-    let problem = page
-        .problem
-        .map(|p| {
-            format!(
-                "<p class=\"error\" id=\"error\" role=\"alert\">{}</p>",
-                escape(p.text(lang))
-            )
-        })
-        .unwrap_or_default();
-    let answer = page
-        .captcha
+/// The other language's code, for links that switch to it.
+fn other(lang: Lang) -> &'static str {
+    tr(lang, "zh", "en")
+}
+
+/// The link to the page `path` of the request `request_id` in `lang`.
+pub fn request_link(path: &str, request_id: &str, lang: Lang) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("request", request_id)
+        .append_pair("lang", tr(lang, "en", "zh"))
+        .finish();
+    format!("{path}?{query}")
+}
+
+/// The same page of the request in the other language (for pages a form post showed).
+pub fn request_switch(path: &str, request_id: &str, lang: Lang) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("request", request_id)
+        .append_pair("lang", other(lang))
+        .finish();
+    format!("{path}?{query}")
+}
+
+/// A problem's or a notice's paragraph (`role` alert or status), or nothing.
+fn said(class: &str, role: &str, text: Option<&str>) -> String {
+    text.map(|t| {
+        format!(
+            "<p class=\"{class}\" id=\"{class}\" role=\"{role}\">{}</p>",
+            escape(t)
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// The captcha's picture, the link to a new one (`renew`: the page again by GET) and its
+/// answer field.
+fn captcha_fields(lang: Lang, captcha: &CaptchaView, renew: &str) -> String {
+    let answer = captcha
         .answer
         .as_deref()
         .map(|a| format!(" data-answer=\"{}\"", escape(a)))
         .unwrap_or_default();
+    format!(
+        "<input type=\"hidden\" name=\"captcha_key\" value=\"{key}\">\
+         <label for=\"captcha\">{chars}</label>\
+         <img id=\"captcha-image\" alt=\"{alt}\" src=\"data:image/png;base64,{png}\"{answer}> \
+         <a id=\"new-captcha\" href=\"{renew}\">{new}</a>\
+         <input id=\"captcha\" name=\"captcha\" autocomplete=\"off\" required>",
+        key = escape(&captcha.key),
+        png = captcha.png_base64,
+        renew = escape(renew),
+        chars = tr(lang, "The characters in the picture", "图中的字符"),
+        alt = tr(lang, "captcha: characters to type", "验证码图片"),
+        new = tr(lang, "New picture", "换一张"),
+    )
+}
+
+/// One input of a form: its id (also its name), label, type and value.
+pub struct Field<'a> {
+    pub id: &'a str,
+    pub label: &'a str,
+    pub kind: &'a str,
+    pub autocomplete: &'a str,
+    pub value: &'a str,
+}
+
+/// A form of the account pages (sign-up, forgot password): `intro`, what went wrong or
+/// right, the fields, the captcha where one is asked, the button and links below.
+pub struct Form<'a> {
+    pub title: &'a str,
+    pub intro: String,
+    pub problem: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    pub action: &'a str,
+    pub hidden: &'a [(&'a str, &'a str)],
+    pub fields: &'a [Field<'a>],
+    /// The captcha, and the link that shows the page again with a new one.
+    pub captcha: Option<(&'a CaptchaView, &'a str)>,
+    pub button: (&'a str, &'a str),
+    pub links: &'a [(&'a str, &'a str, &'a str)],
+    pub switch: Option<&'a str>,
+}
+
+pub fn form(lang: Lang, form: &Form<'_>) -> Reply {
+    let hidden: String = form
+        .hidden
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect();
+    let fields: String = form
+        .fields
+        .iter()
+        .map(|f| {
+            format!(
+                "<label for=\"{id}\">{label}</label><input id=\"{id}\" name=\"{id}\" type=\"{kind}\" autocomplete=\"{auto}\" value=\"{value}\" required>",
+                id = escape(f.id),
+                label = escape(f.label),
+                kind = escape(f.kind),
+                auto = escape(f.autocomplete),
+                value = escape(f.value),
+            )
+        })
+        .collect();
+    let captcha = form
+        .captcha
+        .map(|(c, renew)| captcha_fields(lang, c, renew))
+        .unwrap_or_default();
+    let links: String = form
+        .links
+        .iter()
+        .map(|(id, href, label)| {
+            format!(
+                "<a id=\"{}\" href=\"{}\">{}</a>",
+                escape(id),
+                escape(href),
+                escape(label)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    html(
+        lang,
+        StatusCode::OK,
+        form.title,
+        &format!(
+            "<p>{intro}</p>{problem}{notice}\
+             <form method=\"post\" action=\"{action}\">{hidden}{lang_field}{fields}{captcha}\
+             <button id=\"{button_id}\" type=\"submit\">{button}</button></form>\
+             <p class=\"links\">{links}</p>",
+            intro = form.intro,
+            problem = said("error", "alert", form.problem),
+            notice = said("notice", "status", form.notice),
+            action = escape(form.action),
+            lang_field = lang_field(lang),
+            button_id = escape(form.button.0),
+            button = escape(form.button.1),
+        ),
+        form.switch,
+    )
+}
+
+pub fn sign_in(lang: Lang, page: &SignIn<'_>) -> Reply {
     let intro = match lang {
         Lang::En => format!(
             "Sign in to continue to <strong id=\"client\">{}</strong>.",
@@ -250,35 +411,78 @@ pub fn sign_in(lang: Lang, page: &SignIn<'_>) -> Reply {
             escape(page.client_name)
         ),
     };
-    html(
+    let again = request_link("/oauth2/signin", page.request_id, lang);
+    let sign_up = request_link("/oauth2/signup", page.request_id, lang);
+    let forgot = request_link("/oauth2/forgot", page.request_id, lang);
+    let switch = request_switch("/oauth2/signin", page.request_id, lang);
+    form(
         lang,
-        StatusCode::OK,
-        tr(lang, "Sign in", "登录"),
-        &format!(
-            "<p>{intro}</p>{problem}\
-             <form method=\"post\" action=\"/oauth2/authorize\">\
-             <input type=\"hidden\" name=\"request\" value=\"{request}\">\
-             <input type=\"hidden\" name=\"step\" value=\"signin\">\
-             <input type=\"hidden\" name=\"captcha_key\" value=\"{key}\">{lang_field}\
-             <label for=\"username\">{username}</label><input id=\"username\" name=\"username\" autocomplete=\"username\" value=\"{hint}\" required>\
-             <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-             <label for=\"captcha\">{chars}</label>\
-             <img id=\"captcha-image\" alt=\"{alt}\" src=\"data:image/png;base64,{png}\"{answer}>\
-             <input id=\"captcha\" name=\"captcha\" autocomplete=\"off\" required>\
-             <button id=\"sign-in\" type=\"submit\">{button}</button></form>",
-            request = escape(page.request_id),
-            key = escape(&page.captcha.key),
-            png = page.captcha.png_base64,
-            hint = escape(page.login_hint.unwrap_or_default()),
-            lang_field = lang_field(lang),
-            username = tr(lang, "Username or email", "用户名或邮箱"),
-            password = tr(lang, "Password", "密码"),
-            chars = tr(lang, "The characters in the picture", "图中的字符"),
-            alt = tr(lang, "captcha: characters to type", "验证码图片"),
-            button = tr(lang, "Sign in", "登录"),
-        ),
-        page.switch,
+        &Form {
+            title: tr(lang, "Sign in", "登录"),
+            intro,
+            problem: page.problem.map(|p| p.text(lang)),
+            notice: page.notice.map(|n| n.text(lang)),
+            action: "/oauth2/authorize",
+            hidden: &[("request", page.request_id), ("step", "signin")],
+            fields: &[
+                Field {
+                    id: "username",
+                    label: tr(lang, "Username or email", "用户名或邮箱"),
+                    kind: "text",
+                    autocomplete: "username",
+                    value: page.login_hint.unwrap_or_default(),
+                },
+                Field {
+                    id: "password",
+                    label: tr(lang, "Password", "密码"),
+                    kind: "password",
+                    autocomplete: "current-password",
+                    value: "",
+                },
+            ],
+            captcha: Some((page.captcha, &again)),
+            button: ("sign-in", tr(lang, "Sign in", "登录")),
+            links: &[
+                (
+                    "sign-up",
+                    &sign_up,
+                    tr(lang, "Create an account", "注册账号"),
+                ),
+                (
+                    "forgot",
+                    &forgot,
+                    tr(lang, "Forgot password?", "忘记密码？"),
+                ),
+            ],
+            switch: Some(page.switch.unwrap_or(&switch)),
+        },
     )
+}
+
+/// What a scope lets the app do, in plain words (the scopes Passport defines).
+pub fn scope_words(lang: Lang, scope: &str) -> Option<&'static str> {
+    Some(match scope {
+        "openid" => tr(
+            lang,
+            "Know who you are (sign you in)",
+            "确认你的身份（用于登录）",
+        ),
+        "profile" => tr(
+            lang,
+            "See your name, nickname, picture, gender and birthday",
+            "查看你的姓名、昵称、头像、性别和生日",
+        ),
+        "email" => tr(lang, "See your email address", "查看你的邮箱地址"),
+        "phone" => tr(lang, "See your phone number", "查看你的手机号码"),
+        "address" => tr(lang, "See your postal address", "查看你的邮寄地址"),
+        "basic" => tr(
+            lang,
+            "See your basic profile (username, nickname, picture)",
+            "查看你的基本资料（用户名、昵称、头像）",
+        ),
+        "all" => tr(lang, "Use your whole account", "使用你的整个账号"),
+        _ => return None,
+    })
 }
 
 pub fn consent(
@@ -290,15 +494,19 @@ pub fn consent(
 ) -> Reply {
     let items: String = scopes
         .iter()
-        .map(|s| format!("<li>{}</li>", escape(s)))
+        .map(|s| {
+            let words =
+                scope_words(lang, s).unwrap_or(tr(lang, "Access it names", "该应用定义的权限"));
+            format!("<li>{} <code>{}</code></li>", escape(words), escape(s))
+        })
         .collect();
     let asks = match lang {
         Lang::En => format!(
-            "<strong id=\"client\">{}</strong> asks to use your Passport account with these scopes:",
+            "<strong id=\"client\">{}</strong> asks for access to your Passport account. It will be able to:",
             escape(client_name)
         ),
         Lang::Zh => format!(
-            "<strong id=\"client\">{}</strong> 请求以下列权限使用你的 Passport 账号：",
+            "<strong id=\"client\">{}</strong> 请求访问你的 Passport 账号，将可以：",
             escape(client_name)
         ),
     };

@@ -8,21 +8,83 @@
 
 use crate::App;
 use http::HeaderValue;
+use passport_shared::storage::grants::PendingRequest;
 use passport_shared::storage::sso::{BrowserSession, BROWSER_SESSION_LIFETIME};
-use passport_shared::{ApiError, ApiRequest, Reply};
+use passport_shared::{crypto, ApiError, ApiRequest, Reply};
 
 pub const COOKIE: &str = "__Host-passport-session";
 
-/// The session cookie's value in the request, if there is one.
-pub fn secret(req: &ApiRequest) -> Option<String> {
+/// The cookie that binds an authorization request to the browser that opened it:
+/// `__Host-passport-browser`, a random value (the same attributes as the session's, and
+/// gone when the browser closes). The request keeps its SHA-256, and the hosted pages'
+/// forms are taken only with it: a form of a request opened in another browser (an
+/// attacker's, posted from the victim's to sign them in as the attacker: login CSRF) is
+/// refused.
+pub const BINDING: &str = "__Host-passport-browser";
+
+/// A cookie's value in the request, if it has one.
+fn cookie(req: &ApiRequest, wanted: &str) -> Option<String> {
     req.headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE && !value.is_empty())
+        .find(|(name, value)| *name == wanted && !value.is_empty())
         .map(|(_, value)| value.to_owned())
+}
+
+/// The session cookie's value in the request, if there is one.
+pub fn secret(req: &ApiRequest) -> Option<String> {
+    cookie(req, COOKIE)
+}
+
+/// This browser's binding: the hash a request it opens keeps, and the cookie to set where
+/// it had none yet.
+pub struct Binding {
+    pub hash: String,
+    new: Option<String>,
+}
+
+/// The binding of the browser of `req` (a new one if its cookie is missing).
+pub fn binding(req: &ApiRequest) -> Binding {
+    match cookie(req, BINDING) {
+        Some(value) => Binding {
+            hash: crypto::sha256_hex(&value),
+            new: None,
+        },
+        None => {
+            let value = crypto::random_secret(32);
+            Binding {
+                hash: crypto::sha256_hex(&value),
+                new: Some(value),
+            }
+        }
+    }
+}
+
+/// The binding hash of the browser of `req`, if it has a binding (a form's check).
+pub fn bound(req: &ApiRequest) -> Option<String> {
+    cookie(req, BINDING).map(|v| crypto::sha256_hex(&v))
+}
+
+/// Whether `req` comes from the browser that opened `pending`.
+pub fn ours(req: &ApiRequest, pending: &PendingRequest) -> bool {
+    match (bound(req), &pending.browser) {
+        (Some(hash), Some(kept)) => crypto::same(&hash, kept),
+        _ => false,
+    }
+}
+
+/// `reply` with the binding's cookie where the browser had none.
+pub fn bind(reply: Reply, binding: &Binding) -> Result<Reply, ApiError> {
+    match &binding.new {
+        Some(value) => with_cookie(
+            reply,
+            &format!("{BINDING}={value}; Path=/; Secure; HttpOnly; SameSite=Lax"),
+        ),
+        None => Ok(reply),
+    }
 }
 
 /// The browser's live session, if its cookie names one.

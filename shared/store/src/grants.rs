@@ -74,6 +74,9 @@ pub struct PendingRequest {
     pub auth_time: Option<i64>,
     /// The browser session the user is signed in with (set with `uid`).
     pub sid: Option<String>,
+    /// The SHA-256 of the binding cookie of the browser that opened the request: its forms
+    /// are taken from that browser only (no login CSRF).
+    pub browser: Option<String>,
 }
 
 /// A pending request's item, decoded (every required attribute must be there).
@@ -89,6 +92,7 @@ fn pending_from(i: &Item) -> Result<PendingRequest, StoreError> {
         nonce: get_s(i, "nonce"),
         auth_time: get_n(i, "auth_time"),
         sid: get_s(i, "sid"),
+        browser: get_s(i, "browser"),
     })
 }
 
@@ -262,6 +266,7 @@ impl Grants {
         opt(&mut item, "code_challenge", &request.code_challenge);
         opt(&mut item, "client_name", &request.client_name);
         opt(&mut item, "nonce", &request.nonce);
+        opt(&mut item, "browser", &request.browser);
         // Opened for a browser that is signed in already (single sign-on): the consent page
         // comes next.
         if let (Some(uid), Some(auth_time)) = (request.uid, request.auth_time) {
@@ -285,13 +290,15 @@ impl Grants {
     }
 
     /// Records who signed in on the page of a pending request, in which browser session
-    /// (`sid`), while it is live: the request as it is now, or `None` when it has expired or
-    /// is gone. One conditional update (no read first).
+    /// (`sid`), while it is live and was opened by the browser whose binding hashes to
+    /// `browser`: the request as it is now, or `None` when it has expired, is gone or is
+    /// another browser's. One conditional update (no read first).
     pub async fn sign_in_request(
         &self,
         id: &str,
         uid: u64,
         sid: &str,
+        browser: &str,
         now: i64,
     ) -> Result<Option<PendingRequest>, StoreError> {
         let key = keys::auth_request(&crypto::sha256_hex(id));
@@ -299,8 +306,11 @@ impl Grants {
             .table
             .update_item(&key)
             .update_expression("SET uid = :u, auth_time = :now, sid = :sid")
-            .condition_expression("attribute_exists(pk) AND request_expires > :now")
+            .condition_expression(
+                "attribute_exists(pk) AND request_expires > :now AND browser = :browser",
+            )
             .expression_attribute_values(":u", n(uid))
+            .expression_attribute_values(":browser", s(browser))
             .expression_attribute_values(":sid", s(sid))
             .expression_attribute_values(":now", n(now))
             .return_values(ReturnValue::AllNew)
