@@ -4,7 +4,9 @@
 use crate::print;
 use anyhow::Context;
 use clap::Subcommand;
-use passport_shared::storage::clients::{Client, Clients, IdTokenAlg, Registration, SubjectType};
+use passport_shared::storage::clients::{
+    AuthMethod, Client, Clients, IdTokenAlg, Registration, SubjectType,
+};
 use std::collections::BTreeMap;
 
 #[derive(Subcommand)]
@@ -43,6 +45,13 @@ pub enum ClientCmd {
         /// Where logout tokens are POSTed (OpenID Connect Back-Channel Logout).
         #[arg(long = "backchannel-logout-uri")]
         backchannel_logout_uri: Option<String>,
+        /// The client's public keys, a JWK Set (a file, or the JSON itself): it then
+        /// authenticates with private_key_jwt and gets no secret.
+        #[arg(long)]
+        jwks: Option<String>,
+        /// The logo its consent page shows (https).
+        #[arg(long = "logo-uri")]
+        logo_uri: Option<String>,
     },
     /// Lists the clients.
     List,
@@ -85,6 +94,13 @@ fn view(c: &Client) -> serde_json::Value {
         "subject_type": c.subject_type.as_str(),
         "post_logout_redirect_uris": c.post_logout_redirect_uris,
         "backchannel_logout_uri": c.backchannel_logout_uri,
+        "token_endpoint_auth_method": match c.auth_method() {
+            AuthMethod::None => "none",
+            AuthMethod::Secret => "client_secret_basic",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+        },
+        "jwks": c.jwks.as_deref().and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()),
+        "logo_uri": c.logo_uri,
     })
 }
 
@@ -107,7 +123,18 @@ pub async fn run(
             subject_type,
             post_logout_redirect_uris,
             backchannel_logout_uri,
+            jwks,
+            logo_uri,
         } => {
+            // A key set given as a file, or as its JSON.
+            let jwks = match jwks {
+                Some(j) if j.trim_start().starts_with('{') => Some(j.clone()),
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("reading the key set {path}"))?,
+                ),
+                None => None,
+            };
             let registration = Registration {
                 name: name.clone(),
                 redirect_uris: redirect_uris.clone(),
@@ -120,6 +147,8 @@ pub async fn run(
                 subject_type: *subject_type,
                 post_logout_redirect_uris: post_logout_redirect_uris.clone(),
                 backchannel_logout_uri: backchannel_logout_uri.clone(),
+                jwks,
+                logo_uri: logo_uri.clone(),
             };
             let (client, secret) = Client::register(registration, passport_shared::now())?;
             store.create(&client).await?;

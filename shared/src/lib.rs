@@ -33,6 +33,6 @@ pub mod token;
 pub use dialect::{Dialect, Lang};
 pub use error::{ApiError, ErrorKind};
 pub use params::{FromParams, Params};
-pub use passport_core::{config, crypto, datetime, issuer, now};
+pub use passport_core::{assertion, config, crypto, datetime, issuer, now};
 pub use response::{Payload, Reply};
 pub use routing::{dispatch, serve, ApiRequest, Auth, Route, Service};

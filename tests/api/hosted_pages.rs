@@ -5,6 +5,7 @@
 //! target/screenshots.
 
 use crate::oauth::{client, user};
+use crate::oauth_standard::{field, open_page};
 use crate::sso::{arrival, authorize};
 use passport_tests::browser::{Browser, Callback};
 use passport_tests::{repo_root, TestApp};
@@ -172,6 +173,72 @@ async fn accept_language_picks_the_page_language_and_the_pages_keep_their_header
     // The login hint fills the name in.
     let (_, hinted) = page("en", &[("login_hint", "li_lei")]).await;
     assert!(hinted.contains("value=\"li_lei\""), "{hinted}");
+}
+
+#[tokio::test]
+async fn the_consent_page_shows_the_clients_logo_and_each_scope_in_plain_words() {
+    let app = TestApp::new();
+    let logo = "https://app.example.com/logo.png";
+    let (a, _) = client(&app, &["--logo-uri", logo]);
+    let (username, password, _) = user(&app, "logo").await;
+    let url = authorize(
+        &app,
+        &a,
+        crate::oauth::REDIRECT,
+        &[("scope", "basic profile"), ("ui_locales", "zh")],
+    );
+    let (html, binding) = open_page(&app, &url).await;
+    let consent = app
+        .http
+        .post(app.url("/oauth2/authorize"))
+        .header("cookie", &binding)
+        .form(&[
+            (
+                "request",
+                field(&html, "name=\"request\" value=\"").as_str(),
+            ),
+            ("step", "signin"),
+            (
+                "captcha_key",
+                &field(&html, "name=\"captcha_key\" value=\""),
+            ),
+            ("captcha", &field(&html, "data-answer=\"")),
+            ("username", &username),
+            ("password", &password),
+            ("lang", "zh"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    // The logo may load (https), nothing else from elsewhere.
+    let csp = consent.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("img-src data: https:"), "{csp}");
+    let consent = consent.text().await.unwrap();
+    assert!(
+        consent.contains(&format!("id=\"client-logo\" class=\"logo\" src=\"{logo}\"")),
+        "{consent}"
+    );
+    for words in [
+        "查看你的基本资料（用户名、昵称、头像） <code>basic</code>",
+        "<code>profile</code>",
+    ] {
+        assert!(consent.contains(words), "{words}: {consent}");
+    }
+    // A logo that is not https is not registered.
+    let refused = app.admin_fails(&[
+        "client",
+        "create",
+        "--name",
+        "Bad logo",
+        "--redirect-uri",
+        crate::oauth::REDIRECT,
+        "--logo-uri",
+        "http://app.example.com/logo.png",
+    ]);
+    assert!(refused.contains("logo"), "{refused}");
 }
 
 /// What the account pages say in one language.

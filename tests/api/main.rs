@@ -2,6 +2,7 @@
 
 mod account;
 mod captcha;
+mod client_auth;
 mod contract;
 mod gateway;
 mod guestbook;

@@ -8,6 +8,9 @@ python oidc_rp.py start ISSUER CLIENT_ID SECRET ALG REDIRECT_URI SCOPE
     prints {"url", "state", "nonce", "verifier"}
 python oidc_rp.py finish ISSUER CLIENT_ID SECRET ALG CALLBACK_URL STATE NONCE VERIFIER
     prints {"claims", "header", "userinfo", "access_token"}
+python oidc_rp.py private_key_jwt ISSUER CLIENT_ID PRIVATE_JWK ALG
+    the client_credentials grant with Authlib's PrivateKeyJWT (an assertion signed with
+    the JWK, addressed to the token endpoint); prints {"access_token", "token_type"}
 Exits 1 with {"error"} when the library refuses anything.
 """
 
@@ -29,6 +32,15 @@ def main(step, issuer, client_id, secret, alg, *rest):
     meta = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
     if meta["issuer"] != issuer:
         raise ValueError(f"discovery names issuer {meta['issuer']}, not {issuer}")
+    if step == "private_key_jwt":
+        from authlib.oauth2.rfc7523 import PrivateKeyJWT
+        from joserfc.jwk import JWKRegistry
+
+        key = JWKRegistry.import_key(json.loads(secret))
+        session = OAuth2Session(client_id, key, token_endpoint_auth_method="private_key_jwt")
+        session.register_client_auth_method(PrivateKeyJWT(meta["token_endpoint"], alg=alg))
+        token = session.fetch_token(meta["token_endpoint"], grant_type="client_credentials")
+        return {"access_token": token["access_token"], "token_type": token["token_type"]}
     if step == "start":
         redirect_uri, scope = rest
         session = OAuth2Session(

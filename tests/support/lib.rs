@@ -195,18 +195,32 @@ impl TestApp {
 impl TestApp {
     /// Runs the operator CLI against this stack; returns what it printed, as JSON.
     pub fn admin(&self, args: &[&str]) -> Value {
-        let out = Command::new(bin_dir().join("passport-admin"))
-            .arg("--stack")
-            .arg(&self.stack.stack_file)
-            .args(args)
-            .output()
-            .expect("run passport-admin");
+        let out = self.admin_run(args);
         assert!(
             out.status.success(),
             "passport-admin {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
+
+    /// Runs the operator CLI where it must refuse: what it said on stderr.
+    pub fn admin_fails(&self, args: &[&str]) -> String {
+        let out = self.admin_run(args);
+        assert!(
+            !out.status.success(),
+            "passport-admin {args:?} was not refused"
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    fn admin_run(&self, args: &[&str]) -> std::process::Output {
+        Command::new(bin_dir().join("passport-admin"))
+            .arg("--stack")
+            .arg(&self.stack.stack_file)
+            .args(args)
+            .output()
+            .expect("run passport-admin")
     }
 }
 

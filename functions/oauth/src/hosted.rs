@@ -172,7 +172,7 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let page = page::consent(
         lang,
         &id,
-        &request.client.name,
+        (&request.client.name, request.client.logo_uri.as_deref()),
         &scopes_of(&request.scope),
         Some(&switch),
     );
@@ -198,7 +198,7 @@ pub async fn resume(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         return Ok(page::consent(
             lang,
             &id,
-            &name,
+            (&name, pending.client_logo.as_deref()),
             &scopes_of(&pending.scope),
             Some(&switch),
         ));
@@ -234,6 +234,7 @@ async fn open(
         code_challenge: request.code_challenge.clone(),
         uid: signed_in.map(|s| s.uid),
         client_name: Some(request.client.name.clone()),
+        client_logo: request.client.logo_uri.clone(),
         nonce: request.nonce.clone(),
         auth_time: signed_in.map(|s| s.auth_time),
         sid: signed_in.map(|s| s.sid.clone()),
@@ -523,7 +524,13 @@ pub(crate) async fn signed_in_consent(
     let name = name_of(app, pending).await?;
     let switch = page::request_switch("/oauth2/signin", id, lang);
     sso::set(
-        page::consent(lang, id, &name, &scopes_of(&pending.scope), Some(&switch)),
+        page::consent(
+            lang,
+            id,
+            (&name, pending.client_logo.as_deref()),
+            &scopes_of(&pending.scope),
+            Some(&switch),
+        ),
         secret,
     )
 }

@@ -100,7 +100,8 @@ impl Service for App {
     fn client<'a>(&'a self, auth: Auth, req: &'a ApiRequest) -> ClientCheck<'a> {
         Box::pin(async move {
             let allow_public = auth != Auth::ConfidentialClient;
-            client::authenticate(self, &client::presented(req)?, allow_public).await
+            let presented = client::presented(req)?;
+            client::authenticate(self, &req.meta.route, &presented, allow_public).await
         })
     }
 }

@@ -165,7 +165,7 @@ fn html(lang: Lang, status: StatusCode, title: &str, body: &str, switch: Option<
          body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}}\
          label{{display:block;margin:.8rem 0 .2rem}}input{{width:100%;padding:.5rem;box-sizing:border-box}}\
          button{{margin-top:1rem;padding:.6rem 1.2rem}}.error{{color:#b00020}}.scopes li{{margin:.2rem 0}}\
-         .lang{{text-align:right;font-size:.9rem}}\
+         .lang{{text-align:right;font-size:.9rem}}.logo{{display:block;border-radius:12px;object-fit:contain}}\
          </style></head><body>{switch}<main><h1>{title}</h1>{body}</main></body></html>",
         code = tr(lang, "en", "zh-CN"),
         title = escape(title)
@@ -175,7 +175,7 @@ fn html(lang: Lang, status: StatusCode, title: &str, body: &str, switch: Option<
     headers.insert(
         "content-security-policy",
         HeaderValue::from_static(
-            "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
@@ -485,13 +485,23 @@ pub fn scope_words(lang: Lang, scope: &str) -> Option<&'static str> {
     })
 }
 
+/// The consent page of the request `request_id`: the client (its name and registered
+/// logo), what each scope lets it do, allow and deny.
 pub fn consent(
     lang: Lang,
     request_id: &str,
-    client_name: &str,
+    (client_name, logo): (&str, Option<&str>),
     scopes: &[&str],
     switch: Option<&str>,
 ) -> Reply {
+    let logo = logo
+        .map(|uri| {
+            format!(
+                "<img id=\"client-logo\" class=\"logo\" src=\"{}\" alt=\"\" width=\"64\" height=\"64\">",
+                escape(uri)
+            )
+        })
+        .unwrap_or_default();
     let items: String = scopes
         .iter()
         .map(|s| {
@@ -515,7 +525,7 @@ pub fn consent(
         StatusCode::OK,
         tr(lang, "Allow access?", "允许访问？"),
         &format!(
-            "<p>{asks}</p>\
+            "{logo}<p>{asks}</p>\
              <ul class=\"scopes\" id=\"scopes\">{items}</ul>\
              <form method=\"post\" action=\"/oauth2/authorize\">\
              <input type=\"hidden\" name=\"request\" value=\"{request}\">\

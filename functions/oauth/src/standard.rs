@@ -8,7 +8,7 @@ use http::{HeaderValue, StatusCode};
 use passport_identity::oidc;
 use passport_shared::response::respond;
 use passport_shared::storage::clients::Client;
-use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+use passport_shared::{assertion, ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -150,9 +150,12 @@ fn server_metadata(app: &App) -> Result<Value, ApiError> {
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "password", "client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": assertion::ALGORITHMS,
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion::ALGORITHMS,
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion::ALGORITHMS,
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
         "subject_types_supported": ["public", "pairwise"],

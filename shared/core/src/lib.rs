@@ -8,6 +8,7 @@
 //! - [`ids`]: time-ordered record numbers, made without a counter;
 //! - [`datetime`], [`now`]: times as the documents write them.
 
+pub mod assertion;
 pub mod config;
 pub mod crypto;
 pub mod ids;

@@ -10,6 +10,7 @@ use super::attr::{get_b, get_s, n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
+pub use passport_core::assertion::{ClientKeys, KeySetError};
 use passport_core::crypto;
 pub use passport_core::token::IdTokenAlg;
 use std::collections::{BTreeMap, HashMap};
@@ -42,6 +43,22 @@ pub struct Client {
     /// Where logout tokens are POSTed when a browser session it was used in ends
     /// (OpenID Connect Back-Channel Logout).
     pub backchannel_logout_uri: Option<String>,
+    /// Its public keys (a JWK Set): such a client authenticates with `private_key_jwt`
+    /// and has no secret.
+    pub jwks: Option<String>,
+    /// The logo the consent page shows (https).
+    pub logo_uri: Option<String>,
+}
+
+/// How a client authenticates at the token, revocation and introspection endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A public client: its id alone (and PKCE).
+    None,
+    /// Its secret: `client_secret_basic` or `client_secret_post`.
+    Secret,
+    /// A JWT it signed with a key of its `jwks` (`private_key_jwt`).
+    PrivateKeyJwt,
 }
 
 /// OpenID Connect Core §8: `public` gives every client the same `sub` (the uid);
@@ -81,7 +98,20 @@ impl Client {
     }
 
     pub fn is_public(&self) -> bool {
-        self.secret_hash.is_none()
+        self.auth_method() == AuthMethod::None
+    }
+
+    pub fn auth_method(&self) -> AuthMethod {
+        match (&self.secret_hash, &self.jwks) {
+            (_, Some(_)) => AuthMethod::PrivateKeyJwt,
+            (Some(_), None) => AuthMethod::Secret,
+            (None, None) => AuthMethod::None,
+        }
+    }
+
+    /// The keys its assertions are verified with (`private_key_jwt`).
+    pub fn keys(&self) -> Option<ClientKeys> {
+        self.jwks.as_deref().and_then(|j| ClientKeys::parse(j).ok())
     }
 
     /// Exact, byte-for-byte match against a registered URI.
@@ -145,6 +175,8 @@ fn client_from(item: &Item) -> Result<Client, StoreError> {
         },
         post_logout_redirect_uris: strings(item, "post_logout_redirect_uris"),
         backchannel_logout_uri: get_s(item, "backchannel_logout_uri"),
+        jwks: get_s(item, "jwks"),
+        logo_uri: get_s(item, "logo_uri"),
     })
 }
 
@@ -210,6 +242,12 @@ impl Clients {
         }
         if let Some(uri) = &c.backchannel_logout_uri {
             item.insert("backchannel_logout_uri".to_owned(), s(uri));
+        }
+        if let Some(jwks) = &c.jwks {
+            item.insert("jwks".to_owned(), s(jwks));
+        }
+        if let Some(uri) = &c.logo_uri {
+            item.insert("logo_uri".to_owned(), s(uri));
         }
         self.table.insert(item).await?;
         Ok(())
@@ -307,6 +345,10 @@ pub struct Registration {
     pub post_logout_redirect_uris: Vec<String>,
     /// The back-channel logout endpoint (the redirect URIs' rules).
     pub backchannel_logout_uri: Option<String>,
+    /// Public keys (a JWK Set) for `private_key_jwt`: the client gets no secret.
+    pub jwks: Option<String>,
+    /// The consent page's logo (https).
+    pub logo_uri: Option<String>,
 }
 
 /// Why a registration is refused.
@@ -322,6 +364,12 @@ pub enum RegistrationError {
     RedirectUri(String),
     #[error("a client has a name")]
     NoName,
+    #[error("the key set: {0}")]
+    Jwks(#[from] KeySetError),
+    #[error("a public client has no keys: it does not authenticate")]
+    PublicWithKeys,
+    #[error("a logo URI is https, without spaces: {0}")]
+    LogoUri(String),
 }
 
 /// A redirect URI a client may register: https, or http to a loopback host (RFC 8252
@@ -354,6 +402,8 @@ impl Client {
             subject_type,
             post_logout_redirect_uris,
             backchannel_logout_uri,
+            jwks,
+            logo_uri,
         } = registration;
         if name.trim().is_empty() {
             return Err(RegistrationError::NoName);
@@ -378,10 +428,23 @@ impl Client {
         {
             return Err(RegistrationError::RedirectUri(uri.clone()));
         }
+        if let Some(jwks) = &jwks {
+            if public {
+                return Err(RegistrationError::PublicWithKeys);
+            }
+            ClientKeys::parse(jwks)?;
+        }
+        if let Some(uri) = logo_uri
+            .as_ref()
+            .filter(|u| !u.starts_with("https://") || u.chars().any(char::is_whitespace))
+        {
+            return Err(RegistrationError::LogoUri(uri.clone()));
+        }
         if scopes.is_empty() {
             scopes = vec!["basic".to_owned()];
         }
-        let secret = (!public).then(|| crypto::random_secret(32));
+        // A client with keys authenticates with them, and gets no secret.
+        let secret = (!public && jwks.is_none()).then(|| crypto::random_secret(32));
         let client = Client {
             id: new_client_id(),
             name,
@@ -396,6 +459,8 @@ impl Client {
             subject_type,
             post_logout_redirect_uris,
             backchannel_logout_uri,
+            jwks,
+            logo_uri,
         };
         Ok((client, secret))
     }
@@ -492,6 +557,44 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_client_with_keys_has_no_secret_and_a_logo_is_https() {
+        let jwks = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+        let keyed = Registration {
+            jwks: Some(jwks.into()),
+            ..registration()
+        };
+        let (client, secret) = Client::register(keyed, 7).unwrap();
+        assert_eq!(
+            (client.auth_method(), secret, client.is_public()),
+            (AuthMethod::PrivateKeyJwt, None, false)
+        );
+        assert!(client.keys().is_some());
+        let refused = |r: Registration| Client::register(r, 7).unwrap_err();
+        assert_eq!(
+            refused(Registration {
+                jwks: Some(jwks.into()),
+                public: true,
+                ..registration()
+            }),
+            RegistrationError::PublicWithKeys
+        );
+        assert!(matches!(
+            refused(Registration {
+                jwks: Some("{}".into()),
+                ..registration()
+            }),
+            RegistrationError::Jwks(_)
+        ));
+        assert_eq!(
+            refused(Registration {
+                logo_uri: Some("http://app.example.com/logo.png".into()),
+                ..registration()
+            }),
+            RegistrationError::LogoUri("http://app.example.com/logo.png".into())
+        );
+    }
+
     fn client() -> Client {
         Client {
             id: new_client_id(),
@@ -507,6 +610,8 @@ mod tests {
             subject_type: SubjectType::Public,
             post_logout_redirect_uris: vec!["https://app.example.com/bye".into()],
             backchannel_logout_uri: Some("https://app.example.com/backchannel".into()),
+            jwks: None,
+            logo_uri: Some("https://app.example.com/logo.png".into()),
         }
     }
 

@@ -68,6 +68,8 @@ pub struct PendingRequest {
     /// The client's name as the page shows it (kept with the request, so that the sign-in
     /// step need not read the client again; absent in requests opened before it was kept).
     pub client_name: Option<String>,
+    /// The client's logo as the consent page shows it (kept with the name).
+    pub client_logo: Option<String>,
     /// OpenID Connect: the request's `nonce`.
     pub nonce: Option<String>,
     /// When the user signed in on the page (set with `uid`).
@@ -89,6 +91,7 @@ fn pending_from(i: &Item) -> Result<PendingRequest, StoreError> {
         code_challenge: get_s(i, "code_challenge"),
         uid: get_n(i, "uid").map(|u| u as u64),
         client_name: get_s(i, "client_name"),
+        client_logo: get_s(i, "client_logo"),
         nonce: get_s(i, "nonce"),
         auth_time: get_n(i, "auth_time"),
         sid: get_s(i, "sid"),
@@ -265,6 +268,7 @@ impl Grants {
         opt(&mut item, "state", &request.state);
         opt(&mut item, "code_challenge", &request.code_challenge);
         opt(&mut item, "client_name", &request.client_name);
+        opt(&mut item, "client_logo", &request.client_logo);
         opt(&mut item, "nonce", &request.nonce);
         opt(&mut item, "browser", &request.browser);
         // Opened for a browser that is signed in already (single sign-on): the consent page
@@ -321,6 +325,25 @@ impl Grants {
             Err(e) if crate::condition_failed(&e) => Ok(None),
             Err(e) => Err(sdk_error(e)),
         }
+    }
+
+    /// Takes a client assertion's `jti` (`private_key_jwt`) once: `false` when it was taken
+    /// before (a replay). The item lives until the assertion has expired (DynamoDB's TTL
+    /// then deletes it; the assertion's own `exp` refuses it from then on).
+    pub async fn spend_assertion(
+        &self,
+        client_id: &str,
+        jti: &str,
+        exp: i64,
+    ) -> Result<bool, StoreError> {
+        let key = keys::assertion(&crypto::sha256_hex(&format!("{client_id}\n{jti}")));
+        let item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(key.pk)),
+            (keys::SK.to_owned(), s(key.sk)),
+            ("type".to_owned(), s("client_assertion")),
+            (keys::TTL.to_owned(), n(exp + 120)),
+        ]);
+        self.table.insert_if_free(item).await
     }
 
     /// Ends a pending request (consent given or refused); false when it was already gone,

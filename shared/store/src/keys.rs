@@ -199,6 +199,15 @@ pub fn auth_request(hash: &str) -> Key {
     }
 }
 
+/// A client assertion's `jti` that was used (`private_key_jwt`), by the SHA-256 of the
+/// client id and the jti: kept until the assertion expires, so it is taken once.
+pub fn assertion(hash: &str) -> Key {
+    Key {
+        pk: format!("ASSERTION#{hash}"),
+        sk: "JTI".to_owned(),
+    }
+}
+
 /// An open-platform auth code, by its SHA-256.
 pub fn rest_code(hash: &str) -> Key {
     Key {
