@@ -164,7 +164,7 @@ fn html(lang: Lang, status: StatusCode, title: &str, body: &str, switch: Option<
          <title>{title} · Passport</title><style>\
          body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}}\
          label{{display:block;margin:.8rem 0 .2rem}}input{{width:100%;padding:.5rem;box-sizing:border-box}}\
-         button{{margin-top:1rem;padding:.6rem 1.2rem}}.error{{color:#b00020}}.scopes li{{margin:.2rem 0}}\
+         button{{margin-top:1rem;padding:.6rem 1.2rem}}.error{{color:#b00020}}.notice{{color:#0a6b2b}}.scopes li{{margin:.2rem 0}}\
          .lang{{text-align:right;font-size:.9rem}}.logo{{display:block;border-radius:12px;object-fit:contain}}\
          </style></head><body>{switch}<main><h1>{title}</h1>{body}</main></body></html>",
         code = tr(lang, "en", "zh-CN"),
