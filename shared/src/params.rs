@@ -35,6 +35,17 @@ pub trait FromParams: Sized {
 }
 
 impl Params {
+    /// Parameters of text values alone (a pushed authorization request's, say).
+    pub fn from_texts(texts: impl IntoIterator<Item = (String, String)>) -> Params {
+        Params {
+            values: texts
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+            files: HashMap::new(),
+        }
+    }
+
     /// `page_no` and `page_size`: absent means the default; 0, an empty value or anything
     /// but digits is refused by name. Any positive number is a page: sizes past the cap get
     /// the cap, numbers past the last page an empty one.

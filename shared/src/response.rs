@@ -158,6 +158,8 @@ pub fn oauth_error(kind: ErrorKind) -> (StatusCode, &'static str) {
         | ClientUserMismatch => (StatusCode::BAD_REQUEST, "invalid_grant"),
         GrantMismatch => (StatusCode::BAD_REQUEST, "unauthorized_client"),
         GrantTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+        // A pushed authorization request (RFC 9126 §2.3) of another response type.
+        ResponseTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_response_type"),
         ScopeDenied => (StatusCode::BAD_REQUEST, "invalid_scope"),
         // RFC 6750 §3.1, at a resource (userinfo).
         TokenMissing | NotLoggedIn => (StatusCode::UNAUTHORIZED, "invalid_request"),

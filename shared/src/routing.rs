@@ -342,7 +342,7 @@ fn percent_decode(segment: &str) -> Option<String> {
 }
 
 /// A request as handlers see it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiRequest {
     pub meta: Meta,
     pub params: Params,

@@ -240,3 +240,144 @@ async fn discovery_userinfo_errors_and_prompt_none_follow_the_standard() {
 fn urlencode(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn a_pushed_request_signs_in_through_openid_client_once_and_its_refusals_are_json() {
+    let app = TestApp::new();
+    let issuer = app.stack.api.as_str();
+    let (username, password, _) = user(&app, "par").await;
+    let (id, secret) = oidc_client(&app, "RS256", "public");
+    let metadata: Value = app
+        .http
+        .get(app.url("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        metadata["pushed_authorization_request_endpoint"],
+        app.url("/oauth2/par").as_str()
+    );
+
+    // openid-client pushes the request; the browser carries only client_id and request_uri.
+    let started = rp(
+        Library::OpenidClient,
+        &[
+            "start-par",
+            issuer,
+            &id,
+            &secret,
+            "RS256",
+            REDIRECT,
+            "openid email",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("start-par: {e}"));
+    let url = started["url"].as_str().unwrap().to_owned();
+    let sent = query(&url);
+    assert!(
+        sent["request_uri"].starts_with("urn:ietf:params:oauth:request_uri:"),
+        "{url}"
+    );
+    assert!(
+        !sent.contains_key("redirect_uri") && !sent.contains_key("state"),
+        "{url}"
+    );
+    let (status, location) = hosted(&app, &url, &username, &password, "allow").await;
+    assert_eq!(status, 302, "{location}");
+    let field = |k: &str| started[k].as_str().unwrap().to_owned();
+    let got = rp(
+        Library::OpenidClient,
+        &[
+            "finish",
+            issuer,
+            &id,
+            &secret,
+            "RS256",
+            &location,
+            &field("state"),
+            &field("nonce"),
+            &field("verifier"),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("finish: {e}"));
+    assert_eq!(got["claims"]["aud"], id.as_str());
+    assert_eq!(got["userinfo"]["email"], app.email("par").as_str());
+    // Used once.
+    let again = app.http.get(&url).send().await.unwrap();
+    assert_eq!(again.status(), 400);
+    assert!(again.text().await.unwrap().contains("request_uri"));
+
+    // By hand: another client's attempt leaves the request be; every refusal is JSON here.
+    let par = |form: Vec<(&'static str, String)>, auth: Option<(&str, &str)>| {
+        let app = &app;
+        let auth = auth.map(|(a, b)| (a.to_owned(), b.to_owned()));
+        async move {
+            let mut post = app.http.post(app.url("/oauth2/par")).form(&form);
+            if let Some((user, secret)) = auth {
+                post = post.basic_auth(user, Some(secret));
+            }
+            json(post.send().await.unwrap()).await
+        }
+    };
+    let good = || {
+        vec![
+            ("response_type", "code".to_owned()),
+            ("redirect_uri", REDIRECT.to_owned()),
+            ("scope", "openid".to_owned()),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned(),
+            ),
+            ("code_challenge_method", "S256".to_owned()),
+        ]
+    };
+    let (status, body) = par(good(), Some((&id, &secret))).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["expires_in"], 90);
+    let request_uri = body["request_uri"].as_str().unwrap().to_owned();
+    let at = |client: &str| {
+        format!(
+            "{}?client_id={client}&request_uri={}",
+            app.url("/oauth2/authorize"),
+            urlencode(&request_uri)
+        )
+    };
+    let (other, _) = oidc_client(&app, "RS256", "public");
+    let refused = app.http.get(at(&other)).send().await.unwrap();
+    assert_eq!(refused.status(), 400, "another client's request_uri");
+    let page = app.http.get(at(&id)).send().await.unwrap();
+    assert_eq!(page.status(), 200, "still there for its own client");
+
+    let with = |k: &'static str, v: &str| {
+        let mut form = good();
+        form.retain(|(name, _)| *name != k);
+        form.push((k, v.to_owned()));
+        form
+    };
+    for (form, error) in [
+        (with("request_uri", "urn:x"), "invalid_request"),
+        (with("scope", "admin"), "invalid_scope"),
+        (
+            with("redirect_uri", "https://evil.example/cb"),
+            "invalid_request",
+        ),
+        (with("response_type", "token"), "unsupported_response_type"),
+        (with("code_challenge_method", "plain"), "invalid_request"),
+    ] {
+        let (status, body) = par(form, Some((&id, &secret))).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some(error)),
+            "{body}"
+        );
+    }
+    let (status, body) = par(good(), Some((&id, "not-the-secret"))).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "{body}"
+    );
+}

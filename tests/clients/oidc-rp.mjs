@@ -7,6 +7,8 @@
 //
 // node oidc-rp.mjs start ISSUER CLIENT_ID SECRET ALG REDIRECT_URI SCOPE
 //   prints {"url", "state", "nonce", "verifier"}
+// node oidc-rp.mjs start-par ...the same
+//   the same, the request pushed first (RFC 9126, buildAuthorizationUrlWithPAR)
 // node oidc-rp.mjs finish ISSUER CLIENT_ID SECRET ALG CALLBACK_URL STATE NONCE VERIFIER
 //   prints {"claims", "header", "userinfo", "access_token"}
 // Exits 1 with {"error", "code"} when the library refuses anything.
@@ -22,19 +24,22 @@ try {
     client.ClientSecretBasic(secret),
     { execute: [client.allowInsecureRequests] },
   );
-  if (step === 'start') {
+  if (step === 'start' || step === 'start-par') {
     const [redirectUri, scope] = rest;
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
+    const parameters = {
       redirect_uri: redirectUri,
       scope,
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
       nonce,
-    });
+    };
+    const url = step === 'start'
+      ? client.buildAuthorizationUrl(config, parameters)
+      : await client.buildAuthorizationUrlWithPAR(config, parameters);
     console.log(JSON.stringify({ url: url.href, state, nonce, verifier }));
   } else {
     const [callback, state, nonce, verifier] = rest;

@@ -18,7 +18,7 @@
 
 use crate::grant::{check_request, issue_code, respond_to, AuthRequest, Prompt, Refused, SignedIn};
 use crate::page::{self, CaptchaView, Problem};
-use crate::{sso, App};
+use crate::{par, sso, App};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http::StatusCode;
@@ -69,10 +69,28 @@ async fn client_name(app: &App, client_id: &str) -> Result<String, ApiError> {
 }
 
 pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    // A pushed request (RFC 9126): its parameters alone, taken once.
+    let pushed;
+    let req = match req.params.text("request_uri") {
+        Some(uri) => match par::pushed(app, req, &uri).await? {
+            Some(request) => {
+                pushed = request;
+                &pushed
+            }
+            None => {
+                let lang = page::lang_of(req);
+                return Ok(page::problem(
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    Problem::RequestUriInvalid,
+                ));
+            }
+        },
+        None => req,
+    };
     let p = &req.params;
     let now = passport_shared::now();
     let lang = page::lang_of(req);
-    let switch = page::switch_of(req, "/oauth2/authorize", lang);
     // The request's client beside the browser's session: one stage.
     let (checked, session) = tokio::join!(check_request(app, p), sso::signed_in(app, req, now));
     let request = match checked {
@@ -130,7 +148,7 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
                 problem: None,
                 notice: None,
                 login_hint: p.text("login_hint").as_deref(),
-                switch: Some(&switch),
+                switch: None,
             },
         );
         return sso::bind(page, &binding);
@@ -169,6 +187,7 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     }
     let binding = sso::binding(req);
     let id = open(app, &request, Some(&session), &binding, now).await?;
+    let switch = page::request_switch("/oauth2/signin", &id, lang);
     let page = page::consent(
         lang,
         &id,

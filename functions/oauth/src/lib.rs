@@ -8,6 +8,7 @@
 //!   forgot-password pages (`/oauth2/signup` [`signup`],
 //!   `/oauth2/forgot` [`forgot`]),
 //!   `/oauth2/logout` (RP-initiated and back-channel logout, [`logout`]),
+//!   `/oauth2/par` (pushed authorization requests, RFC 9126, [`par`]),
 //!   `/oauth2/token`, `/oauth2/revoke` (RFC 7009), `/oauth2/introspect` (RFC 7662),
 //!   `/.well-known/oauth-authorization-server` (RFC 8414), its OpenID Connect twin
 //!   `/.well-known/openid-configuration` and `/oauth2/jwks` ([`standard`]); with
@@ -24,6 +25,7 @@ mod grant;
 mod hosted;
 mod logout;
 mod page;
+mod par;
 mod session;
 mod signup;
 mod sso;
@@ -76,6 +78,7 @@ impl Service for App {
         POST "/api/Oauth/revoke" Token => session::revoke,
         GET "/oauth2/authorize" Public => hosted::start,
         POST "/oauth2/authorize" Public => hosted::decide,
+        POST "/oauth2/par" Client => par::push,
         POST "/oauth2/token" Client => standard::token,
         POST "/oauth2/revoke" Client => standard::revoke,
         POST "/oauth2/introspect" ConfidentialClient => standard::introspect,

@@ -92,6 +92,7 @@ pub enum Problem {
     UnknownClient,
     LogoutUriNotRegistered,
     FormNotOurs,
+    RequestUriInvalid,
 }
 
 impl Problem {
@@ -135,6 +136,11 @@ impl Problem {
                 lang,
                 "The post_logout_redirect_uri is not one the app registered.",
                 "post_logout_redirect_uri 不是该应用登记的地址。",
+            ),
+            RequestUriInvalid => tr(
+                lang,
+                "This request_uri is not one of this app's pushed requests, or it was used or has expired. Start again from the app.",
+                "这个 request_uri 不是该应用推送的请求，或已使用、已过期，请回到应用重新开始。",
             ),
             FormNotOurs => tr(
                 lang,

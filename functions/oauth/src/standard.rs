@@ -139,6 +139,8 @@ fn server_metadata(app: &App) -> Result<Value, ApiError> {
         "issuer": base,
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
         "token_endpoint": format!("{base}/oauth2/token"),
+        "pushed_authorization_request_endpoint": format!("{base}/oauth2/par"),
+        "require_pushed_authorization_requests": false,
         "userinfo_endpoint": format!("{base}/oauth2/userinfo"),
         "revocation_endpoint": format!("{base}/oauth2/revoke"),
         "introspection_endpoint": format!("{base}/oauth2/introspect"),

@@ -1,4 +1,5 @@
-//! OAuth authorization codes and the pending requests of the hosted sign-in page.
+//! OAuth authorization codes, the pending requests of the hosted sign-in page, pushed
+//! authorization requests (RFC 9126) and used client-assertion ids.
 //!
 //! Codes are 160-bit random, stored only as SHA-256, live at most [`CODE_LIFETIME`] seconds
 //! and are redeemed by one conditional write: the first redemption marks the code used;
@@ -10,12 +11,16 @@ use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use passport_core::crypto;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Seconds an authorization code lives.
 pub const CODE_LIFETIME: i64 = 600;
 /// Seconds a pending hosted-page request lives.
 pub const REQUEST_LIFETIME: i64 = 600;
+
+/// Seconds a pushed authorization request's `request_uri` can be used (RFC 9126 §2.2:
+/// short, since the browser goes there at once).
+pub const PUSHED_LIFETIME: i64 = 90;
 
 /// Seconds an open-platform auth code can be used.
 pub const REST_CODE_LIFETIME: i64 = 600;
@@ -325,6 +330,68 @@ impl Grants {
             Err(e) if crate::condition_failed(&e) => Ok(None),
             Err(e) => Err(sdk_error(e)),
         }
+    }
+
+    /// Keeps the parameters of a pushed authorization request (RFC 9126) of `client_id`
+    /// for [`PUSHED_LIFETIME`] seconds; returns the id of its `request_uri`.
+    pub async fn push_request(
+        &self,
+        client_id: &str,
+        params: &BTreeMap<String, String>,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        let id = crypto::random_secret(32);
+        let key = keys::pushed_request(&crypto::sha256_hex(&id));
+        let item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(key.pk)),
+            (keys::SK.to_owned(), s(key.sk)),
+            ("type".to_owned(), s("pushed_request")),
+            ("client_id".to_owned(), s(client_id)),
+            (
+                "params".to_owned(),
+                AttributeValue::M(params.iter().map(|(k, v)| (k.clone(), s(v))).collect()),
+            ),
+            ("request_expires".to_owned(), n(now + PUSHED_LIFETIME)),
+            (keys::TTL.to_owned(), n(now + PUSHED_LIFETIME + 3600)),
+        ]);
+        self.table.insert(item).await?;
+        Ok(id)
+    }
+
+    /// Takes a pushed request of `client_id` once (RFC 9126 §4: a `request_uri` is for one
+    /// use), by one conditional delete: its parameters, or `None` when it is unknown, used,
+    /// expired or another client's (which leaves it be).
+    pub async fn pull_request(
+        &self,
+        id: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<BTreeMap<String, String>>, StoreError> {
+        let key = keys::pushed_request(&crypto::sha256_hex(id));
+        let taken = self
+            .table
+            .delete_item(&key)
+            .condition_expression("client_id = :c AND request_expires > :now")
+            .expression_attribute_values(":c", s(client_id))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        let item = match taken {
+            Ok(out) => out.attributes.unwrap_or_default(),
+            Err(e) if crate::condition_failed(&e) => return Ok(None),
+            Err(e) => return Err(sdk_error(e)),
+        };
+        let params = item
+            .get("params")
+            .and_then(|v| v.as_m().ok())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(params))
     }
 
     /// Takes a client assertion's `jti` (`private_key_jwt`) once: `false` when it was taken

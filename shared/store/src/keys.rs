@@ -199,6 +199,14 @@ pub fn auth_request(hash: &str) -> Key {
     }
 }
 
+/// A pushed authorization request (RFC 9126), by the SHA-256 of its `request_uri` id.
+pub fn pushed_request(hash: &str) -> Key {
+    Key {
+        pk: format!("PAR#{hash}"),
+        sk: "REQUEST".to_owned(),
+    }
+}
+
 /// A client assertion's `jti` that was used (`private_key_jwt`), by the SHA-256 of the
 /// client id and the jti: kept until the assertion expires, so it is taken once.
 pub fn assertion(hash: &str) -> Key {
