@@ -381,3 +381,64 @@ async fn a_pushed_request_signs_in_through_openid_client_once_and_its_refusals_a
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_claims_parameter_puts_asked_claims_in_the_id_token_and_userinfo_once_consented() {
+    let app = TestApp::new();
+    let issuer = app.stack.api.as_str();
+    let (username, password, _) = user(&app, "claims").await;
+    let (id, secret) = oidc_client(&app, "RS256", "public");
+    // Only `openid` as scope: the email for the ID token, the nickname at userinfo.
+    let asked = r#"{"id_token":{"email":{"essential":true}},"userinfo":{"nickname":null}}"#;
+    let started = rp(
+        Library::OpenidClient,
+        &[
+            "start", issuer, &id, &secret, "RS256", REDIRECT, "openid", asked,
+        ],
+    )
+    .unwrap_or_else(|e| panic!("start: {e}"));
+    let url = started["url"].as_str().unwrap().to_owned();
+    // The consent page asks for the scopes those claims need.
+    let (html, binding) = crate::oauth_standard::open_page(&app, &url).await;
+    let walked = crate::oauth_standard::sign_in_and_decide(
+        &app, &html, &binding, &username, &password, "allow",
+    )
+    .await;
+    assert_eq!(walked.status, 302, "{}", walked.location);
+    let field = |k: &str| started[k].as_str().unwrap().to_owned();
+    let got = rp(
+        Library::OpenidClient,
+        &[
+            "finish",
+            issuer,
+            &id,
+            &secret,
+            "RS256",
+            &walked.location,
+            &field("state"),
+            &field("nonce"),
+            &field("verifier"),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("finish: {e}"));
+    let claims = &got["claims"];
+    assert_eq!(claims["email"], app.email("claims").as_str(), "{claims}");
+    assert!(
+        claims.get("nickname").is_none(),
+        "asked at userinfo only: {claims}"
+    );
+    let info = &got["userinfo"];
+    assert_eq!(info["nickname"], username.as_str(), "{info}");
+    assert_eq!(info["email"], app.email("claims").as_str());
+    // A malformed claims parameter goes back to the client as invalid_request.
+    let bad = format!(
+        "{}?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=s&claims={}",
+        app.url("/oauth2/authorize"),
+        urlencode(REDIRECT),
+        urlencode(r#"{"id_token":["email"]}"#)
+    );
+    let answer = app.http.get(&bad).send().await.unwrap();
+    assert_eq!(answer.status(), 302);
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(query(&location)["error"], "invalid_request", "{location}");
+}

@@ -5,8 +5,8 @@
 // nonce), then userinfo with its `sub` check. Plain http is allowed only because the local
 // stack serves on loopback.
 //
-// node oidc-rp.mjs start ISSUER CLIENT_ID SECRET ALG REDIRECT_URI SCOPE
-//   prints {"url", "state", "nonce", "verifier"}
+// node oidc-rp.mjs start ISSUER CLIENT_ID SECRET ALG REDIRECT_URI SCOPE [CLAIMS]
+//   prints {"url", "state", "nonce", "verifier"} (CLAIMS: the `claims` parameter's JSON)
 // node oidc-rp.mjs start-par ...the same
 //   the same, the request pushed first (RFC 9126, buildAuthorizationUrlWithPAR)
 // node oidc-rp.mjs finish ISSUER CLIENT_ID SECRET ALG CALLBACK_URL STATE NONCE VERIFIER
@@ -25,7 +25,7 @@ try {
     { execute: [client.allowInsecureRequests] },
   );
   if (step === 'start' || step === 'start-par') {
-    const [redirectUri, scope] = rest;
+    const [redirectUri, scope, claims] = rest;
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
@@ -36,6 +36,7 @@ try {
       code_challenge_method: 'S256',
       state,
       nonce,
+      ...(claims ? { claims } : {}),
     };
     const url = step === 'start'
       ? client.buildAuthorizationUrl(config, parameters)

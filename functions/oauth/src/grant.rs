@@ -25,6 +25,9 @@ pub struct AuthRequest {
     /// OpenID Connect's `max_age`: a browser session older than this many seconds signs in
     /// again.
     pub max_age: Option<i64>,
+    /// The standard claims the `claims` parameter asked the ID token to carry (their
+    /// scopes are in `scope`).
+    pub id_token_claims: Vec<String>,
 }
 
 /// What OpenID Connect's `prompt` asks of the hosted page (Core §3.1.2.1).
@@ -118,8 +121,21 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
             "unauthorized_client",
         ));
     }
-    let scope = scope_for(&client, p.get("scope").as_deref(), true)
+    let mut scope = scope_for(&client, p.get("scope").as_deref(), true)
         .map_err(|e| redirect(e, "invalid_scope"))?;
+    // OpenID Connect Core §5.5: claims asked for one by one need their scope's consent, so
+    // the request asks for that scope too; the ID token's are kept for the code.
+    let mut id_token_claims = Vec::new();
+    if let Some(raw) = p.text("claims").filter(|_| oidc::is_openid(&scope)) {
+        let asked = oidc::ClaimsRequest::parse(&raw)
+            .ok_or_else(|| redirect(ApiError::invalid("claims"), "invalid_request"))?;
+        for needed in asked.scopes() {
+            if !scope.split(' ').any(|s| s == needed) {
+                scope = format!("{scope} {needed}");
+            }
+        }
+        id_token_claims = asked.id_token;
+    }
     // OpenID Connect Core §3.1.2.1: `none` with any other prompt is malformed;
     // `select_account` is what the sign-in page does anyway (one account per browser);
     // `max_age` is a whole number of seconds.
@@ -186,6 +202,7 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
         nonce,
         prompt,
         max_age,
+        id_token_claims,
     })
 }
 
@@ -217,6 +234,7 @@ pub async fn issue_code(
                 nonce: r.nonce.clone(),
                 auth_time: how.auth_time,
                 sid: how.sid,
+                id_token_claims: r.id_token_claims.clone(),
             },
             now,
         )
@@ -328,22 +346,38 @@ pub async fn grant(app: &App, client: &Client, p: &Params, now: i64) -> Result<G
                 remember: false,
             };
             // The code learns which session it started (a replay ends it) beside that
-            // session's put.
+            // session's put, and beside the account's read where the ID token carries
+            // claims the `claims` parameter asked for.
             let sid = passport_shared::storage::sessions::new_sid();
-            let (issued, recorded) = tokio::join!(
+            let asked = openid && !grant.id_token_claims.is_empty();
+            let (issued, recorded, account) = tokio::join!(
                 sessions.issue_as(&sid, &session, now),
-                app.grants.record_family(&code, &sid)
+                app.grants.record_family(&code, &sid),
+                async {
+                    match asked {
+                        true => app.identity.users.get(grant.uid).await.map(Some),
+                        false => Ok(None),
+                    }
+                }
             );
             recorded?;
             let issued = issued?;
             if !openid {
                 return Ok(issued.into());
             }
+            let released = match account?.flatten() {
+                Some(user) => oidc::claims(&user, &session.scope, None)
+                    .into_iter()
+                    .filter(|(name, _)| grant.id_token_claims.contains(name))
+                    .collect(),
+                None => serde_json::Map::new(),
+            };
             let how = oidc::Authentication {
                 auth_time: grant.auth_time,
                 nonce: grant.nonce,
                 amr: vec!["pwd".to_owned()],
                 sid: grant.sid,
+                claims: released,
             };
             let issuer = passport_shared::token::issuer()?;
             let keys = &app.identity.keys;

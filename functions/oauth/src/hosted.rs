@@ -258,6 +258,7 @@ async fn open(
         auth_time: signed_in.map(|s| s.auth_time),
         sid: signed_in.map(|s| s.sid.clone()),
         browser: Some(binding.hash.clone()),
+        id_token_claims: request.id_token_claims.clone(),
     };
     Ok(app.grants.open_request(&pending, now).await?)
 }
@@ -358,6 +359,7 @@ async fn consent_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
         nonce: pending.nonce.clone(),
         prompt: Prompt::default(),
         max_age: None,
+        id_token_claims: pending.id_token_claims.clone(),
     };
     let how = SignedIn {
         auth_time: pending.auth_time,

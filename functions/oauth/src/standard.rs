@@ -169,7 +169,7 @@ fn server_metadata(app: &App) -> Result<Value, ApiError> {
             .map(|a| a.as_str())
             .collect::<Vec<_>>(),
         "claims_supported": oidc::CLAIMS,
-        "claims_parameter_supported": false,
+        "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],

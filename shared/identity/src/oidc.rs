@@ -56,6 +56,72 @@ pub fn subject(keys: &SigningKeys, client: &Client, uid: u64) -> String {
     }
 }
 
+/// The scope whose consent releases a standard claim (Core §5.4).
+pub fn scope_of(claim: &str) -> Option<&'static str> {
+    Some(match claim {
+        "name" | "nickname" | "preferred_username" | "picture" | "gender" | "birthdate"
+        | "updated_at" => "profile",
+        "email" | "email_verified" => "email",
+        "phone_number" | "phone_number_verified" => "phone",
+        "address" => "address",
+        _ => return None,
+    })
+}
+
+/// The `claims` request parameter (Core §5.5): the standard claims asked for in the ID
+/// token and at userinfo. Each is released only with the consent of its scope, which the
+/// request then asks for too ([`ClaimsRequest::scopes`]); `essential`, `value` and
+/// `values` are taken as the hints §5.5.1 lets them be. Claims Passport does not know are
+/// ignored (§5.5.1 too).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimsRequest {
+    pub id_token: Vec<String>,
+    pub userinfo: Vec<String>,
+}
+
+impl ClaimsRequest {
+    /// Parses the parameter: a JSON object whose `id_token` and `userinfo` members, where
+    /// present, are objects of claim name to `null` or an object.
+    pub fn parse(raw: &str) -> Option<ClaimsRequest> {
+        let Value::Object(request) = serde_json::from_str::<Value>(raw).ok()? else {
+            return None;
+        };
+        let names = |member: &str| -> Option<Vec<String>> {
+            match request.get(member) {
+                None | Some(Value::Null) => Some(Vec::new()),
+                Some(Value::Object(asked)) => {
+                    if asked.values().any(|v| !(v.is_null() || v.is_object())) {
+                        return None;
+                    }
+                    Some(
+                        asked
+                            .keys()
+                            .filter(|claim| scope_of(claim).is_some())
+                            .cloned()
+                            .collect(),
+                    )
+                }
+                Some(_) => None,
+            }
+        };
+        Some(ClaimsRequest {
+            id_token: names("id_token")?,
+            userinfo: names("userinfo")?,
+        })
+    }
+
+    /// The scopes whose consent the asked-for claims need.
+    pub fn scopes(&self) -> Vec<&'static str> {
+        let mut scopes: Vec<&'static str> = Vec::new();
+        for claim in self.id_token.iter().chain(&self.userinfo) {
+            if let Some(scope) = scope_of(claim).filter(|s| !scopes.contains(s)) {
+                scopes.push(scope);
+            }
+        }
+        scopes
+    }
+}
+
 /// The standard claims of `user` that `scope` releases; `picture` is the avatar as the
 /// caller can show it (a stored picture needs a presigned URL).
 pub fn claims(user: &User, scope: &str, picture: Option<String>) -> Map<String, Value> {
@@ -120,6 +186,9 @@ pub struct Authentication {
     pub amr: Vec<String>,
     /// The browser session signed in with (the hosted pages), for logout.
     pub sid: Option<String>,
+    /// The user's standard claims the ID token carries: those the `claims` parameter asked
+    /// for, of the scopes consented to ([`ClaimsRequest`]).
+    pub claims: Map<String, Value>,
 }
 
 /// The ID token of a code exchange: `client` is its audience and authorized party, its
@@ -153,6 +222,11 @@ pub fn id_token(
     }
     if let Some(sid) = &how.sid {
         claims["sid"] = json!(sid);
+    }
+    if let Value::Object(all) = &mut claims {
+        for (name, value) in &how.claims {
+            all.entry(name.clone()).or_insert(value.clone());
+        }
     }
     keys.sign_id_token(&claims, alg)
 }
@@ -259,6 +333,33 @@ mod tests {
     }
 
     #[test]
+    fn the_claims_parameter_names_known_claims_and_the_scopes_they_need() {
+        let asked = ClaimsRequest::parse(
+            r#"{"id_token":{"email":{"essential":true},"acr":null},
+                "userinfo":{"phone_number":null,"nickname":{"essential":true}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            asked.id_token,
+            ["email"],
+            "acr is not a claim Passport answers"
+        );
+        assert_eq!(asked.userinfo.len(), 2);
+        let mut scopes = asked.scopes();
+        scopes.sort_unstable();
+        assert_eq!(scopes, ["email", "phone", "profile"]);
+        assert_eq!(ClaimsRequest::parse("{}"), Some(ClaimsRequest::default()));
+        for bad in [
+            "[]",
+            "not json",
+            r#"{"id_token":[]}"#,
+            r#"{"userinfo":{"email":true}}"#,
+        ] {
+            assert_eq!(ClaimsRequest::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn an_id_token_names_its_client_nonce_and_access_token() {
         let keys = SigningKeys::from_pem(&SigningKeys::generate_pem()).unwrap();
         let mut c = client(SubjectType::Public);
@@ -267,6 +368,10 @@ mod tests {
             nonce: Some("n-1".into()),
             amr: vec!["pwd".into()],
             sid: Some("sid-1".into()),
+            claims: Map::from_iter([
+                ("email".to_owned(), json!("li@example.com")),
+                ("aud".to_owned(), json!("not-this")),
+            ]),
         };
         // No RSA key: an RS256 client gets none.
         assert!(id_token(&keys, "https://p.test", &c, 1, &how, "at", 200).is_none());
@@ -278,7 +383,12 @@ mod tests {
                 .unwrap(),
         )
         .unwrap();
-        assert_eq!(payload["aud"], c.id.as_str());
+        assert_eq!(
+            payload["aud"],
+            c.id.as_str(),
+            "a released claim never overrides"
+        );
+        assert_eq!(payload["email"], "li@example.com");
         assert_eq!(payload["azp"], c.id.as_str());
         assert_eq!(payload["nonce"], "n-1");
         assert_eq!(payload["auth_time"], 100);

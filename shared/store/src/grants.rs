@@ -49,6 +49,8 @@ pub struct CodeGrant {
     pub auth_time: Option<i64>,
     /// The browser session it was issued in (the ID token's `sid`), at the hosted pages.
     pub sid: Option<String>,
+    /// The claims the ID token carries besides who (OpenID Connect's `claims` parameter).
+    pub id_token_claims: Vec<String>,
 }
 
 /// Why a code was not redeemed.
@@ -84,6 +86,8 @@ pub struct PendingRequest {
     /// The SHA-256 of the binding cookie of the browser that opened the request: its forms
     /// are taken from that browser only (no login CSRF).
     pub browser: Option<String>,
+    /// The claims the ID token is to carry (OpenID Connect's `claims` parameter).
+    pub id_token_claims: Vec<String>,
 }
 
 /// A pending request's item, decoded (every required attribute must be there).
@@ -101,11 +105,30 @@ fn pending_from(i: &Item) -> Result<PendingRequest, StoreError> {
         auth_time: get_n(i, "auth_time"),
         sid: get_s(i, "sid"),
         browser: get_s(i, "browser"),
+        id_token_claims: names_of(i, "id_token_claims"),
     })
 }
 
 pub struct Grants {
     table: Table,
+}
+
+/// Claim names, kept space-separated (none: no attribute).
+fn names(item: &mut Item, k: &str, names: &[String]) {
+    if !names.is_empty() {
+        item.insert(k.to_owned(), s(names.join(" ")));
+    }
+}
+
+fn names_of(item: &Item, k: &str) -> Vec<String> {
+    get_s(item, k)
+        .map(|v| {
+            v.split(' ')
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn opt(item: &mut Item, k: &str, v: &Option<String>) {
@@ -140,6 +163,7 @@ impl Grants {
         opt(&mut item, "code_challenge", &grant.code_challenge);
         opt(&mut item, "nonce", &grant.nonce);
         opt(&mut item, "sid", &grant.sid);
+        names(&mut item, "id_token_claims", &grant.id_token_claims);
         if let Some(at) = grant.auth_time {
             item.insert("auth_time".to_owned(), n(at));
         }
@@ -178,6 +202,7 @@ impl Grants {
                     nonce: get_s(&item, "nonce"),
                     auth_time: get_n(&item, "auth_time"),
                     sid: get_s(&item, "sid"),
+                    id_token_claims: names_of(&item, "id_token_claims"),
                 }))
             }
             Err(e) => {
@@ -276,6 +301,7 @@ impl Grants {
         opt(&mut item, "client_logo", &request.client_logo);
         opt(&mut item, "nonce", &request.nonce);
         opt(&mut item, "browser", &request.browser);
+        names(&mut item, "id_token_claims", &request.id_token_claims);
         // Opened for a browser that is signed in already (single sign-on): the consent page
         // comes next.
         if let (Some(uid), Some(auth_time)) = (request.uid, request.auth_time) {
