@@ -240,10 +240,15 @@ pub(crate) async fn sign_in_and_decide(
         .map(|c| c.to_str().unwrap().to_owned());
     let consent = signed_in.text().await.unwrap();
     assert!(consent.contains("id=\"allow\""), "{consent}");
+    // As a browser would, the decision carries the session cookie the sign-in set.
+    let cookies = match &set_cookie {
+        Some(set) => format!("{binding}; {}", set.split(';').next().unwrap()),
+        None => binding.to_owned(),
+    };
     let done = app
         .http
         .post(app.url("/oauth2/authorize"))
-        .header("cookie", binding)
+        .header("cookie", cookies)
         .form(&[
             ("request", request.as_str()),
             ("step", "consent"),

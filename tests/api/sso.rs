@@ -564,3 +564,66 @@ async fn rp_initiated_logout_ends_the_browser_session_and_tells_the_back_channel
         (302, "https://app.example.com/bye?state=s-9")
     );
 }
+
+#[tokio::test]
+async fn signing_in_again_ends_the_earlier_session_and_tells_its_back_channel() {
+    let app = TestApp::new();
+    let redirect = crate::oauth::REDIRECT;
+    let mut back_channel = Callback::start().await;
+    let (a, a_secret) = client(&app, &["--backchannel-logout-uri", &back_channel.url]);
+    let (username, password, _) = user(&app, "again").await;
+    let issuer = app.stack.api.as_str();
+    let openid = [("scope", "openid"), ("nonce", "n-2")];
+    let page = open_page(&app, &authorize(&app, &a, redirect, &openid)).await;
+    let (first, location) = sign_in_and_allow(&app, &page, &username, &password).await;
+    let tokens = exchange_for(
+        &app,
+        (&a, a_secret.as_deref().unwrap()),
+        redirect,
+        &query(&location)["code"],
+    )
+    .await;
+    let first_sid = claims_of(tokens["id_token"].as_str().unwrap())["sid"].clone();
+
+    // The same browser signs in again (prompt=login): a new session replaces the first,
+    // whose client hears of its end.
+    let login = [("scope", "openid"), ("nonce", "n-3"), ("prompt", "login")];
+    let got = app
+        .http
+        .get(authorize(&app, &a, redirect, &login))
+        .header("cookie", &first)
+        .send()
+        .await
+        .unwrap();
+    let binding = crate::oauth_standard::binding_of(&got).unwrap();
+    let html = got.text().await.unwrap();
+    let walked = sign_in_and_decide(
+        &app,
+        &html,
+        &format!("{binding}; {first}"),
+        &username,
+        &password,
+        "allow",
+    )
+    .await;
+    assert_eq!(walked.status, 302);
+    let second = walked.set_cookie.expect("a new session cookie");
+    assert!(!second.starts_with(&format!("{first};")), "a new session");
+    let (target, body) = back_channel.next_request().await;
+    assert!(target.starts_with("/callback"), "{target}");
+    let token = url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "logout_token")
+        .map(|(_, v)| v.into_owned())
+        .expect("a logout_token form field");
+    let (accepted, said) = validate_logout_token(issuer, &a, &token);
+    assert!(accepted, "{said}");
+    assert_eq!(said["payload"]["sid"], first_sid);
+    // The first session no longer serves.
+    let (_, location, _) = visit(
+        &app,
+        &authorize(&app, &a, redirect, &[("prompt", "none")]),
+        Some(&first),
+    )
+    .await;
+    assert_eq!(query(&location)["error"], "login_required");
+}

@@ -503,7 +503,8 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
 
 /// `uid` signed in on the request `id`, in one stage: the request marked signed in (if it
 /// is live and this browser's) beside the browser's new session, and the end of the one
-/// its cookie named before (if any). Answers the request and the new session's secret,
+/// its cookie named before (if any; its clients with a back-channel logout URI are then
+/// told, after). Answers the request and the new session's secret,
 /// or `None` where the request expired or is not this browser's.
 pub(crate) async fn begin(
     app: &App,
@@ -524,12 +525,16 @@ pub(crate) async fn begin(
         sso.start(&session),
         async {
             match &earlier {
-                Some(secret) => sso.end(secret, now).await.map(|_| ()),
-                None => Ok(()),
+                Some(secret) => sso.end(secret, now).await,
+                None => Ok(None),
             }
         }
     );
-    ended?;
+    // The clients the earlier session signed the user in to are told it ended, as a
+    // logout tells them (Back-Channel Logout 1.0 §2.5).
+    if let Some((ended, clients)) = ended? {
+        crate::logout::tell(app, &ended, &clients, now).await?;
+    }
     let secret = started?;
     Ok(marked?.map(|pending| (pending, secret)))
 }

@@ -150,7 +150,7 @@ pub async fn confirm(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
 /// Sends each of `clients` that registered a back-channel logout URI its logout token for
 /// `session`, all at once. A client that does not answer 2xx is logged (never the token)
 /// and not retried: the browser's sign-out does not wait on it.
-async fn tell(
+pub(crate) async fn tell(
     app: &App,
     session: &BrowserSession,
     clients: &[String],
