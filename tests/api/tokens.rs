@@ -202,10 +202,20 @@ async fn the_standard_endpoints_say_what_rfc_6749_and_6750_say() {
         meta["response_modes_supported"],
         serde_json::json!(["query"])
     );
+    // JWT client authentication is private_key_jwt only: asymmetric algorithms, no HMAC
+    // (client_secret_jwt would need the secret itself, and only its hash is kept).
+    let algs = meta["token_endpoint_auth_signing_alg_values_supported"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{meta}"));
+    assert!(!algs.is_empty() && algs.iter().all(|a| !a.as_str().unwrap().starts_with("HS")));
+    let methods = &meta["token_endpoint_auth_methods_supported"];
     assert!(
-        meta.get("token_endpoint_auth_signing_alg_values_supported")
-            .is_none(),
-        "no JWT client authentication is offered: {meta}"
+        !methods
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "client_secret_jwt"),
+        "{methods}"
     );
 }
 
