@@ -22,7 +22,7 @@
 //! `TABLE_NAME`); with `--stack` it talks to a running local stack. A new client's secret is
 //! printed once and stored only as its SHA-256.
 //!
-//! One module a subject ([`clients`], [`companies`], [`content`]); each has its commands
+//! One module a subject ([`clients`], [`companies`], [`content`], [`providers`]); each has its commands
 //! and one `run`. The rules of a valid client live beside the client type
 //! (`passport_store::clients::Client::register`), where every caller gets them.
 
@@ -30,6 +30,7 @@ mod clients;
 mod companies;
 mod connect;
 mod content;
+mod providers;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -79,6 +80,11 @@ enum Cmd {
         #[command(subcommand)]
         command: content::PushCmd,
     },
+    /// Upstream OpenID Connect providers of the hosted sign-in page.
+    Provider {
+        #[command(subcommand)]
+        command: providers::ProviderCmd,
+    },
 }
 
 #[tokio::main]
@@ -92,6 +98,10 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Category { command } => content::category(command, db, &table).await,
         Cmd::Feedback { command } => content::feedback(command, db, &table).await,
         Cmd::Push { command } => content::push(command, db, &table).await,
+        Cmd::Provider { command } => {
+            let secrets = connect::secrets(cli.stack.as_deref()).await?;
+            providers::run(command, db, &table, secrets).await
+        }
     }
 }
 

@@ -225,6 +225,7 @@ fn local_env(
         ("AWS_ENDPOINT_URL_SES", url(ports.ses)),
         ("AWS_ENDPOINT_URL_S3", url(ports.moto)),
         ("AWS_ENDPOINT_URL_SNS", url(ports.moto)),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", url(ports.moto)),
         ("PASSPORT_LOCAL", "1".to_owned()),
         (
             "RUST_LOG",

@@ -29,6 +29,11 @@ pub fn sns(sdk: &SdkConfig) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(sdk)
 }
 
+#[cfg(feature = "secrets")]
+pub fn secrets_manager(sdk: &SdkConfig) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(sdk)
+}
+
 /// S3 with path-style addressing when an endpoint override is set (emulators serve one host).
 #[cfg(feature = "s3")]
 pub fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {

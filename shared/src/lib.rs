@@ -25,6 +25,8 @@ pub mod params;
 mod properties;
 pub mod response;
 pub mod routing;
+#[cfg(feature = "secrets")]
+pub mod secrets;
 pub mod sms;
 pub mod social;
 pub mod storage;

@@ -14,7 +14,7 @@ use passport_tests::{repo_root, TestApp};
 const SIZES: [(&str, u32, u32); 2] = [("desktop", 1280, 860), ("phone", 390, 844)];
 
 /// Takes `name`'s screenshots at both sizes (the page laid out again at each).
-async fn shoot(browser: &Browser, name: &str) {
+pub(crate) async fn shoot(browser: &Browser, name: &str) {
     let dir = std::env::var("PASSPORT_SCREENSHOTS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| repo_root().join("target/screenshots"));

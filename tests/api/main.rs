@@ -21,4 +21,5 @@ mod social;
 mod sso;
 mod support;
 mod tokens;
+mod upstream;
 mod users;

@@ -197,6 +197,7 @@ pub async fn act(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
                 login_hint: Some(&account),
                 switch: None,
             },
+            &app.providers.list().await?,
         ));
     }
     // The captcha is spent beside the request's read (one stage), then the code is sent

@@ -92,7 +92,11 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let now = passport_shared::now();
     let lang = page::lang_of(req);
     // The request's client beside the browser's session: one stage.
-    let (checked, session) = tokio::join!(check_request(app, p), sso::signed_in(app, req, now));
+    let (checked, session, providers) = tokio::join!(
+        check_request(app, p),
+        sso::signed_in(app, req, now),
+        app.providers.list()
+    );
     let request = match checked {
         Ok(r) => r,
         Err(Refused::Page(e)) => {
@@ -150,6 +154,7 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
                 login_hint: p.text("login_hint").as_deref(),
                 switch: None,
             },
+            &providers?,
         );
         return sso::bind(page, &binding);
     };
@@ -233,6 +238,7 @@ pub async fn resume(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             login_hint: None,
             switch: Some(&switch),
         },
+        &app.providers.list().await?,
     ))
 }
 
@@ -404,6 +410,7 @@ async fn sign_in_page(
             login_hint: None,
             switch: None,
         },
+        &app.providers.list().await?,
     ))
 }
 
@@ -429,6 +436,7 @@ async fn sign_in_step(app: &App, req: &ApiRequest, id: &str, now: i64) -> Result
                     login_hint: None,
                     switch: None,
                 },
+                &app.providers.list().await?,
             )),
             None => expired(lang),
         }

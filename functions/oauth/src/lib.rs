@@ -8,6 +8,8 @@
 //!   forgot-password pages (`/oauth2/signup` [`signup`],
 //!   `/oauth2/forgot` [`forgot`]),
 //!   `/oauth2/logout` (RP-initiated and back-channel logout, [`logout`]),
+//!   `/oauth2/upstream/*` (signing in through upstream OpenID Connect providers,
+//!   [`upstream`]),
 //!   `/oauth2/par` (pushed authorization requests, RFC 9126, [`par`]),
 //!   `/oauth2/token`, `/oauth2/revoke` (RFC 7009), `/oauth2/introspect` (RFC 7662),
 //!   `/.well-known/oauth-authorization-server` (RFC 8414), its OpenID Connect twin
@@ -31,11 +33,14 @@ mod signup;
 mod sso;
 mod standard;
 mod token;
+mod upstream;
 
 use passport_identity::Identity;
 use passport_shared::auth::{Authority, ClientCheck};
 use passport_shared::config::Config;
+use passport_shared::secrets::Secrets;
 use passport_shared::storage::grants::Grants;
+use passport_shared::storage::providers::Providers;
 use passport_shared::{aws, routes, ApiRequest, Auth, Route, Service};
 
 pub struct App {
@@ -43,8 +48,15 @@ pub struct App {
     pub grants: Grants,
     /// Local only: the hosted page shows each captcha's answer to the test harness.
     pub expose_captcha: bool,
-    /// Delivers back-channel logout tokens (5 s at most each, no redirects followed).
-    pub backchannel: reqwest::Client,
+    /// Outbound HTTP: back-channel logout tokens, and upstream providers' discovery,
+    /// keys and token endpoints (5 s at most each, no redirects followed).
+    pub outbound: reqwest::Client,
+    /// The upstream identity providers and their sign-ins under way.
+    pub providers: Providers,
+    /// Passport's client secrets at the providers (Secrets Manager).
+    pub secrets: Secrets,
+    /// The providers' discovery documents and keys, cached.
+    pub upstreams: upstream::Upstreams,
 }
 
 impl App {
@@ -53,10 +65,13 @@ impl App {
             identity: Identity::from_aws(config, sdk)?,
             grants: Grants::new(aws::dynamodb(sdk), &config.table_name),
             expose_captcha: config.expose_captcha,
-            backchannel: reqwest::Client::builder()
+            outbound: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(5))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,
+            providers: Providers::new(aws::dynamodb(sdk), &config.table_name),
+            secrets: Secrets::new(aws::secrets_manager(sdk)),
+            upstreams: upstream::Upstreams::default(),
         })
     }
 }
@@ -87,6 +102,9 @@ impl Service for App {
         POST "/oauth2/signup" Public => signup::act,
         GET "/oauth2/forgot" Public => forgot::show,
         POST "/oauth2/forgot" Public => forgot::act,
+        GET "/oauth2/upstream/start" Public => upstream::start,
+        GET "/oauth2/upstream/callback" Public => upstream::callback,
+        POST "/oauth2/upstream/link" Public => upstream::link,
         GET "/oauth2/logout" Public => logout::ask,
         POST "/oauth2/logout" Public => logout::confirm,
         GET "/.well-known/oauth-authorization-server" Public => standard::metadata,

@@ -178,7 +178,7 @@ pub(crate) async fn tell(
         };
         sends.push(async move {
             let sent = app
-                .backchannel
+                .outbound
                 .post(&uri)
                 .form(&[("logout_token", token.as_str())])
                 .send()

@@ -7,6 +7,7 @@
 
 use http::{HeaderValue, StatusCode};
 use passport_shared::response::respond;
+use passport_shared::storage::providers::Provider;
 use passport_shared::{ApiError, ApiRequest, Lang, Reply};
 
 /// HTML-escapes text for element content and quoted attributes.
@@ -93,6 +94,7 @@ pub enum Problem {
     LogoutUriNotRegistered,
     FormNotOurs,
     RequestUriInvalid,
+    UnknownProvider,
 }
 
 impl Problem {
@@ -136,6 +138,11 @@ impl Problem {
                 lang,
                 "The post_logout_redirect_uri is not one the app registered.",
                 "post_logout_redirect_uri 不是该应用登记的地址。",
+            ),
+            UnknownProvider => tr(
+                lang,
+                "Passport signs in with no such provider.",
+                "Passport 没有这个登录方式。",
             ),
             RequestUriInvalid => tr(
                 lang,
@@ -342,7 +349,8 @@ pub struct Form<'a> {
     pub switch: Option<&'a str>,
 }
 
-pub fn form(lang: Lang, form: &Form<'_>) -> Reply {
+/// A form's markup alone (its `title` as a section heading): for pages of more than one.
+pub fn form_body(lang: Lang, form: &Form<'_>) -> String {
     let hidden: String = form
         .hidden
         .iter()
@@ -385,28 +393,71 @@ pub fn form(lang: Lang, form: &Form<'_>) -> Reply {
         })
         .collect::<Vec<_>>()
         .join(" · ");
+    format!(
+        "<p>{intro}</p>{problem}{notice}\
+             <form method=\"post\" action=\"{action}\">{hidden}{lang_field}{fields}{captcha}\
+             <button id=\"{button_id}\" type=\"submit\">{button}</button></form>\
+             <p class=\"links\">{links}</p>",
+        intro = form.intro,
+        problem = said("error", "alert", form.problem),
+        notice = said("notice", "status", form.notice),
+        action = escape(form.action),
+        lang_field = lang_field(lang),
+        button_id = escape(form.button.0),
+        button = escape(form.button.1),
+    )
+}
+
+pub fn form(lang: Lang, form: &Form<'_>) -> Reply {
     html(
         lang,
         StatusCode::OK,
         form.title,
-        &format!(
-            "<p>{intro}</p>{problem}{notice}\
-             <form method=\"post\" action=\"{action}\">{hidden}{lang_field}{fields}{captcha}\
-             <button id=\"{button_id}\" type=\"submit\">{button}</button></form>\
-             <p class=\"links\">{links}</p>",
-            intro = form.intro,
-            problem = said("error", "alert", form.problem),
-            notice = said("notice", "status", form.notice),
-            action = escape(form.action),
-            lang_field = lang_field(lang),
-            button_id = escape(form.button.0),
-            button = escape(form.button.1),
-        ),
+        &form_body(lang, form),
         form.switch,
     )
 }
 
-pub fn sign_in(lang: Lang, page: &SignIn<'_>) -> Reply {
+/// A page of several forms: `sections`, each a heading and a [`form_body`].
+pub fn sections(lang: Lang, title: &str, intro: &str, sections: &[(&str, &str)]) -> Reply {
+    let parts: String = sections
+        .iter()
+        .map(|(heading, body)| format!("<section><h2>{}</h2>{body}</section>", escape(heading)))
+        .collect();
+    html(
+        lang,
+        StatusCode::OK,
+        title,
+        &format!("{intro}{parts}"),
+        None,
+    )
+}
+
+/// A page that says what went wrong, with a link back where there is one.
+pub fn failure(lang: Lang, message: &str, back: Option<&str>) -> Reply {
+    let back = back
+        .map(|href| {
+            format!(
+                "<p><a id=\"back\" href=\"{}\">{}</a></p>",
+                escape(href),
+                tr(lang, "Back to sign in", "返回登录")
+            )
+        })
+        .unwrap_or_default();
+    html(
+        lang,
+        StatusCode::BAD_REQUEST,
+        tr(lang, "Cannot continue", "无法继续"),
+        &format!(
+            "<p class=\"error\" id=\"error\" role=\"alert\">{}</p>{back}",
+            escape(message)
+        ),
+        None,
+    )
+}
+
+/// The sign-in page, with a button (a link) per upstream provider in `providers`.
+pub fn sign_in(lang: Lang, page: &SignIn<'_>, providers: &[Provider]) -> Reply {
     let intro = match lang {
         Lang::En => format!(
             "Sign in to continue to <strong id=\"client\">{}</strong>.",
@@ -421,6 +472,42 @@ pub fn sign_in(lang: Lang, page: &SignIn<'_>) -> Reply {
     let sign_up = request_link("/oauth2/signup", page.request_id, lang);
     let forgot = request_link("/oauth2/forgot", page.request_id, lang);
     let switch = request_switch("/oauth2/signin", page.request_id, lang);
+    let upstream: Vec<(String, String, String)> = providers
+        .iter()
+        .map(|p| {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("provider", &p.id)
+                .append_pair("request", page.request_id)
+                .append_pair("lang", tr(lang, "en", "zh"))
+                .finish();
+            let says = match lang {
+                Lang::En => format!("Sign in with {}", p.name),
+                Lang::Zh => format!("使用 {} 登录", p.name),
+            };
+            (
+                format!("upstream-{}", p.id),
+                format!("/oauth2/upstream/start?{query}"),
+                says,
+            )
+        })
+        .collect();
+    let mut links = vec![
+        (
+            "sign-up",
+            sign_up.as_str(),
+            tr(lang, "Create an account", "注册账号"),
+        ),
+        (
+            "forgot",
+            forgot.as_str(),
+            tr(lang, "Forgot password?", "忘记密码？"),
+        ),
+    ];
+    links.extend(
+        upstream
+            .iter()
+            .map(|(id, href, says)| (id.as_str(), href.as_str(), says.as_str())),
+    );
     form(
         lang,
         &Form {
@@ -448,18 +535,7 @@ pub fn sign_in(lang: Lang, page: &SignIn<'_>) -> Reply {
             ],
             captcha: Some((page.captcha, &again)),
             button: ("sign-in", tr(lang, "Sign in", "登录")),
-            links: &[
-                (
-                    "sign-up",
-                    &sign_up,
-                    tr(lang, "Create an account", "注册账号"),
-                ),
-                (
-                    "forgot",
-                    &forgot,
-                    tr(lang, "Forgot password?", "忘记密码？"),
-                ),
-            ],
+            links: &links,
             switch: Some(page.switch.unwrap_or(&switch)),
         },
     )

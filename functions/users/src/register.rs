@@ -2,26 +2,10 @@
 //! created with its unique names guarded in one transaction.
 
 use crate::App;
+use passport_identity::account::RegisterForm;
 use passport_identity::hash_password;
-use passport_shared::domain::{Email, Password, Username};
 use passport_shared::storage::users::NewUser;
-use passport_shared::{ApiError, ApiRequest, FromParams, Params, Reply};
-
-pub struct RegisterForm {
-    pub username: Username,
-    pub password: Password,
-    pub email: Email,
-}
-
-impl FromParams for RegisterForm {
-    fn from_params(p: &Params) -> Result<Self, ApiError> {
-        Ok(RegisterForm {
-            username: Username::parse(&p.get("username").unwrap_or_default())?,
-            password: Password::parse(&p.get("password").unwrap_or_default())?,
-            email: Email::parse(&p.get("email").unwrap_or_default())?,
-        })
-    }
-}
+use passport_shared::{ApiError, ApiRequest, Reply};
 
 pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let id = &app.identity;

@@ -9,19 +9,13 @@
 //! bound at that channel, is 203204 "Account has been bound to <channel>"; a bad ticket is
 //! 203203 "Login failed with <channel>".
 
-use crate::register::RegisterForm;
 use crate::App;
-use passport_identity::{hash_password, sign_in, SignInName};
+use passport_identity::account::RegisterForm;
 use passport_shared::domain::Password;
-use passport_shared::social::{self, SnsIdentity};
+use passport_shared::social;
 use passport_shared::storage::sessions::Grant;
-use passport_shared::storage::users::{Change, CreateError, NewUser, Taken, UpdateError, User};
 use passport_shared::token::FIRST_PARTY_CLIENT;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
-
-fn bound(sns: &SnsIdentity) -> ApiError {
-    ApiError::new(ErrorKind::SnsAlreadyBound).with_args([sns.channel.as_str()])
-}
 
 pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let id = &app.identity;
@@ -38,47 +32,18 @@ pub async fn handle(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         ApiError::new(ErrorKind::SnsLoginFailed)
             .with_args([refused.channel.unwrap_or_else(|| "SNS".to_owned())])
     })?;
-    let binding = (sns.channel.as_str().to_owned(), sns.id.clone());
-
     let user = if kind == "reg" {
         let form: RegisterForm = p.read()?;
         Password::parse_confirmed(
             form.password.expose(),
             &p.get("confirm").unwrap_or_default(),
         )?;
-        let new = NewUser {
-            username: form.username.as_str().to_owned(),
-            email: Some(form.email.as_str().to_owned()),
-            phone: None,
-            email_verified: false,
-            phone_verified: false,
-            password_hash: hash_password(&form.password).await?,
-            sns: Some(binding),
-        };
-        id.users.create(&new, now).await.map_err(|e| match e {
-            CreateError::Taken(Taken::Sns) => bound(&sns),
-            e => e.into(),
-        })?
+        id.sns_sign_up(&sns, &form, false, now).await?
     } else {
         let login = p.text("username").ok_or(ErrorKind::CredentialsRequired)?;
         let password = Password::parse(&p.get("password").unwrap_or_default())
             .map_err(|_| ApiError::new(ErrorKind::IncorrectPassword))?;
-        let name = SignInName::of_login(&login);
-        let user: User = sign_in(&id.users, id.login, &name, &password, now).await?;
-        if user.sns.contains_key(sns.channel.as_str()) {
-            return Err(bound(&sns));
-        }
-        let change = Change {
-            bind_sns: Some(binding),
-            ..Change::default()
-        };
-        id.users
-            .update(&user, &change, now)
-            .await
-            .map_err(|e| match e {
-                UpdateError::Taken(Taken::Sns) => bound(&sns),
-                e => e.into(),
-            })?
+        id.sns_link(&sns, &login, &password, now).await?
     };
     let grant = Grant {
         uid: user.uid,

@@ -188,22 +188,37 @@ impl ClientKeys {
         }
     }
 
-    /// Verifies `assertion` as `client_id`'s, addressed to one of `audiences`, at `now`:
-    /// the signature with one of the keys, then the claims.
-    pub fn verify(
-        &self,
-        assertion: &str,
-        client_id: &str,
-        audiences: &[&str],
-        now: i64,
-    ) -> Result<Verified, AssertionError> {
-        let parts: Vec<&str> = assertion.split('.').collect();
+    /// A published key set (a provider's `jwks_uri`): its signing keys Passport can use,
+    /// the others (encryption keys, unknown types) left out.
+    pub fn published(json: &[u8]) -> Result<ClientKeys, KeySetError> {
+        let raw: serde_json::Value =
+            serde_json::from_slice(json).map_err(|e| KeySetError::NotAJwkSet(e.to_string()))?;
+        let keys: Vec<Jwk> = raw
+            .get("keys")
+            .and_then(|k| k.as_array())
+            .ok_or_else(|| KeySetError::NotAJwkSet("no \"keys\" array".into()))?
+            .iter()
+            .filter(|k| k.get("use").and_then(|u| u.as_str()) != Some("enc"))
+            .filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
+            .filter(|k| !matches!(k.algorithm, AlgorithmParameters::OctetKey(_)))
+            .filter(|k| DecodingKey::from_jwk(k).is_ok())
+            .collect();
+        if keys.is_empty() {
+            return Err(KeySetError::Empty);
+        }
+        Ok(ClientKeys(JwkSet { keys }))
+    }
+
+    /// The payload of a compact JWS one of these keys signed, with one of [`ALGORITHMS`]:
+    /// the signature checked, nothing else (each caller checks the claims it needs).
+    pub fn signed_payload(&self, jws: &str) -> Result<serde_json::Value, AssertionError> {
+        let parts: Vec<&str> = jws.split('.').collect();
         let [header, payload, signature] = parts[..] else {
             return Err(AssertionError::Malformed);
         };
         let header: Header = json_part(header).ok_or(AssertionError::Malformed)?;
         let alg = algorithm(&header.alg).ok_or(AssertionError::Algorithm(header.alg.clone()))?;
-        let signed = &assertion[..header_and_payload_len(assertion)];
+        let signed = &jws[..header_and_payload_len(jws)];
         let verified = self
             .candidates(alg, header.kid.as_deref())
             .into_iter()
@@ -215,8 +230,21 @@ impl ClientKeys {
         if !verified {
             return Err(AssertionError::Signature);
         }
-        let claims: Claims = json_part(payload)
-            .ok_or_else(|| AssertionError::Claims("iss, sub, aud and exp are required".into()))?;
+        json_part(payload).ok_or(AssertionError::Malformed)
+    }
+
+    /// Verifies `assertion` as `client_id`'s, addressed to one of `audiences`, at `now`:
+    /// the signature with one of the keys, then the claims.
+    pub fn verify(
+        &self,
+        assertion: &str,
+        client_id: &str,
+        audiences: &[&str],
+        now: i64,
+    ) -> Result<Verified, AssertionError> {
+        let payload = self.signed_payload(assertion)?;
+        let claims: Claims = serde_json::from_value(payload)
+            .map_err(|_| AssertionError::Claims("iss, sub, aud and exp are required".into()))?;
         if claims.iss != client_id || claims.sub != client_id {
             return Err(AssertionError::Claims(
                 "iss and sub are not the client".into(),
@@ -239,6 +267,48 @@ impl ClientKeys {
             jti,
             exp: claims.exp,
         })
+    }
+
+    /// Verifies an upstream provider's ID token (OpenID Connect Core §3.1.3.7): signed by
+    /// one of these keys, `iss` the provider's issuer, `aud` naming `client_id` (and `azp`,
+    /// where there are several audiences), not expired at `now`. Its claims.
+    pub fn verify_id_token(
+        &self,
+        token: &str,
+        issuer: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<serde_json::Value, AssertionError> {
+        let claims = self.signed_payload(token)?;
+        #[derive(Deserialize)]
+        struct IdToken {
+            iss: String,
+            aud: Audience,
+            exp: i64,
+            #[serde(default)]
+            azp: Option<String>,
+        }
+        let t: IdToken = serde_json::from_value(claims.clone())
+            .map_err(|_| AssertionError::Claims("iss, aud and exp are required".into()))?;
+        if t.iss != issuer {
+            return Err(AssertionError::Claims("iss is not the provider".into()));
+        }
+        if !t.aud.any_of(&[client_id]) {
+            return Err(AssertionError::Claims(
+                "aud is not Passport's client".into(),
+            ));
+        }
+        if matches!(t.aud, Audience::Many(ref all) if all.len() > 1)
+            && t.azp.as_deref() != Some(client_id)
+        {
+            return Err(AssertionError::Claims(
+                "azp is not Passport's client".into(),
+            ));
+        }
+        if t.exp + LEEWAY <= now {
+            return Err(AssertionError::Claims("expired".into()));
+        }
+        Ok(claims)
     }
 }
 

@@ -1,12 +1,15 @@
-//! Signing up by a mailed (or texted) code and resetting a forgotten password: the flows
-//! of the center's `/api/auth/register`, v1's `forgotPassword` / `resetPassword` and the
-//! hosted pages' sign-up and forgot-password forms, written once.
+//! Signing up by a mailed (or texted) code, resetting a forgotten password, and binding an
+//! SNS identity to a new or an existing account: the flows of the center's
+//! `/api/auth/register`, v1's `forgotPassword` / `resetPassword`, v2's `snsreg` and the
+//! hosted pages' sign-up, forgot-password and upstream-provider forms, written once.
 
-use crate::{hash_password, Destination, Identity, Purpose};
-use passport_shared::domain::Password;
+use crate::{hash_password, sign_in, Destination, Identity, Purpose, SignInName};
+use passport_shared::domain::{Email, Password, Username};
 use passport_shared::error::{ApiError, ErrorKind};
+use passport_shared::social::SnsIdentity;
 use passport_shared::storage::keys;
-use passport_shared::storage::users::{CreateError, NewUser, User};
+use passport_shared::storage::users::{Change, CreateError, NewUser, Taken, UpdateError, User};
+use passport_shared::{FromParams, Params};
 use std::time::Duration;
 
 /// The longest `account` looked up: an email address is at most 254 bytes.
@@ -36,7 +39,82 @@ pub fn reset_account(raw: Option<String>) -> Result<String, ApiError> {
     Ok(account)
 }
 
+/// A new account's form (v2's `register`, and `snsreg type=reg`): username, password,
+/// email.
+pub struct RegisterForm {
+    pub username: Username,
+    pub password: Password,
+    pub email: Email,
+}
+
+impl FromParams for RegisterForm {
+    fn from_params(p: &Params) -> Result<Self, ApiError> {
+        Ok(RegisterForm {
+            username: Username::parse(&p.get("username").unwrap_or_default())?,
+            password: Password::parse(&p.get("password").unwrap_or_default())?,
+            email: Email::parse(&p.get("email").unwrap_or_default())?,
+        })
+    }
+}
+
+/// 203204: the identity, or the account at its channel, is bound already.
+fn bound(sns: &SnsIdentity) -> ApiError {
+    ApiError::new(ErrorKind::SnsAlreadyBound).with_args([sns.channel.as_str()])
+}
+
 impl Identity {
+    /// `snsreg type=reg`: a new account bound to `sns` (one transaction with its guards,
+    /// the identity's among them: an identity binds one account, however many race). The
+    /// email is verified only where `email_verified` says the provider proved it.
+    pub async fn sns_sign_up(
+        &self,
+        sns: &SnsIdentity,
+        form: &RegisterForm,
+        email_verified: bool,
+        now: i64,
+    ) -> Result<User, ApiError> {
+        let new = NewUser {
+            username: form.username.as_str().to_owned(),
+            email: Some(form.email.as_str().to_owned()),
+            phone: None,
+            email_verified,
+            phone_verified: false,
+            password_hash: hash_password(&form.password).await?,
+            sns: Some((sns.channel.as_str().to_owned(), sns.id.clone())),
+        };
+        self.users.create(&new, now).await.map_err(|e| match e {
+            CreateError::Taken(Taken::Sns) => bound(sns),
+            e => e.into(),
+        })
+    }
+
+    /// `snsreg type=log`: binds `sns` to the account `login` names once its password is
+    /// right (checked with the sign-in lockout): linking never happens on an address alone.
+    pub async fn sns_link(
+        &self,
+        sns: &SnsIdentity,
+        login: &str,
+        password: &Password,
+        now: i64,
+    ) -> Result<User, ApiError> {
+        let name = SignInName::of_login(login);
+        let user: User = sign_in(&self.users, self.login, &name, password, now).await?;
+        if user.sns.contains_key(sns.channel.as_str()) {
+            return Err(bound(sns));
+        }
+        let change = Change {
+            bind_sns: Some((sns.channel.as_str().to_owned(), sns.id.clone())),
+            ..Change::default()
+        };
+        self.users
+            .update(&user, &change, now)
+            .await
+            .map_err(|e| match e {
+                UpdateError::Taken(Taken::Sns) => bound(sns),
+                e => e.into(),
+            })
+    }
+
     /// Creates the account of `to` once its `code` (of [`Purpose::Register`]) is right,
     /// using the code up: the address or number is the username and is verified.
     pub async fn sign_up_by_code(

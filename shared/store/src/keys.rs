@@ -199,6 +199,25 @@ pub fn auth_request(hash: &str) -> Key {
     }
 }
 
+/// An upstream identity provider (issue 20), by its id (the SNS channel it binds).
+pub fn provider(id: &str) -> Key {
+    Key {
+        pk: format!("PROVIDER#{id}"),
+        sk: "PROVIDER".to_owned(),
+    }
+}
+
+/// The index partition that lists the upstream providers.
+pub const PROVIDERS_INDEX: &str = "PROVIDERS";
+
+/// An upstream sign-in under way (its `state`, by SHA-256).
+pub fn upstream_login(hash: &str) -> Key {
+    Key {
+        pk: format!("UPSTREAM#{hash}"),
+        sk: "LOGIN".to_owned(),
+    }
+}
+
 /// A pushed authorization request (RFC 9126), by the SHA-256 of its `request_uri` id.
 pub fn pushed_request(hash: &str) -> Key {
     Key {

@@ -15,6 +15,7 @@ pub mod guestbook;
 pub mod memory;
 pub mod messages;
 pub mod ports;
+pub mod providers;
 pub mod push;
 pub mod quotas;
 pub mod records;

@@ -1,0 +1,37 @@
+// An upstream OpenID Connect provider for the end-to-end tests: node oidc-provider (an
+// OpenID Certified implementation) on loopback, with one client (Passport) and its
+// development sign-in pages, where any login name signs in as the account of that name.
+// Its ID tokens carry the email claims (conformIdTokenClaims off), as Google's do.
+//
+// node upstream-op.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI
+//   prints {"issuer"} once it listens, then serves until killed.
+import Provider from 'oidc-provider';
+
+const [port, clientId, clientSecret, redirectUri] = process.argv.slice(2);
+const issuer = `http://127.0.0.1:${port}`;
+
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: clientId,
+    client_secret: clientSecret,
+    redirect_uris: [redirectUri],
+    response_types: ['code'],
+    grant_types: ['authorization_code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  }],
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  conformIdTokenClaims: false,
+  findAccount: async (ctx, sub) => ({
+    accountId: sub,
+    async claims() {
+      return { sub, name: sub, email: `${sub}@upstream.example`, email_verified: true };
+    },
+  }),
+  pkce: { required: () => true },
+  cookies: { keys: ['passport-end-to-end-tests'] },
+  features: { devInteractions: { enabled: true } },
+});
+
+provider.listen(Number(port), '127.0.0.1', () => {
+  console.log(JSON.stringify({ issuer }));
+});
