@@ -74,6 +74,10 @@ async fn first_page(
 /// The second page: the mailed code and the new password.
 fn code_page(lang: Lang, id: &str, account: &str, problem: Option<&str>) -> Reply {
     let start_over = page::request_link(PATH, id, lang);
+    let [password, confirm] = page::new_password((
+        tr(lang, "New password", "新密码"),
+        tr(lang, "The new password again", "再次输入新密码"),
+    ));
     page::form(
         lang,
         &Form {
@@ -89,6 +93,7 @@ fn code_page(lang: Lang, id: &str, account: &str, problem: Option<&str>) -> Repl
             action: PATH,
             hidden: &[("request", id), ("step", "reset"), ("account", account)],
             fields: &[
+
                 Field {
                     id: "code",
                     label: tr(lang, "Code", "验证码"),
@@ -96,20 +101,8 @@ fn code_page(lang: Lang, id: &str, account: &str, problem: Option<&str>) -> Repl
                     autocomplete: "one-time-code",
                     value: "",
                 },
-                Field {
-                    id: "password",
-                    label: tr(lang, "New password", "新密码"),
-                    kind: "password",
-                    autocomplete: "new-password",
-                    value: "",
-                },
-                Field {
-                    id: "confirm",
-                    label: tr(lang, "The new password again", "再次输入新密码"),
-                    kind: "password",
-                    autocomplete: "new-password",
-                    value: "",
-                },
+                password,
+                confirm,
             ],
             captcha: None,
             button: ("reset", tr(lang, "Set the new password", "设置新密码")),

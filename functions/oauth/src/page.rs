@@ -332,6 +332,26 @@ pub struct Field<'a> {
     pub value: &'a str,
 }
 
+/// A new password, typed twice (`password`, then `confirm`), under `labels`.
+pub fn new_password<'a>(labels: (&'a str, &'a str)) -> [Field<'a>; 2] {
+    [
+        Field {
+            id: "password",
+            label: labels.0,
+            kind: "password",
+            autocomplete: "new-password",
+            value: "",
+        },
+        Field {
+            id: "confirm",
+            label: labels.1,
+            kind: "password",
+            autocomplete: "new-password",
+            value: "",
+        },
+    ]
+}
+
 /// A form of the account pages (sign-up, forgot password): `intro`, what went wrong or
 /// right, the fields, the captcha where one is asked, the button and links below.
 pub struct Form<'a> {

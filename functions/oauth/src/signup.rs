@@ -90,6 +90,10 @@ fn code_page(lang: Lang, id: &str, email: &str, problem: Option<&str>) -> Reply 
             page::escape(email)
         ),
     };
+    let [password, confirm] = page::new_password((
+        tr(lang, "Password", "密码"),
+        tr(lang, "The password again", "再次输入密码"),
+    ));
     page::form(
         lang,
         &Form {
@@ -107,20 +111,8 @@ fn code_page(lang: Lang, id: &str, email: &str, problem: Option<&str>) -> Reply 
                     autocomplete: "one-time-code",
                     value: "",
                 },
-                Field {
-                    id: "password",
-                    label: tr(lang, "Password", "密码"),
-                    kind: "password",
-                    autocomplete: "new-password",
-                    value: "",
-                },
-                Field {
-                    id: "confirm",
-                    label: tr(lang, "The password again", "再次输入密码"),
-                    kind: "password",
-                    autocomplete: "new-password",
-                    value: "",
-                },
+                password,
+                confirm,
             ],
             captcha: None,
             button: ("create", tr(lang, "Create the account", "创建账号")),

@@ -374,6 +374,10 @@ fn link_page(
         ("ticket", ticket),
         ("provider", provider.id.as_str()),
     ];
+    let [password, confirm] = page::new_password((
+        tr(lang, "Password", "密码"),
+        tr(lang, "The password again", "再次输入密码"),
+    ));
     let new_account = page::form_body(
         lang,
         &Form {
@@ -404,20 +408,8 @@ fn link_page(
                     autocomplete: "email",
                     value: email.unwrap_or_default(),
                 },
-                Field {
-                    id: "password",
-                    label: tr(lang, "Password", "密码"),
-                    kind: "password",
-                    autocomplete: "new-password",
-                    value: "",
-                },
-                Field {
-                    id: "confirm",
-                    label: tr(lang, "The password again", "再次输入密码"),
-                    kind: "password",
-                    autocomplete: "new-password",
-                    value: "",
-                },
+                password,
+                confirm,
             ],
             captcha: None,
             button: ("create-linked", tr(lang, "Create and link", "创建并绑定")),
