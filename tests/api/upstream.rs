@@ -7,7 +7,7 @@
 use crate::hosted_pages::shoot;
 use crate::oauth::{client, user};
 use crate::sso::{arrival, authorize};
-use passport_tests::browser::{free_port, Browser, Callback};
+use passport_tests::browser::{Browser, Callback};
 use passport_tests::{repo_root, TestApp};
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -22,7 +22,7 @@ impl Upstream {
     fn start(client_id: &str, secret: &str, redirect: &str) -> Upstream {
         let mut child = Command::new("node")
             .arg(repo_root().join(".local/clients/upstream-op.mjs"))
-            .args([&free_port().to_string(), client_id, secret, redirect])
+            .args([client_id, secret, redirect])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -106,6 +106,7 @@ async fn an_upstream_identity_links_a_new_account_then_signs_it_in_and_binds_onc
     browser
         .goto(&authorize(&app, &a, &redirect, &[("ui_locales", "en")]))
         .await;
+    shoot(&browser, "sign-in-with-provider-en").await;
     browser.click(&format!("#upstream-{id}")).await;
     at_the_provider(&browser, &login).await;
     assert_eq!(browser.text("h1").await, "Link your account");
@@ -153,6 +154,7 @@ async fn an_upstream_identity_links_a_new_account_then_signs_it_in_and_binds_onc
     browser.click(&format!("#upstream-{id}")).await;
     at_the_provider(&browser, &format!("bob{}", &app.run[..6])).await;
     assert_eq!(browser.text("h1").await, "绑定账号");
+    shoot(&browser, "upstream-link-zh").await;
     browser.type_into("#login", &existing).await;
     browser
         .type_into("#login-password", "not-its-password")

@@ -3,12 +3,16 @@
 // development sign-in pages, where any login name signs in as the account of that name.
 // Its ID tokens carry the email claims (conformIdTokenClaims off), as Google's do.
 //
-// node upstream-op.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI
-//   prints {"issuer"} once it listens, then serves until killed.
+// node upstream-op.mjs CLIENT_ID CLIENT_SECRET REDIRECT_URI
+//   listens on a port of loopback the system picks, prints {"issuer"}, then serves until
+//   killed.
+import http from 'node:http';
 import Provider from 'oidc-provider';
 
-const [port, clientId, clientSecret, redirectUri] = process.argv.slice(2);
-const issuer = `http://127.0.0.1:${port}`;
+const [clientId, clientSecret, redirectUri] = process.argv.slice(2);
+const server = http.createServer();
+await new Promise((listening) => server.listen(0, '127.0.0.1', listening));
+const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -32,6 +36,5 @@ const provider = new Provider(issuer, {
   features: { devInteractions: { enabled: true } },
 });
 
-provider.listen(Number(port), '127.0.0.1', () => {
-  console.log(JSON.stringify({ issuer }));
-});
+server.on('request', provider.callback());
+console.log(JSON.stringify({ issuer }));

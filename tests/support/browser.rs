@@ -25,8 +25,7 @@ impl Drop for TempDir {
     }
 }
 
-/// A port nothing listens on now (on loopback).
-pub fn free_port() -> u16 {
+fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -66,6 +66,7 @@ async fn first_page(
                 &sign_in,
                 tr(lang, "Back to sign in", "返回登录"),
             )],
+            after: String::new(),
             switch: Some(page.switch),
         },
     ))
@@ -111,6 +112,7 @@ fn code_page(lang: Lang, id: &str, account: &str, problem: Option<&str>) -> Repl
                 &start_over,
                 tr(lang, "Another account, or a new code", "换一个账号或重新获取验证码"),
             )],
+            after: String::new(),
             switch: None,
         },
     )

@@ -178,7 +178,7 @@ fn html(lang: Lang, status: StatusCode, title: &str, body: &str, switch: Option<
          body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}}\
          label{{display:block;margin:.8rem 0 .2rem}}input{{width:100%;padding:.5rem;box-sizing:border-box}}\
          button{{margin-top:1rem;padding:.6rem 1.2rem}}.error{{color:#b00020}}.notice{{color:#0a6b2b}}.scopes li{{margin:.2rem 0}}\
-         .lang{{text-align:right;font-size:.9rem}}.logo{{display:block;border-radius:12px;object-fit:contain}}\
+         .lang{{text-align:right;font-size:.9rem}}.provider{{display:block;margin:.5rem 0;padding:.6rem;border:1px solid #888;border-radius:4px;text-align:center;text-decoration:none;color:#222}}.logo{{display:block;border-radius:12px;object-fit:contain}}\
          </style></head><body>{switch}<main><h1>{title}</h1>{body}</main></body></html>",
         code = tr(lang, "en", "zh-CN"),
         title = escape(title)
@@ -366,6 +366,8 @@ pub struct Form<'a> {
     pub captcha: Option<(&'a CaptchaView, &'a str)>,
     pub button: (&'a str, &'a str),
     pub links: &'a [(&'a str, &'a str, &'a str)],
+    /// Markup after the links (the sign-in page's upstream providers).
+    pub after: String,
     pub switch: Option<&'a str>,
 }
 
@@ -417,7 +419,7 @@ pub fn form_body(lang: Lang, form: &Form<'_>) -> String {
         "<p>{intro}</p>{problem}{notice}\
              <form method=\"post\" action=\"{action}\">{hidden}{lang_field}{fields}{captcha}\
              <button id=\"{button_id}\" type=\"submit\">{button}</button></form>\
-             <p class=\"links\">{links}</p>",
+             <p class=\"links\">{links}</p>{after}",
         intro = form.intro,
         problem = said("error", "alert", form.problem),
         notice = said("notice", "status", form.notice),
@@ -425,6 +427,7 @@ pub fn form_body(lang: Lang, form: &Form<'_>) -> String {
         lang_field = lang_field(lang),
         button_id = escape(form.button.0),
         button = escape(form.button.1),
+        after = form.after,
     )
 }
 
@@ -492,26 +495,36 @@ pub fn sign_in(lang: Lang, page: &SignIn<'_>, providers: &[Provider]) -> Reply {
     let sign_up = request_link("/oauth2/signup", page.request_id, lang);
     let forgot = request_link("/oauth2/forgot", page.request_id, lang);
     let switch = request_switch("/oauth2/signin", page.request_id, lang);
-    let upstream: Vec<(String, String, String)> = providers
-        .iter()
-        .map(|p| {
-            let query = form_urlencoded::Serializer::new(String::new())
-                .append_pair("provider", &p.id)
-                .append_pair("request", page.request_id)
-                .append_pair("lang", tr(lang, "en", "zh"))
-                .finish();
-            let says = match lang {
-                Lang::En => format!("Sign in with {}", p.name),
-                Lang::Zh => format!("使用 {} 登录", p.name),
-            };
-            (
-                format!("upstream-{}", p.id),
-                format!("/oauth2/upstream/start?{query}"),
-                says,
-            )
-        })
-        .collect();
-    let mut links = vec![
+    let after = if providers.is_empty() {
+        String::new()
+    } else {
+        let buttons: String = providers
+            .iter()
+            .map(|p| {
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("provider", &p.id)
+                    .append_pair("request", page.request_id)
+                    .append_pair("lang", tr(lang, "en", "zh"))
+                    .finish();
+                let says = match lang {
+                    Lang::En => format!("Sign in with {}", p.name),
+                    Lang::Zh => format!("使用 {} 登录", p.name),
+                };
+                format!(
+                    "<a class=\"provider\" id=\"upstream-{}\" href=\"/oauth2/upstream/start?{}\">{}</a>",
+                    escape(&p.id),
+                    escape(&query),
+                    escape(&says)
+                )
+            })
+            .collect();
+        format!(
+            "<section class=\"providers\" aria-label=\"{}\"><p>{}</p>{buttons}</section>",
+            tr(lang, "Other ways to sign in", "其他登录方式"),
+            tr(lang, "Or", "或者")
+        )
+    };
+    let links = [
         (
             "sign-up",
             sign_up.as_str(),
@@ -523,11 +536,6 @@ pub fn sign_in(lang: Lang, page: &SignIn<'_>, providers: &[Provider]) -> Reply {
             tr(lang, "Forgot password?", "忘记密码？"),
         ),
     ];
-    links.extend(
-        upstream
-            .iter()
-            .map(|(id, href, says)| (id.as_str(), href.as_str(), says.as_str())),
-    );
     form(
         lang,
         &Form {
@@ -556,6 +564,7 @@ pub fn sign_in(lang: Lang, page: &SignIn<'_>, providers: &[Provider]) -> Reply {
             captcha: Some((page.captcha, &again)),
             button: ("sign-in", tr(lang, "Sign in", "登录")),
             links: &links,
+            after,
             switch: Some(page.switch.unwrap_or(&switch)),
         },
     )

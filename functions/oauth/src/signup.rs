@@ -72,6 +72,7 @@ async fn first_page(
                 &sign_in,
                 tr(lang, "I have an account: sign in", "已有账号，去登录"),
             )],
+            after: String::new(),
             switch: Some(page.switch),
         },
     ))
@@ -125,6 +126,7 @@ fn code_page(lang: Lang, id: &str, email: &str, problem: Option<&str>) -> Reply 
                     "换一个邮箱或重新获取验证码",
                 ),
             )],
+            after: String::new(),
             switch: None,
         },
     )

@@ -414,6 +414,7 @@ fn link_page(
             captcha: None,
             button: ("create-linked", tr(lang, "Create and link", "创建并绑定")),
             links: &[],
+            after: String::new(),
             switch: None,
         },
     );
@@ -445,6 +446,7 @@ fn link_page(
             captcha: None,
             button: ("link-existing", tr(lang, "Link it", "绑定")),
             links: &[],
+            after: String::new(),
             switch: None,
         },
     );
