@@ -158,9 +158,9 @@ pub async fn act(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     };
     if p.text("step").as_deref() == Some("reset") {
         // Nothing is reset from a request that is not this browser's.
-        if request_here(app, req, id, now).await?.is_none() {
+        let Some(pending) = request_here(app, req, id, now).await? else {
             return expired(lang);
-        }
+        };
         let code = p.text("code").unwrap_or_default();
         let reset = match Password::parse_confirmed(
             &p.get("password").unwrap_or_default(),
@@ -176,11 +176,8 @@ pub async fn act(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         if let Err(e) = reset {
             return Ok(code_page(lang, id, &account, Some(&told(e, lang)?)));
         }
-        // The sign-in page of the request, the account filled in.
-        let (pending, fresh) = tokio::join!(request_here(app, req, id, now), captcha(app, now));
-        let Some(pending) = pending? else {
-            return expired(lang);
-        };
+        // The sign-in page of the request read above, the account filled in.
+        let fresh = captcha(app, now).await;
         return Ok(page::sign_in(
             lang,
             &SignIn {
