@@ -303,6 +303,11 @@ pub static V2: &[Entry] = &[
     ),
     e(203203, "Login failed with %s", "%s登录失败"),
     e(203204, "Account has been bound to %s", "该账号已经绑定%s"),
+    e(
+        203205,
+        "The account of %s has not been bound to the account of this website",
+        "%s账号尚未绑定本站",
+    ),
     e(203101, "No to-do events", "没有待办事项"),
     e(203201, "Fail to add a event", "添加事项失败"),
     e(203301, "Event id not specified", "未指定事项id"),

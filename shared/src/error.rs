@@ -91,6 +91,9 @@ pub enum ErrorKind {
     /// The SNS identity (or the account, for that channel) is already bound; `args` holds
     /// the channel.
     SnsAlreadyBound,
+    /// The SNS identity is bound to no account and the client asked to sign in with it;
+    /// `args` holds the channel.
+    SnsNotBound,
 
     /// The calling client's hourly quota for this API is used up (service routes).
     RateLimited,
@@ -249,6 +252,7 @@ impl ErrorKind {
         ErrorKind::ProfileConflict,
         ErrorKind::SnsLoginFailed,
         ErrorKind::SnsAlreadyBound,
+        ErrorKind::SnsNotBound,
         ErrorKind::RateLimited,
         ErrorKind::OauthRateLimited,
         ErrorKind::ClientRedirectRequired,
@@ -390,6 +394,7 @@ impl ErrorKind {
             ProfileConflict => [c(100006), c(202303), c(500), c(10000)],
             SnsLoginFailed => [c(203203), c(203203), c(401), c(10004)],
             SnsAlreadyBound => [c(203204), c(203204), c(400), c(10009)],
+            SnsNotBound => [c(203205), c(203205), c(400), CENTER_INVALID],
             RateLimited => [c(200008), c(201204), c(400), c(10000)],
             OauthRateLimited => [c(201204), c(201204), c(400), c(10000)],
             ClientRedirectRequired => [c(201105), c(201101), REST_INVALID, CENTER_INVALID],
@@ -495,6 +500,7 @@ impl ErrorKind {
             UsernameTaken | UsernameRegistered | EmailTaken | PhoneTaken | NicknameTaken
             | SnsAlreadyBound | ProfileConflict => StatusCode::CONFLICT,
             SnsLoginFailed => StatusCode::UNAUTHORIZED,
+            SnsNotBound => StatusCode::NOT_FOUND,
             AccountLocked | CodeSendTooFrequent | RateLimited | OauthRateLimited => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -537,7 +543,7 @@ impl ErrorKind {
             NicknameTaken => Some("nickname"),
             AvatarInvalid => Some("avatar"),
             SnsUnbindFailed => Some("channel"),
-            SnsLoginFailed | SnsAlreadyBound => Some("sns_ticket"),
+            SnsLoginFailed | SnsAlreadyBound | SnsNotBound => Some("sns_ticket"),
             ClientRedirectRequired | ClientInvalid | ClientIdRequired | ClientNotFound => {
                 Some("client_id")
             }

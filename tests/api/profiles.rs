@@ -427,13 +427,23 @@ async fn an_sns_identity_registers_binds_to_one_account_and_unbinds() {
     assert_eq!(body["channel"], "weibo");
     let token = body["access_token"].as_str().unwrap().to_owned();
 
-    // The identity is bound: not to a second account, by either type.
+    // A ticket is redeemed once.
     let (status, body) = reg(
         ticket.clone(),
-        format!("sns2_{}", app.run),
-        app.email("sns2"),
+        format!("sns1_{}", app.run),
+        app.email("sns1"),
     )
     .await;
+    assert_eq!(
+        (status, code(&body)),
+        (401, Some(203203)),
+        "a spent ticket: {body}"
+    );
+    assert_eq!(body["message"], "Login failed with weibo");
+
+    // The identity is bound: not to a second account, by either type.
+    let fresh = || app.sns_ticket("weibo", &weibo_id);
+    let (status, body) = reg(fresh(), format!("sns2_{}", app.run), app.email("sns2")).await;
     assert_eq!((status, code(&body)), (409, Some(203204)), "{body}");
     assert_eq!(body["message"], "Account has been bound to weibo");
     let (other, _, other_password, _) = account(&app, "snsother").await;
@@ -455,11 +465,11 @@ async fn an_sns_identity_registers_binds_to_one_account_and_unbinds() {
             .await
         }
     };
-    let (status, body) = log(ticket.clone(), other.clone(), other_password.clone()).await;
+    let (status, body) = log(fresh(), other.clone(), other_password.clone()).await;
     assert_eq!((status, code(&body)), (409, Some(203204)), "{body}");
 
     // A forged ticket names its channel in the refusal.
-    let mut forged = ticket.clone();
+    let mut forged = fresh();
     let last = forged.pop().unwrap();
     forged.push(if last == '0' { '1' } else { '0' });
     let (status, body) = log(forged, other.clone(), other_password.clone()).await;
@@ -470,6 +480,10 @@ async fn an_sns_identity_registers_binds_to_one_account_and_unbinds() {
     let qq = app.sns_ticket("qq", &format!("qq-{}", app.run));
     let (status, body) = log(qq.clone(), other.clone(), "wrong-password".into()).await;
     assert_eq!((status, code(&body)), (401, Some(202103)), "{body}");
+    // That ticket tried its one password.
+    let (status, body) = log(qq.clone(), other.clone(), other_password.clone()).await;
+    assert_eq!((status, code(&body)), (401, Some(203203)), "{body}");
+    let qq = app.sns_ticket("qq", &format!("qq-{}", app.run));
     let (status, body) = log(qq.clone(), other.clone(), other_password.clone()).await;
     assert_eq!(status, 200, "{body}");
     let other_token = body["access_token"].as_str().unwrap().to_owned();
@@ -497,7 +511,7 @@ async fn an_sns_identity_registers_binds_to_one_account_and_unbinds() {
     let (status, body) = post_with_token(&app, "/api/User/unbind", &token, &[]).await;
     assert_eq!(status, 200, "{body}");
     // The identity is free again.
-    let (status, body) = log(ticket, other, "profile-pass-1".into()).await;
+    let (status, body) = log(fresh(), other, "profile-pass-1".into()).await;
     assert_eq!(status, 200, "{body}");
 }
 

@@ -179,6 +179,22 @@ impl Browser {
         panic!("no element {css} at {}", self.url().await);
     }
 
+    /// Whether the page shown now has an element matching `css` (no waiting: for a page
+    /// that has been loaded, whose content is known to be one of a few).
+    pub async fn has(&self, css: &str) -> bool {
+        let reply: Value = self
+            .http
+            .post(format!("{}{}", self.base, self.at("/elements")))
+            .json(&json!({"using": "css selector", "value": css}))
+            .send()
+            .await
+            .expect("WebDriver request")
+            .json()
+            .await
+            .expect("JSON");
+        reply["value"].as_array().is_some_and(|all| !all.is_empty())
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.call(

@@ -386,14 +386,18 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// An SNS ticket for `id` at `channel`, made as an operator's social sign-in makes one:
-    /// with the platform key of the running stack.
+    /// An SNS ticket for `id` at `channel`, made as the upstream callback makes one: with
+    /// the platform key of the running stack (for the channels no test provider serves; the
+    /// upstream tests get theirs from the callback).
     pub fn sns_ticket(&self, channel: &str, id: &str) -> String {
         use passport_shared::{domain::SnsChannel, social, token::SigningKeys};
         let pem = std::fs::read_to_string(&self.stack.jwt_key_file).expect("stack key");
         let keys = SigningKeys::from_pem(&pem).expect("stack key is a signing key");
-        let channel = SnsChannel::parse(channel).expect("channel");
-        social::issue(&keys, &channel, id, passport_shared::now() + 300)
+        let who = social::SnsIdentity {
+            channel: SnsChannel::parse(channel).expect("channel"),
+            id: id.to_owned(),
+        };
+        social::issue(&keys, &who, passport_shared::now() + 300, None)
     }
 }
 

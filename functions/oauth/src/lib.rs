@@ -103,6 +103,7 @@ impl Service for App {
         GET "/oauth2/forgot" Public => forgot::show,
         POST "/oauth2/forgot" Public => forgot::act,
         GET "/oauth2/upstream/start" Public => upstream::start,
+        GET "/api/User/snsstart" Public => upstream::native_start,
         GET "/oauth2/upstream/callback" Public => upstream::callback,
         POST "/oauth2/upstream/link" Public => upstream::link,
         GET "/oauth2/logout" Public => logout::ask,

@@ -53,7 +53,8 @@ impl Service for App {
         POST "/api/User/modifyBasicInfo" Account beside settings::captcha_used => settings::modify_basic_info,
         POST "/api/User/modifyDetailInfo" Account => settings::modify_detail_info,
         POST "/api/User/unbind" Account => settings::unbind,
-        POST "/api/User/snsreg" Public => sns::handle,
+        POST "/api/User/snsreg" Public => sns::register,
+        POST "/api/User/snslogin" Public => sns::login,
         POST "/apis/Users/show" Token => show::handle,
         POST "/api/User/message" Account => message::handle,
     ];

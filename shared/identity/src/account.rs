@@ -6,7 +6,7 @@
 use crate::{hash_password, sign_in, Destination, Identity, Purpose, SignInName};
 use passport_shared::domain::{Email, Password, Username};
 use passport_shared::error::{ApiError, ErrorKind};
-use passport_shared::social::SnsIdentity;
+use passport_shared::social::{self, SnsIdentity, Ticket};
 use passport_shared::storage::keys;
 use passport_shared::storage::users::{Change, CreateError, NewUser, Taken, UpdateError, User};
 use passport_shared::{FromParams, Params};
@@ -62,24 +62,73 @@ fn bound(sns: &SnsIdentity) -> ApiError {
     ApiError::new(ErrorKind::SnsAlreadyBound).with_args([sns.channel.as_str()])
 }
 
+/// 203203 "Login failed with <channel>": a ticket that does not check out.
+fn ticket_refused(channel: Option<&str>) -> ApiError {
+    ApiError::new(ErrorKind::SnsLoginFailed).with_args([channel.unwrap_or("SNS")])
+}
+
 impl Identity {
-    /// `snsreg type=reg`: a new account bound to `sns` (one transaction with its guards,
-    /// the identity's among them: an identity binds one account, however many race). The
-    /// email is verified only where `email_verified` says the provider proved it.
+    /// An SNS ticket checked (MAC, expiry, and the PKCE verifier of a native app's ticket),
+    /// not yet spent: 203203 otherwise.
+    pub fn sns_ticket(
+        &self,
+        ticket: &str,
+        verifier: Option<&str>,
+        now: i64,
+    ) -> Result<Ticket, ApiError> {
+        let checked = social::verify(&self.keys, ticket, now)
+            .map_err(|refused| ticket_refused(refused.channel.as_deref()))?;
+        if !checked.answered_by(verifier) {
+            return Err(ticket_refused(Some(checked.identity.channel.as_str())));
+        }
+        Ok(checked)
+    }
+
+    /// Spends `ticket`: 203203 if it was redeemed before.
+    async fn spend(&self, ticket: &Ticket) -> Result<(), ApiError> {
+        if self.users.spend_ticket(&ticket.id, ticket.expires).await? {
+            Ok(())
+        } else {
+            Err(ticket_refused(Some(ticket.identity.channel.as_str())))
+        }
+    }
+
+    /// `snslogin`: the account the ticket's identity is bound to (the ticket spent), or
+    /// 203205 where it is bound to none (the ticket kept, for `snsreg`).
+    pub async fn sns_sign_in(&self, ticket: &Ticket) -> Result<User, ApiError> {
+        let sns = &ticket.identity;
+        let Some(user) = self
+            .users
+            .find_by_sns(sns.channel.as_str(), &sns.id)
+            .await?
+        else {
+            return Err(ApiError::new(ErrorKind::SnsNotBound).with_args([sns.channel.as_str()]));
+        };
+        self.spend(ticket).await?;
+        Ok(user)
+    }
+
+    /// `snsreg type=reg`: a new account bound to the ticket's identity (one transaction
+    /// with its guards, the identity's among them: an identity binds one account, however
+    /// many race). The ticket is spent first. The email is verified only where
+    /// `email_verified` says the provider proved it.
     pub async fn sns_sign_up(
         &self,
-        sns: &SnsIdentity,
+        ticket: &Ticket,
         form: &RegisterForm,
         email_verified: bool,
         now: i64,
     ) -> Result<User, ApiError> {
+        let sns = &ticket.identity;
+        let password_hash = hash_password(&form.password).await?;
+        self.spend(ticket).await?;
         let new = NewUser {
             username: form.username.as_str().to_owned(),
             email: Some(form.email.as_str().to_owned()),
             phone: None,
             email_verified,
             phone_verified: false,
-            password_hash: hash_password(&form.password).await?,
+            password_hash,
             sns: Some((sns.channel.as_str().to_owned(), sns.id.clone())),
         };
         self.users.create(&new, now).await.map_err(|e| match e {
@@ -88,15 +137,19 @@ impl Identity {
         })
     }
 
-    /// `snsreg type=log`: binds `sns` to the account `login` names once its password is
-    /// right (checked with the sign-in lockout): linking never happens on an address alone.
+    /// `snsreg type=log`: binds the ticket's identity to the account `login` names once its
+    /// password is right (checked with the sign-in lockout): linking never happens on an
+    /// address alone. The ticket is spent before the password is tried, so one ticket
+    /// tries one password.
     pub async fn sns_link(
         &self,
-        sns: &SnsIdentity,
+        ticket: &Ticket,
         login: &str,
         password: &Password,
         now: i64,
     ) -> Result<User, ApiError> {
+        let sns = &ticket.identity;
+        self.spend(ticket).await?;
         let name = SignInName::of_login(login);
         let user: User = sign_in(&self.users, self.login, &name, password, now).await?;
         if user.sns.contains_key(sns.channel.as_str()) {

@@ -235,6 +235,15 @@ pub fn assertion(hash: &str) -> Key {
     }
 }
 
+/// An SNS ticket that was redeemed, by its id: kept until the ticket expires, so it is
+/// redeemed once.
+pub fn sns_ticket(id: &str) -> Key {
+    Key {
+        pk: format!("SNSTICKET#{id}"),
+        sk: "SPENT".to_owned(),
+    }
+}
+
 /// An open-platform auth code, by its SHA-256.
 pub fn rest_code(hash: &str) -> Key {
     Key {

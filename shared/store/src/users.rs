@@ -384,6 +384,20 @@ impl Users {
         self.find(keys::sns_guard(channel, id)).await
     }
 
+    /// Spends the SNS ticket `id` (valid until `expires`) once: `false` when it was spent
+    /// before. The item lives until the ticket has expired (TTL deletes it after; the
+    /// ticket's own expiry refuses it from then on).
+    pub async fn spend_ticket(&self, id: &str, expires: i64) -> Result<bool, StoreError> {
+        let key = keys::sns_ticket(id);
+        let item: Item = HashMap::from([
+            (keys::PK.to_owned(), s(key.pk)),
+            (keys::SK.to_owned(), s(key.sk)),
+            ("type".to_owned(), s("sns_ticket")),
+            (keys::TTL.to_owned(), n(expires + 120)),
+        ]);
+        self.table.insert_if_free(item).await
+    }
+
     /// Applies `change` to `current` (as read) in one transaction: the user item, conditioned
     /// on the version read, plus a guard put for every new name and a guard delete for every
     /// name given up. A name another account holds fails the whole write with

@@ -1,16 +1,21 @@
-//! Signing in through an upstream OpenID Connect provider (issue 20) from the hosted
-//! sign-in page:
+//! Signing in through an upstream provider (issue 20), OpenID Connect or OAuth 2.0
+//! ([`protocol`]), from the hosted sign-in page or from a native app:
 //!
 //! 1. `GET /oauth2/upstream/start?provider=&request=`: for a live request of this browser,
-//!    the provider's authorization endpoint (from its discovery document) with the code
-//!    flow, PKCE S256, a `nonce` and a `state` kept server-side with the request, the
-//!    verifier and the browser's binding ([`UpstreamLogin`]).
+//!    the provider's authorization endpoint with the code flow, PKCE S256 (where the
+//!    provider does PKCE), a `nonce` (OpenID Connect) and a `state` kept server-side with
+//!    the request, the verifier and the browser's binding ([`UpstreamLogin`]).
+//!    `GET /api/User/snsstart?provider=&client_id=&redirect_uri=&code_challenge=&state=`
+//!    is the same for a native app of the v2 API: a registered client and one of its
+//!    redirect URIs, exactly, and the app's own PKCE challenge.
 //! 2. `GET /oauth2/upstream/callback`: the `state` taken once (and only from that browser),
-//!    the code exchanged at the provider's token endpoint with Passport's client secret
-//!    there (a Secrets Manager secret), the ID token checked against the provider's JWKS
-//!    (signature, `iss`, `aud`, `exp`, `nonce`). An identity bound to an account signs that
-//!    account in on the request (the consent page follows); one bound to none gets the link
-//!    page, which carries an SNS ticket for it (`passport_shared::social`).
+//!    the code exchanged at the provider with Passport's client secret there (a Secrets
+//!    Manager secret), who the user is checked or read ([`protocol::Upstreams::identify`]).
+//!    For a hosted request, an identity bound to an account signs that account in (the
+//!    consent page follows); one bound to none gets the link page, which carries an SNS
+//!    ticket for it (`passport_shared::social`). A native app gets an SNS ticket bound to its
+//!    challenge at its redirect URI (`sns_ticket`, `channel`, its `state`), for
+//!    `/api/User/snslogin` or `snsreg` with its verifier; a failure there is `error=203203`.
 //! 3. `POST /oauth2/upstream/link`: the ticket redeemed as `snsreg` redeems it: `reg`, a new
 //!    account bound to the identity; `log`, an existing account's name and password (an
 //!    upstream address that matches an account never signs into it by itself). Then signed
@@ -19,37 +24,20 @@
 //! A provider's refusal or failure is 203203 "Login failed with <provider>"; an identity
 //! or account bound already is 203204; both are said on the page, in its language.
 
+mod protocol;
+
+pub use protocol::Upstreams;
+
+use crate::grant::{found, respond_to};
 use crate::hosted::{begin, expired, request_here, signed_in_consent};
 use crate::page::{self, told, tr, Field, Form};
 use crate::{sso, App};
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 use passport_identity::account::RegisterForm;
-use passport_shared::assertion::ClientKeys;
 use passport_shared::domain::{Password, SnsChannel};
-use passport_shared::response::respond;
 use passport_shared::social::{self, SnsIdentity};
-use passport_shared::storage::providers::{Provider, UpstreamLogin};
-use passport_shared::{crypto, ApiError, ApiRequest, ErrorKind, Lang, Reply};
-use serde::Deserialize;
-use std::time::{Duration, Instant};
-
-/// How long an instance trusts a provider's discovery document and keys.
-const DISCOVERY_FOR: Duration = Duration::from_secs(600);
-
-/// What Passport reads of a provider's discovery document.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Discovered {
-    issuer: String,
-    authorization_endpoint: String,
-    token_endpoint: String,
-    jwks_uri: String,
-}
-
-/// The provider's discovery document and key set, cached per instance.
-#[derive(Default)]
-pub struct Upstreams {
-    cache: std::sync::Mutex<std::collections::HashMap<String, (Instant, Discovered, ClientKeys)>>,
-}
+use passport_shared::storage::providers::{Provider, Then, UpstreamLogin};
+use passport_shared::{crypto, ApiError, ApiRequest, Dialect, ErrorKind, Lang, Reply};
 
 /// Where the providers send the browser back to.
 fn callback_url() -> Result<String, ApiError> {
@@ -60,70 +48,10 @@ fn callback_url() -> Result<String, ApiError> {
 }
 
 /// 203203: the provider refused, failed, or answered what does not check out.
-fn failed(provider: &Provider, why: impl std::fmt::Display) -> ApiError {
+fn failed(provider_name: &str, why: impl std::fmt::Display) -> ApiError {
     ApiError::new(ErrorKind::SnsLoginFailed)
-        .with_args([provider.name.as_str()])
-        .with_cause(format!("upstream {}: {why}", provider.id))
-}
-
-impl App {
-    async fn discover(&self, provider: &Provider) -> Result<(Discovered, ClientKeys), ApiError> {
-        if let Some((at, d, keys)) = self.upstreams.cache.lock().expect("lock").get(&provider.id) {
-            if at.elapsed() < DISCOVERY_FOR {
-                return Ok((d.clone(), keys.clone()));
-            }
-        }
-        let url = format!(
-            "{}/.well-known/openid-configuration",
-            provider.issuer.trim_end_matches('/')
-        );
-        let get = |url: String| async move {
-            let answer = self
-                .outbound
-                .get(&url)
-                .send()
-                .await
-                .map_err(|e| failed(provider, e))?;
-            if !answer.status().is_success() {
-                return Err(failed(provider, format!("{url}: {}", answer.status())));
-            }
-            answer.bytes().await.map_err(|e| failed(provider, e))
-        };
-        let discovered: Discovered =
-            serde_json::from_slice(&get(url).await?).map_err(|e| failed(provider, e))?;
-        // OpenID Connect Discovery §4.3: the document is the issuer's own.
-        if discovered.issuer != provider.issuer {
-            return Err(failed(
-                provider,
-                "the discovery document names another issuer",
-            ));
-        }
-        let keys = ClientKeys::published(&get(discovered.jwks_uri.clone()).await?)
-            .map_err(|e| failed(provider, e))?;
-        self.upstreams.cache.lock().expect("lock").insert(
-            provider.id.clone(),
-            (Instant::now(), discovered.clone(), keys.clone()),
-        );
-        Ok((discovered, keys))
-    }
-}
-
-/// A 302 to `location` (the provider's authorization endpoint).
-fn redirect(location: &str) -> Result<Reply, ApiError> {
-    let mut response = respond(
-        StatusCode::FOUND,
-        "text/plain; charset=utf-8",
-        String::new(),
-    );
-    response.headers_mut().insert(
-        http::header::LOCATION,
-        HeaderValue::from_str(location).map_err(ApiError::internal)?,
-    );
-    response.headers_mut().insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
-    Ok(Reply::Raw(response))
+        .with_args([provider_name])
+        .with_cause(format!("upstream {provider_name}: {why}"))
 }
 
 /// A page that says what went wrong with an upstream sign-in, with the way back to the
@@ -140,6 +68,45 @@ fn email_proof(app: &App, ticket: &str, email: &str) -> String {
         app.identity.keys.code_key(),
         &["upstream verified email v1", ticket, email],
     )
+}
+
+/// Opens the upstream sign-in `then` leads on from, and sends the browser to the provider.
+async fn go_upstream(
+    app: &App,
+    provider: &Provider,
+    then: Then,
+    browser: String,
+    lang: Lang,
+    now: i64,
+) -> Result<Result<Reply, ApiError>, ApiError> {
+    let verifier = crypto::random_secret(32);
+    let nonce = crypto::random_secret(16);
+    let login = UpstreamLogin {
+        provider: provider.id.clone(),
+        then,
+        nonce: nonce.clone(),
+        verifier: verifier.clone(),
+        browser,
+        lang: tr(lang, "en", "zh").to_owned(),
+    };
+    let redirect_uri = callback_url()?;
+    let state = crypto::random_secret(32);
+    let asked = protocol::Asked {
+        redirect_uri: &redirect_uri,
+        state: &state,
+        nonce: &nonce,
+        challenge: &crypto::pkce_s256(&verifier),
+    };
+    let url = match app
+        .upstreams
+        .authorization_url(&app.outbound, provider, &asked)
+        .await
+    {
+        Ok(url) => url,
+        Err(why) => return Ok(Err(failed(&provider.name, why.0))),
+    };
+    app.providers.open_login(&login, &state, now).await?;
+    Ok(found(&url))
 }
 
 pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
@@ -164,115 +131,89 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let Some(browser) = sso::bound(req) else {
         return expired(lang);
     };
-    let discovered = match app.discover(&provider).await {
-        Ok((d, _)) => d,
-        Err(e) => return Ok(trouble(lang, Some(&id), &told(e, lang)?)),
-    };
-    let verifier = crypto::random_secret(32);
-    let nonce = crypto::random_secret(16);
-    let login = UpstreamLogin {
-        provider: provider.id.clone(),
-        request_id: id.clone(),
-        nonce: nonce.clone(),
-        verifier: verifier.clone(),
+    match go_upstream(
+        app,
+        &provider,
+        Then::Request(id.clone()),
         browser,
-        lang: tr(lang, "en", "zh").to_owned(),
-    };
-    let state = app.providers.open_login(&login, now).await?;
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &provider.client_id)
-        .append_pair("redirect_uri", &callback_url()?)
-        .append_pair("scope", &provider.scopes.join(" "))
-        .append_pair("state", &state)
-        .append_pair("nonce", &nonce)
-        .append_pair("code_challenge", &crypto::pkce_s256(&verifier))
-        .append_pair("code_challenge_method", "S256")
-        .finish();
-    let separator = if discovered.authorization_endpoint.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    redirect(&format!(
-        "{}{separator}{query}",
-        discovered.authorization_endpoint
-    ))
-}
-
-/// What Passport takes from the provider's ID token.
-#[derive(Debug, Deserialize)]
-struct UpstreamClaims {
-    sub: String,
-    nonce: Option<String>,
-    email: Option<String>,
-    #[serde(default)]
-    email_verified: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct TokenAnswer {
-    id_token: Option<String>,
-}
-
-/// The code exchanged and the ID token checked: who the user is at the provider.
-async fn identify(
-    app: &App,
-    provider: &Provider,
-    login: &UpstreamLogin,
-    code: &str,
-) -> Result<UpstreamClaims, ApiError> {
-    let (discovered, keys) = app.discover(provider).await?;
-    let secret = app.secrets.get(&provider.secret_arn).await?;
-    let answer = app
-        .outbound
-        .post(&discovered.token_endpoint)
-        .basic_auth(
-            form_urlencoded::byte_serialize(provider.client_id.as_bytes()).collect::<String>(),
-            Some(form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()),
-        )
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &callback_url()?),
-            ("code_verifier", &login.verifier),
-        ])
-        .send()
-        .await
-        .map_err(|e| failed(provider, e))?;
-    if !answer.status().is_success() {
-        return Err(failed(
-            provider,
-            format!("token endpoint: {}", answer.status()),
-        ));
-    }
-    let tokens: TokenAnswer = answer.json().await.map_err(|e| failed(provider, e))?;
-    let id_token = tokens
-        .id_token
-        .ok_or_else(|| failed(provider, "no ID token"))?;
-    let claims = keys
-        .verify_id_token(
-            &id_token,
-            &provider.issuer,
-            &provider.client_id,
-            passport_shared::now(),
-        )
-        .map_err(|e| failed(provider, e))?;
-    let claims: UpstreamClaims = serde_json::from_value(claims).map_err(|e| failed(provider, e))?;
-    if !claims
-        .nonce
-        .as_deref()
-        .is_some_and(|n| crypto::same(n, &login.nonce))
+        lang,
+        now,
+    )
+    .await?
     {
-        return Err(failed(
-            provider,
-            "the ID token's nonce is not the request's",
-        ));
+        Ok(reply) => Ok(reply),
+        Err(e) => Ok(trouble(lang, Some(&id), &told(e, lang)?)),
     }
-    if claims.sub.is_empty() || claims.sub.len() > 128 {
-        return Err(failed(provider, "a sub Passport cannot bind"));
+}
+
+/// A native app's failure, at its redirect URI: the v2 code and its message.
+fn app_error(
+    redirect_uri: &str,
+    error: &ApiError,
+    lang: Lang,
+    state: Option<&str>,
+) -> Result<Reply, ApiError> {
+    let code = error.kind.entry(Dialect::V2).code.to_string();
+    let message = error.message(Dialect::V2, lang);
+    respond_to(
+        redirect_uri,
+        &[("error", &code), ("error_description", &message)],
+        state,
+    )
+}
+
+/// `GET /api/User/snsstart`: a native app's sign-in at an upstream provider. The client
+/// and redirect URI are checked first (a page says what is wrong, nothing is redirected
+/// to an unchecked URI); the app's PKCE challenge (S256) is required, as RFC 8252 asks of
+/// native apps.
+pub async fn native_start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let p = &req.params;
+    let lang = page::lang_of(req);
+    let now = passport_shared::now();
+    let (Some(client_id), Some(redirect_uri)) = (p.text("client_id"), p.get("redirect_uri")) else {
+        let message = ApiError::new(ErrorKind::ClientRedirectRequired).message(Dialect::V2, lang);
+        return Ok(page::error(lang, StatusCode::BAD_REQUEST, &message));
+    };
+    let name = p.text("provider").unwrap_or_default();
+    let (client, provider) = tokio::join!(
+        app.identity.sessions.meter.clients.get(&client_id),
+        app.providers.get(&name)
+    );
+    let refused = match client? {
+        None => Some(ErrorKind::ClientInvalid),
+        Some(c) if !c.redirect_allowed(&redirect_uri) => Some(ErrorKind::RedirectMismatch),
+        Some(_) => None,
+    };
+    if let Some(kind) = refused {
+        let message = ApiError::new(kind).message(Dialect::V2, lang);
+        return Ok(page::error(lang, StatusCode::BAD_REQUEST, &message));
     }
-    Ok(claims)
+    let state = p.get("state").filter(|s| !s.is_empty());
+    let challenge = p.text("code_challenge").unwrap_or_default();
+    if !social::is_challenge(&challenge)
+        || p.text("code_challenge_method").as_deref() != Some("S256")
+    {
+        let error = ApiError::invalid("code_challenge");
+        return app_error(&redirect_uri, &error, lang, state.as_deref());
+    }
+    let Some(provider) = provider? else {
+        let error = failed(
+            if name.is_empty() { "SNS" } else { &name },
+            "no such provider",
+        );
+        return app_error(&redirect_uri, &error, lang, state.as_deref());
+    };
+    let binding = sso::binding(req);
+    let then = Then::App {
+        client_id,
+        redirect_uri: redirect_uri.clone(),
+        state: state.clone(),
+        challenge,
+    };
+    match go_upstream(app, &provider, then, binding.hash.clone(), lang, now).await? {
+        Ok(reply) => sso::bind(reply, &binding),
+        Err(e) => app_error(&redirect_uri, &e, lang, state.as_deref()),
+    }
 }
 
 pub async fn callback(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
@@ -297,26 +238,69 @@ pub async fn callback(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let Some(provider) = app.providers.get(&login.provider).await? else {
         return expired(lang);
     };
-    let id = login.request_id.as_str();
-    let claims = match p.text("code") {
-        Some(code) => identify(app, &provider, &login, &code).await,
+    let identified = match p.text("code") {
+        Some(code) => match app.secrets.get(&provider.secret_arn).await {
+            Ok(secret) => app
+                .upstreams
+                .identify(
+                    &app.outbound,
+                    &provider,
+                    &secret,
+                    &code,
+                    &callback_url()?,
+                    (&login.nonce, &login.verifier),
+                )
+                .await
+                .map_err(|why| failed(&provider.name, why.0)),
+            Err(e) => Err(e),
+        },
         None => Err(failed(
-            &provider,
+            &provider.name,
             p.text("error").unwrap_or_else(|| "no code".to_owned()),
         )),
     };
-    let claims = match claims {
-        Ok(c) => c,
+    let request_id = match &login.then {
+        Then::Request(id) => Some(id.as_str()),
+        Then::App { .. } => None,
+    };
+    let upstream = match identified {
+        Ok(u) => u,
         Err(e) => {
             tracing::warn!(error = %e, cause = e.cause().unwrap_or(""), "upstream sign-in failed");
-            return Ok(trouble(lang, Some(id), &told(e, lang)?));
+            return match &login.then {
+                Then::Request(id) => Ok(trouble(lang, Some(id), &told(e, lang)?)),
+                Then::App {
+                    redirect_uri,
+                    state,
+                    ..
+                } => app_error(redirect_uri, &e, lang, state.as_deref()),
+            };
         }
     };
-    let channel = SnsChannel::parse(&provider.id)?;
+    let who = SnsIdentity {
+        channel: SnsChannel::parse(&provider.id)?,
+        id: upstream.sub,
+    };
+    let expires = now + social::MAX_LIFETIME;
+    if let Then::App {
+        redirect_uri,
+        state,
+        challenge,
+        ..
+    } = &login.then
+    {
+        let ticket = social::issue(&app.identity.keys, &who, expires, Some(challenge));
+        return respond_to(
+            redirect_uri,
+            &[("sns_ticket", &ticket), ("channel", who.channel.as_str())],
+            state.as_deref(),
+        );
+    }
+    let id = request_id.unwrap_or_default();
     match app
         .identity
         .users
-        .find_by_sns(channel.as_str(), &claims.sub)
+        .find_by_sns(who.channel.as_str(), &who.id)
         .await?
     {
         Some(user) => match begin(app, req, id, user.uid, now).await? {
@@ -324,21 +308,15 @@ pub async fn callback(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             None => expired(lang),
         },
         None => {
-            let ticket = social::issue(
-                &app.identity.keys,
-                &channel,
-                &claims.sub,
-                now + social::MAX_LIFETIME,
-            );
+            let ticket = social::issue(&app.identity.keys, &who, expires, None);
             // Only an address the provider says it proved is offered (and marked verified).
-            let email = claims.email.filter(|_| claims.email_verified);
             Ok(link_page(
                 app,
                 lang,
                 &provider,
                 id,
                 &ticket,
-                email.as_deref(),
+                upstream.verified_email.as_deref(),
                 None,
             ))
         }
@@ -475,8 +453,9 @@ pub async fn link(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
     let (Some(_), Some(provider)) = (pending?, provider?) else {
         return expired(lang);
     };
-    let sns: SnsIdentity = match social::verify(&app.identity.keys, &ticket, now) {
-        Ok(sns) if sns.channel.as_str() == provider.id => sns,
+    // A page's ticket: one that names a native app's challenge is not answered here.
+    let checked = match app.identity.sns_ticket(&ticket, None, now) {
+        Ok(t) if t.identity.channel.as_str() == provider.id => t,
         _ => return expired(lang),
     };
     // The typed address is verified only if it is the one the provider proved.
@@ -494,29 +473,42 @@ pub async fn link(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
                 Ok(form)
             });
             match form {
-                Ok(form) => app.identity.sns_sign_up(&sns, &form, verified, now).await,
+                Ok(form) => {
+                    app.identity
+                        .sns_sign_up(&checked, &form, verified, now)
+                        .await
+                }
                 Err(e) => Err(e),
             }
         }
         _ => {
             let login = p.text("login").unwrap_or_default();
             match Password::parse(&p.get("login-password").unwrap_or_default()) {
-                Ok(password) => app.identity.sns_link(&sns, &login, &password, now).await,
+                Ok(password) => {
+                    app.identity
+                        .sns_link(&checked, &login, &password, now)
+                        .await
+                }
                 Err(_) => Err(ErrorKind::IncorrectPassword.into()),
             }
         }
     };
     let user = match linked {
         Ok(user) => user,
+        // Spent (a replay, or another tab's): nothing to show again.
+        Err(e) if e.kind == ErrorKind::SnsLoginFailed => return expired(lang),
+        // The ticket was spent by the attempt: the page again with a new one for the same
+        // identity, expiring when the first one does.
         Err(e) => {
             let said = told(e, lang)?;
             let email = Some(typed).filter(|_| verified);
+            let again = social::issue(&app.identity.keys, &checked.identity, checked.expires, None);
             return Ok(link_page(
                 app,
                 lang,
                 &provider,
                 &id,
-                &ticket,
+                &again,
                 email.as_deref(),
                 Some(&said),
             ));
