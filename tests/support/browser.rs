@@ -158,19 +158,24 @@ impl Browser {
             .to_owned()
     }
 
+    /// WebDriver's answer to a search of the page for `css` (`/element`: the first match,
+    /// `/elements`: all), an error where nothing matches.
+    async fn search(&self, what: &str, css: &str) -> Value {
+        self.http
+            .post(format!("{}{}", self.base, self.at(what)))
+            .json(&json!({"using": "css selector", "value": css}))
+            .send()
+            .await
+            .expect("WebDriver request")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
     /// The element matching a CSS selector, waiting up to 10 s for it.
     pub async fn find(&self, css: &str) -> String {
         for _ in 0..100 {
-            let reply: Value = self
-                .http
-                .post(format!("{}{}", self.base, self.at("/element")))
-                .json(&json!({"using": "css selector", "value": css}))
-                .send()
-                .await
-                .expect("WebDriver request")
-                .json()
-                .await
-                .expect("JSON");
+            let reply = self.search("/element", css).await;
             if let Some(id) = reply["value"][ELEMENT].as_str() {
                 return id.to_owned();
             }
@@ -182,16 +187,7 @@ impl Browser {
     /// Whether the page shown now has an element matching `css` (no waiting: for a page
     /// that has been loaded, whose content is known to be one of a few).
     pub async fn has(&self, css: &str) -> bool {
-        let reply: Value = self
-            .http
-            .post(format!("{}{}", self.base, self.at("/elements")))
-            .json(&json!({"using": "css selector", "value": css}))
-            .send()
-            .await
-            .expect("WebDriver request")
-            .json()
-            .await
-            .expect("JSON");
+        let reply = self.search("/elements", css).await;
         reply["value"].as_array().is_some_and(|all| !all.is_empty())
     }
 
