@@ -68,14 +68,6 @@ fn mac(keys: &SigningKeys, fields: &[&str]) -> String {
     crypto::hmac_hex(keys.code_key(), &all)
 }
 
-/// Whether `challenge` is a PKCE S256 challenge (43 base64url characters).
-pub fn is_challenge(challenge: &str) -> bool {
-    challenge.len() == 43
-        && challenge
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// Makes a ticket for `who`, valid until `expires`, answerable only with the verifier of
 /// `challenge` where there is one (a native app's).
 pub fn issue(
@@ -104,7 +96,10 @@ pub fn verify(keys: &SigningKeys, ticket: &str, now: i64) -> Result<Ticket, Tick
     let refused = || TicketRefused {
         channel: Some(channel.as_str().to_owned()),
     };
-    if version != "v2" || nonce.is_empty() || (!challenge.is_empty() && !is_challenge(challenge)) {
+    if version != "v2"
+        || nonce.is_empty()
+        || (!challenge.is_empty() && !crypto::is_s256_challenge(challenge))
+    {
         return Err(refused());
     }
     let id = URL_SAFE_NO_PAD

@@ -182,10 +182,7 @@ pub async fn check_request(app: &App, p: &Params) -> Result<AuthRequest, Refused
         }
         (None, None) => {}
         // S256 only: `plain` (and an unnamed method, which means plain) is refused.
-        (Some(c), Some("S256"))
-            if c.len() == 43
-                && c.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {}
+        (Some(c), Some("S256")) if crypto::is_s256_challenge(c) => {}
         _ => {
             return Err(redirect(
                 ApiError::invalid("code_challenge_method"),

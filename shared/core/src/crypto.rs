@@ -34,6 +34,15 @@ pub fn pkce_s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
+/// Whether `challenge` can be a PKCE S256 challenge: 43 base64url characters, what
+/// [`pkce_s256`] makes (RFC 7636 §4.2).
+pub fn is_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// A random 6-digit code, uniformly drawn (leading zeros kept).
 pub fn six_digit_code() -> String {
     use rand::Rng;

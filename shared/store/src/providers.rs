@@ -215,7 +215,7 @@ fn provider_from(item: &Item) -> Result<Provider, StoreError> {
         None | Some("oidc") => Protocol::Oidc {
             issuer: need_s(item, "issuer")?,
         },
-        Some(_) => Protocol::OAuth2(OAuth2 {
+        Some("oauth2") => Protocol::OAuth2(OAuth2 {
             dialect: Dialect::parse(&need_s(item, "dialect")?)
                 .ok_or_else(|| StoreError("item attribute \"dialect\" is unknown".to_owned()))?,
             authorize_url: need_s(item, "authorize_url")?,
@@ -225,6 +225,11 @@ fn provider_from(item: &Item) -> Result<Provider, StoreError> {
             email_claim: get_s(item, "email_claim"),
             email_verified_claim: get_s(item, "email_verified_claim"),
         }),
+        Some(_) => {
+            return Err(StoreError(
+                "item attribute \"protocol\" is unknown".to_owned(),
+            ))
+        }
     };
     Ok(Provider {
         id: need_s(item, "provider_id")?,

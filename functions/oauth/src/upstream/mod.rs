@@ -70,7 +70,8 @@ fn email_proof(app: &App, ticket: &str, email: &str) -> String {
     )
 }
 
-/// Opens the upstream sign-in `then` leads on from, and sends the browser to the provider.
+/// Opens the upstream sign-in `then` leads on from, and sends the browser to the provider;
+/// a provider that cannot be reached is 203203 (the callers tell it where they tell the rest).
 async fn go_upstream(
     app: &App,
     provider: &Provider,
@@ -78,7 +79,7 @@ async fn go_upstream(
     browser: String,
     lang: Lang,
     now: i64,
-) -> Result<Result<Reply, ApiError>, ApiError> {
+) -> Result<Reply, ApiError> {
     let verifier = crypto::random_secret(32);
     let nonce = crypto::random_secret(16);
     let login = UpstreamLogin {
@@ -97,16 +98,13 @@ async fn go_upstream(
         nonce: &nonce,
         challenge: &crypto::pkce_s256(&verifier),
     };
-    let url = match app
+    let url = app
         .upstreams
         .authorization_url(&app.outbound, provider, &asked)
         .await
-    {
-        Ok(url) => url,
-        Err(why) => return Ok(Err(failed(&provider.name, why.0))),
-    };
+        .map_err(|why| failed(&provider.name, why.0))?;
     app.providers.open_login(&login, &state, now).await?;
-    Ok(found(&url))
+    found(&url)
 }
 
 pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
@@ -139,10 +137,12 @@ pub async fn start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         lang,
         now,
     )
-    .await?
+    .await
     {
-        Ok(reply) => Ok(reply),
-        Err(e) => Ok(trouble(lang, Some(&id), &told(e, lang)?)),
+        Err(e) if e.kind == ErrorKind::SnsLoginFailed => {
+            Ok(trouble(lang, Some(&id), &told(e, lang)?))
+        }
+        done => done,
     }
 }
 
@@ -190,7 +190,7 @@ pub async fn native_start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError
     }
     let state = p.get("state").filter(|s| !s.is_empty());
     let challenge = p.text("code_challenge").unwrap_or_default();
-    if !social::is_challenge(&challenge)
+    if !crypto::is_s256_challenge(&challenge)
         || p.text("code_challenge_method").as_deref() != Some("S256")
     {
         let error = ApiError::invalid("code_challenge");
@@ -210,9 +210,12 @@ pub async fn native_start(app: &App, req: &ApiRequest) -> Result<Reply, ApiError
         state: state.clone(),
         challenge,
     };
-    match go_upstream(app, &provider, then, binding.hash.clone(), lang, now).await? {
+    match go_upstream(app, &provider, then, binding.hash.clone(), lang, now).await {
         Ok(reply) => sso::bind(reply, &binding),
-        Err(e) => app_error(&redirect_uri, &e, lang, state.as_deref()),
+        Err(e) if e.kind == ErrorKind::SnsLoginFailed => {
+            app_error(&redirect_uri, &e, lang, state.as_deref())
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -259,10 +262,6 @@ pub async fn callback(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
             p.text("error").unwrap_or_else(|| "no code".to_owned()),
         )),
     };
-    let request_id = match &login.then {
-        Then::Request(id) => Some(id.as_str()),
-        Then::App { .. } => None,
-    };
     let upstream = match identified {
         Ok(u) => u,
         Err(e) => {
@@ -282,21 +281,23 @@ pub async fn callback(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         id: upstream.sub,
     };
     let expires = now + social::MAX_LIFETIME;
-    if let Then::App {
-        redirect_uri,
-        state,
-        challenge,
-        ..
-    } = &login.then
-    {
-        let ticket = social::issue(&app.identity.keys, &who, expires, Some(challenge));
-        return respond_to(
+    let id = match &login.then {
+        // A native app: the ticket, bound to its challenge, at its redirect URI.
+        Then::App {
             redirect_uri,
-            &[("sns_ticket", &ticket), ("channel", who.channel.as_str())],
-            state.as_deref(),
-        );
-    }
-    let id = request_id.unwrap_or_default();
+            state,
+            challenge,
+            ..
+        } => {
+            let ticket = social::issue(&app.identity.keys, &who, expires, Some(challenge));
+            return respond_to(
+                redirect_uri,
+                &[("sns_ticket", &ticket), ("channel", who.channel.as_str())],
+                state.as_deref(),
+            );
+        }
+        Then::Request(id) => id.as_str(),
+    };
     match app
         .identity
         .users
