@@ -16,13 +16,15 @@
 //! passport-admin ... category edit ID [--name ...] [--description ...]
 //! passport-admin ... feedback reply FEEDBACK_ID --content "..." [--manager 1]
 //! passport-admin ... push record --title "..." --body "..." [--scope all|android|ios] [--manager 1]
+//! passport-admin ... mail suppressed
+//! passport-admin ... mail unsuppress li.lei@example.com
 //! ```
 //!
 //! Against AWS it uses the standard AWS settings (profile, region) and `--table` (or
 //! `TABLE_NAME`); with `--stack` it talks to a running local stack. A new client's secret is
 //! printed once and stored only as its SHA-256.
 //!
-//! One module a subject ([`clients`], [`companies`], [`content`], [`providers`]); each has its commands
+//! One module a subject ([`clients`], [`companies`], [`content`], [`mail`], [`providers`]); each has its commands
 //! and one `run`. The rules of a valid client live beside the client type
 //! (`passport_store::clients::Client::register`), where every caller gets them.
 
@@ -30,6 +32,7 @@ mod clients;
 mod companies;
 mod connect;
 mod content;
+mod mail;
 mod providers;
 
 use clap::{Parser, Subcommand};
@@ -80,6 +83,11 @@ enum Cmd {
         #[command(subcommand)]
         command: content::PushCmd,
     },
+    /// The mail suppression list (SES bounces and complaints).
+    Mail {
+        #[command(subcommand)]
+        command: mail::MailCmd,
+    },
     /// Upstream OpenID Connect providers of the hosted sign-in page.
     Provider {
         #[command(subcommand)]
@@ -98,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Category { command } => content::category(command, db, &table).await,
         Cmd::Feedback { command } => content::feedback(command, db, &table).await,
         Cmd::Push { command } => content::push(command, db, &table).await,
+        Cmd::Mail { command } => mail::run(command, db, &table).await,
         Cmd::Provider { command } => {
             let secrets = connect::secrets(cli.stack.as_deref()).await?;
             providers::run(command, db, &table, secrets).await

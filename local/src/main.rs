@@ -208,6 +208,11 @@ fn local_env(
         secrets.jwt_private_key.clone(),
     );
     env.insert("ISSUER_URL".to_owned(), secrets.issuer.clone());
+    // The abuse limits, as a deploy's AbuseLimits parameter would set them (the
+    // conformance run lifts them: it calls each route far more often than a person).
+    if let Some(limits) = std::env::var("ABUSE_LIMITS").ok().filter(|v| !v.is_empty()) {
+        env.insert("ABUSE_LIMITS".to_owned(), limits);
+    }
     if let Some(lambda) = &secrets.lambda {
         env.insert("AWS_ENDPOINT_URL_LAMBDA".to_owned(), lambda.clone());
     }

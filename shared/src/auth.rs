@@ -129,16 +129,18 @@ impl<'a> Authority<'a> {
                 Some(r) if r.expires_at > now && r.uid == uid => r,
                 _ => return Err(ErrorKind::TokenExpired.into()),
             };
+            // An hour's quota comes back when the hour ends.
+            let next_hour = 3600 - now.rem_euclid(3600);
             if token_hit? == Some(Hit::Exhausted) {
-                return Err(if req.meta.oauth_family() {
+                let kind = if req.meta.oauth_family() {
                     ErrorKind::OauthRateLimited
                 } else {
                     ErrorKind::RateLimited
-                }
-                .into());
+                };
+                return Err(ApiError::new(kind).with_retry_after(next_hour));
             }
             if client_hit? == Some(Hit::Exhausted) {
-                return Err(ErrorKind::RateLimited.into());
+                return Err(ApiError::new(ErrorKind::RateLimited).with_retry_after(next_hour));
             }
             let account = match account? {
                 Some(None) => return Err(ErrorKind::TokenExpired.into()),

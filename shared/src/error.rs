@@ -579,6 +579,9 @@ pub struct ApiError {
     pub kind: ErrorKind,
     pub field: Option<String>,
     pub args: Vec<String>,
+    /// Seconds after which the refused request may succeed (a limit's window ends, a lock
+    /// lifts): the answer's `Retry-After` (RFC 9110 §10.2.3).
+    pub retry_after: Option<i64>,
     cause: Option<String>,
 }
 
@@ -588,6 +591,7 @@ impl ApiError {
             kind,
             field: kind.field().map(str::to_owned),
             args: Vec::new(),
+            retry_after: None,
             cause: None,
         }
     }
@@ -618,6 +622,12 @@ impl ApiError {
         S: ToString,
     {
         self.args = args.into_iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// The request may be made again in `seconds` (at least one).
+    pub fn with_retry_after(mut self, seconds: i64) -> Self {
+        self.retry_after = Some(seconds.max(1));
         self
     }
 

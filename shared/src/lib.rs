@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod dialect;
 pub mod domain;
 pub mod error;
+pub mod limits;
 pub mod logging;
 pub mod mail;
 pub mod params;

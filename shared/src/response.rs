@@ -104,6 +104,7 @@ pub fn is_plain_identifier(name: &str) -> bool {
 
 /// Renders `outcome` in `meta`'s dialect and format, logging errors on the way out.
 pub fn render(meta: &Meta, outcome: Result<Reply, ApiError>) -> Response<Body> {
+    let mut retry_after = None;
     let (status, body, challenge) = match outcome {
         Ok(Reply::Raw(response)) => return response,
         Ok(Reply::Data(fields)) => (StatusCode::OK, success_body(meta, fields), None),
@@ -113,6 +114,7 @@ pub fn render(meta: &Meta, outcome: Result<Reply, ApiError>) -> Response<Body> {
                 Dialect::OAuth2 => oauth_error(err.kind).0,
                 _ => err.kind.status(),
             };
+            retry_after = err.retry_after;
             (status, error_body(meta, &err), challenge(err.kind))
         }
     };
@@ -133,6 +135,11 @@ pub fn render(meta: &Meta, outcome: Result<Reply, ApiError>) -> Response<Body> {
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
+    }
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     if meta.dialect == Dialect::OAuth2 {
         // RFC 6749 §5.1: token answers are not to be cached, by HTTP/1.0 caches either.
@@ -161,6 +168,11 @@ pub fn oauth_error(kind: ErrorKind) -> (StatusCode, &'static str) {
         // A pushed authorization request (RFC 9126 §2.3) of another response type.
         ResponseTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_response_type"),
         ScopeDenied => (StatusCode::BAD_REQUEST, "invalid_scope"),
+        // A source's abuse limit or a client's quota: the status says to come back later
+        // (with `Retry-After`), the code that the server will not take it now.
+        RateLimited | OauthRateLimited | CodeSendTooFrequent => {
+            (StatusCode::TOO_MANY_REQUESTS, "temporarily_unavailable")
+        }
         // RFC 6750 §3.1, at a resource (userinfo).
         TokenMissing | NotLoggedIn => (StatusCode::UNAUTHORIZED, "invalid_request"),
         TokenInvalid | TokenExpired => (StatusCode::UNAUTHORIZED, "invalid_token"),

@@ -8,6 +8,7 @@
 
 use crate::dialect::{Dialect, Lang};
 use crate::error::{ApiError, ErrorKind};
+use crate::limits::Action;
 use crate::params::Params;
 use crate::response::{self, Format, Meta, Reply};
 use lambda_http::request::RequestContext;
@@ -75,6 +76,9 @@ pub struct Route<A: 'static> {
     /// `{name}` segments capture a path parameter.
     pub path: &'static str,
     pub auth: Auth,
+    /// The abuse limit the route counts its source address against (`limit` in
+    /// [`crate::routes!`]), beside its authentication.
+    pub limit: Option<Action>,
     /// Whether the handler does something beside the token check (`beside` in
     /// [`crate::routes!`]): it is then given the check still to run.
     pub beside: bool,
@@ -89,7 +93,11 @@ impl<A> Route<A> {
 
 impl<A> std::fmt::Debug for Route<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {} ({:?})", self.method, self.path, self.auth)
+        write!(f, "{} {} ({:?}", self.method, self.path, self.auth)?;
+        match self.limit {
+            Some(action) => write!(f, ", limit {})", action.name()),
+            None => write!(f, ")"),
+        }
     }
 }
 
@@ -108,6 +116,17 @@ pub trait Service: Send + Sync + Sized + 'static {
     fn client<'a>(&'a self, _auth: Auth, _req: &'a ApiRequest) -> crate::auth::ClientCheck<'a> {
         Box::pin(async { Err(ApiError::internal("this function authenticates no client")) })
     }
+
+    /// Where the function's limited routes count their attempts.
+    fn limiter(&self) -> Option<crate::limits::Limiter<'_>> {
+        None
+    }
+
+    /// The answer to an attempt past its limit: the error in the route's dialect, unless
+    /// the function shows people a page instead (the hosted sign-in's own).
+    fn throttled<'a>(&'a self, _req: &'a ApiRequest, refusal: ApiError) -> Answer<'a> {
+        Box::pin(async move { Err(refusal) })
+    }
 }
 
 /// A table of [`Route`]s, one line per route:
@@ -116,8 +135,13 @@ pub trait Service: Send + Sync + Sized + 'static {
 /// const ROUTES: &'static [Route<App>] = routes![App;
 ///     POST "/api/User/friends" Token beside friends::mine => friends::list,
 ///     GET "/api/faq" Public => faq::list,
+///     POST "/api/User/login" Public limit SignIn => login::handle,
 /// ];
 /// ```
+///
+/// `limit` names the [`Action`] whose per-source budget each call spends
+/// ([`crate::limits`]), counted beside the authentication; past it, the function's
+/// [`Service::throttled`] answers.
 ///
 /// The handler's arguments follow from the route's [`Auth`]: `(app, req)` for `Public`;
 /// `(app, req, &TokenRecord)` for `Token`; `(app, req, &TokenRecord, &User)` for `Account`;
@@ -133,11 +157,12 @@ pub trait Service: Send + Sync + Sized + 'static {
 /// the account's behalf.
 #[macro_export]
 macro_rules! routes {
-    ($app:ty; $($method:ident $path:literal $auth:ident $(beside $beside:path)? => $handler:path),* $(,)?) => {
+    ($app:ty; $($method:ident $path:literal $auth:ident $(limit $limit:ident)? $(beside $beside:path)? => $handler:path),* $(,)?) => {
         &[$($crate::routing::Route::<$app> {
             method: stringify!($method),
             path: $path,
             auth: $crate::routing::Auth::$auth,
+            limit: $crate::__route_limit!($($limit)?),
             beside: $crate::__route_beside!($($beside)?),
             handler: {
                 fn handler<'a>(
@@ -150,6 +175,17 @@ macro_rules! routes {
                 handler
             },
         }),*]
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __route_limit {
+    () => {
+        None
+    };
+    ($action:ident) => {
+        Some($crate::limits::Action::$action)
     };
 }
 
@@ -448,9 +484,16 @@ pub async fn dispatch<A: Service>(app: &A, request: Request) -> Response<Body> {
                         source_ip: source_ip(&request),
                         headers: request.headers().clone(),
                     };
-                    let answer = match authenticate(app, spec, &api_request).await {
-                        Ok(check) => (spec.handler)(app, &api_request, check).await,
-                        Err(e) => Err(e),
+                    let (limited, check) = tokio::join!(
+                        limit(app, spec, &api_request),
+                        authenticate(app, spec, &api_request)
+                    );
+                    let answer = match (limited, check) {
+                        (Err(e), _) if e.retry_after.is_some() => {
+                            app.throttled(&api_request, e).await
+                        }
+                        (Err(e), _) | (Ok(()), Err(e)) => Err(e),
+                        (Ok(()), Ok(check)) => (spec.handler)(app, &api_request, check).await,
                     };
                     answer
                 }
@@ -498,6 +541,17 @@ where
 
 /// What the route's [`Auth`] establishes about the caller of `req`: the check done, or for
 /// a route that does something beside it, the check still to run.
+/// The route's abuse limit, counted for this request's source address.
+async fn limit<A: Service>(app: &A, route: &Route<A>, req: &ApiRequest) -> Result<(), ApiError> {
+    let Some(action) = route.limit else {
+        return Ok(());
+    };
+    let limiter = app
+        .limiter()
+        .ok_or_else(|| ApiError::internal("a limited route without a limiter"))?;
+    limiter.admit(action, req, crate::now()).await
+}
+
 async fn authenticate<'a, A: Service>(
     app: &'a A,
     route: &Route<A>,

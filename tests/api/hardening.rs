@@ -1,7 +1,7 @@
 //! What an attacker and a load test found from outside (issue 16), each case as they sent it.
 
 use crate::oauth::{client, user, v1_code, REDIRECT};
-use passport_tests::{code_of, json, repo_root, TestApp};
+use passport_tests::{code_of, gateway_event as event, json, repo_root, TestApp};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -223,31 +223,6 @@ async fn an_unknown_name_locks_as_an_account_does_on_every_sign_in_path() {
             "{path}"
         );
     }
-}
-
-/// An API Gateway event for `method path` with `body`, from the sample events' shape.
-fn event(
-    method: &str,
-    path: &str,
-    content_type: &str,
-    body: &str,
-    headers: &[(&str, &str)],
-) -> Value {
-    let mut event: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("events/account-access-token.json")).unwrap(),
-    )
-    .unwrap();
-    event["routeKey"] = json!(format!("{method} {path}"));
-    event["rawPath"] = json!(path);
-    event["requestContext"]["http"]["method"] = json!(method);
-    event["requestContext"]["http"]["path"] = json!(path);
-    event["requestContext"]["routeKey"] = json!(format!("{method} {path}"));
-    event["headers"]["content-type"] = json!(content_type);
-    for (k, v) in headers {
-        event["headers"][*k] = json!(v);
-    }
-    event["body"] = json!(body);
-    event
 }
 
 /// The DynamoDB calls one invocation of `function` on `event` made (sorted operation names)

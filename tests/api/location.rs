@@ -41,7 +41,7 @@ async fn without_ip_the_callers_own_address_is_located() {
     let token = app.signed_in().await;
     let (status, body) = locate(&app, &token, "").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["ip"], "127.0.0.1");
+    assert_eq!(body["ip"], app.source_ip.to_string());
     assert_eq!(
         body["public"], false,
         "a reserved address is answered and marked: {body}"

@@ -62,21 +62,64 @@ fn start_stack() -> Stack {
     stack
 }
 
+/// An API Gateway event for `method path` with `body`, from the sample events' shape.
+pub fn gateway_event(
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Value {
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("events/account-access-token.json")).unwrap(),
+    )
+    .unwrap();
+    event["routeKey"] = serde_json::json!(format!("{method} {path}"));
+    event["rawPath"] = serde_json::json!(path);
+    event["requestContext"]["http"]["method"] = serde_json::json!(method);
+    event["requestContext"]["http"]["path"] = serde_json::json!(path);
+    event["requestContext"]["routeKey"] = serde_json::json!(format!("{method} {path}"));
+    event["headers"]["content-type"] = serde_json::json!(content_type);
+    for (k, v) in headers {
+        event["headers"][*k] = serde_json::json!(v);
+    }
+    event["body"] = serde_json::json!(body);
+    event
+}
+
 /// A client of the API for one test, with data names unique to it.
 pub struct TestApp {
     pub stack: &'static Stack,
     pub http: reqwest::Client,
     /// A short id unique to this test, for names, addresses and numbers.
     pub run: String,
+    /// The loopback address this test's requests come from, its own (127.0.x.y, x ≥ 1), so
+    /// that the per-source abuse limits of one test never spend another's budget.
+    pub source_ip: std::net::IpAddr,
+}
+
+/// A loopback source address no other [`TestApp`] of this run has.
+fn own_source_ip() -> std::net::IpAddr {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(
+        127,
+        0,
+        (1 + n / 250) as u8,
+        (1 + n % 250) as u8,
+    ))
 }
 
 impl TestApp {
     pub fn new() -> TestApp {
         let stack = STACK.get_or_init(start_stack);
+        let source_ip = own_source_ip();
         TestApp {
             stack,
+            source_ip,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .local_address(source_ip)
                 .build()
                 .expect("http client"),
             run: uuid::Uuid::new_v4().simple().to_string()[..10].to_owned(),
@@ -98,6 +141,16 @@ impl TestApp {
         format!("138{n:08}")
     }
 
+    /// A client of the API from another loopback address of its own: the same person (or
+    /// attacker) seen from a second network.
+    pub fn from_another_address(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(own_source_ip())
+            .build()
+            .expect("http client")
+    }
+
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.http
             .post(self.url(path))
@@ -117,6 +170,26 @@ impl TestApp {
             .load()
             .await;
         aws_sdk_dynamodb::Client::new(&sdk)
+    }
+
+    /// The table's item at (`pk`, `sk`), read directly (what a test checks at rest).
+    pub async fn item(
+        &self,
+        pk: &str,
+        sk: &str,
+    ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        self.dynamodb()
+            .await
+            .get_item()
+            .table_name("PassportTable")
+            .key("pk", AttributeValue::S(pk.to_owned()))
+            .key("sk", AttributeValue::S(sk.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("DynamoDB Local reachable")
+            .item
     }
 
     /// Every mail in the SES emulator's store that `pred` accepts.
@@ -142,14 +215,15 @@ impl TestApp {
     /// Runs one function on one event, as `passport-local invoke --attach` does, with extra
     /// environment; returns the function's payload 2.0 answer.
     pub fn invoke(&self, function: &str, event: &Value, env: &[(&str, &str)]) -> Value {
-        self.invoke_with(function, event, env, None)
+        self.invoke_with(function, event, env, None, self.source_ip)
     }
 
     /// [`TestApp::invoke`], with the invocation's DynamoDB calls counted into `meter`
     /// (`passport-local invoke --meter`, one JSON line, each answer held 150 ms so that
-    /// stages count alike under load; passport_local::meter).
+    /// stages count alike under load; passport_local::meter). Each metered invocation comes
+    /// from a new address of its own, so that each starts its abuse-limit window alike.
     pub fn invoke_metered(&self, function: &str, event: &Value, meter: &Path) -> Value {
-        self.invoke_with(function, event, &[], Some(meter))
+        self.invoke_with(function, event, &[], Some(meter), own_source_ip())
     }
 
     fn invoke_with(
@@ -158,12 +232,22 @@ impl TestApp {
         event: &Value,
         env: &[(&str, &str)],
         meter: Option<&Path>,
+        source_ip: std::net::IpAddr,
     ) -> Value {
         let event_file = std::env::temp_dir().join(format!(
             "passport-event-{}-{}.json",
             self.run,
             uuid::Uuid::new_v4().simple()
         ));
+        // A source address of the test's, as the gateway would give its requests: sample
+        // events share one, and the abuse limits count per source.
+        let mut event = event.clone();
+        if let Some(http) = event
+            .pointer_mut("/requestContext/http")
+            .and_then(Value::as_object_mut)
+        {
+            http.insert("sourceIp".into(), source_ip.to_string().into());
+        }
         std::fs::write(&event_file, event.to_string()).expect("write event");
         let mut cmd = Command::new(bin_dir().join("passport-local"));
         cmd.current_dir(repo_root())
@@ -271,6 +355,26 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("no code mailed to {to}");
+    }
+
+    /// Mails a code to `email` and validates it: the address is verified.
+    pub async fn verify_email(&self, email: &str) {
+        let (status, body) = json(
+            self.post_form("/api/User/sendcode", &[("medium", email)])
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let code = self.mailed_code(email).await;
+        let (status, body) = json(
+            self.post_form(
+                "/api/User/validateCommunicationCode",
+                &[("code", code.as_str()), ("medium", email)],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
     }
 
     /// Every mail sent to `to`.

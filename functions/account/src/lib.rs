@@ -33,11 +33,11 @@ impl App {
 
 impl Service for App {
     const ROUTES: &'static [Route<App>] = routes![App;
-        POST "/api/auth/send_code" Public => auth::send_code,
+        POST "/api/auth/send_code" Public limit CodeSend => auth::send_code,
         POST "/api/auth/check_code" Public => auth::check_code,
-        POST "/api/auth/register" Public => auth::register,
-        POST "/api/auth/access_token" Public => auth::access_token,
-        POST "/api/auth/refresh_token" Public => auth::refresh_token,
+        POST "/api/auth/register" Public limit SignUp => auth::register,
+        POST "/api/auth/access_token" Public limit SignIn => auth::access_token,
+        POST "/api/auth/refresh_token" Public limit Token => auth::refresh_token,
         POST "/api/auth/destroy_token" Token => auth::destroy_token,
         GET "/api/personal/info" Account => personal::info,
         PUT "/api/personal/info" Account => personal::update,
@@ -49,6 +49,10 @@ impl Service for App {
 
     fn authority(&self) -> Option<Authority<'_>> {
         Some(self.identity.authority())
+    }
+
+    fn limiter(&self) -> Option<passport_shared::limits::Limiter<'_>> {
+        Some(self.identity.limiter())
     }
 }
 

@@ -38,10 +38,12 @@ mod upstream;
 use passport_identity::Identity;
 use passport_shared::auth::{Authority, ClientCheck};
 use passport_shared::config::Config;
+use passport_shared::limits::Limiter;
+use passport_shared::routing::Answer;
 use passport_shared::secrets::Secrets;
 use passport_shared::storage::grants::Grants;
 use passport_shared::storage::providers::Providers;
-use passport_shared::{aws, routes, ApiRequest, Auth, Route, Service};
+use passport_shared::{aws, routes, ApiError, ApiRequest, Auth, Route, Service};
 
 pub struct App {
     pub identity: Identity,
@@ -76,11 +78,19 @@ impl App {
     }
 }
 
+/// The limited routes a person posts from a hosted page.
+const HOSTED_FORMS: [&str; 4] = [
+    "oauth2/authorize",
+    "oauth2/signup",
+    "oauth2/forgot",
+    "oauth2/upstream/link",
+];
+
 impl Service for App {
     const ROUTES: &'static [Route<App>] = routes![App;
         GET "/apis/Oauth/authorize" MaybeToken => authorize::handle,
         POST "/apis/Oauth/authorize" MaybeToken => authorize::handle,
-        POST "/apis/Oauth/accessToken" Client => token::handle,
+        POST "/apis/Oauth/accessToken" Client limit Token => token::handle,
         POST "/apis/Oauth/info" Token => session::info,
         GET "/apis/Oauth/limit" Token => session::limit,
         POST "/apis/Oauth/limit" Token => session::limit,
@@ -88,24 +98,24 @@ impl Service for App {
         POST "/apis/Oauth/revoke" Token => session::revoke,
         POST "/apis/Oauth/delete" Token => session::delete,
         GET "/api/Oauth/authorize" MaybeToken => authorize::handle,
-        POST "/api/Oauth/accessToken" Client => token::handle,
+        POST "/api/Oauth/accessToken" Client limit Token => token::handle,
         POST "/api/Oauth/delete" Token => session::delete,
         POST "/api/Oauth/revoke" Token => session::revoke,
         GET "/oauth2/authorize" Public => hosted::start,
-        POST "/oauth2/authorize" Public => hosted::decide,
+        POST "/oauth2/authorize" Public limit SignIn => hosted::decide,
         POST "/oauth2/par" Client => par::push,
-        POST "/oauth2/token" Client => standard::token,
+        POST "/oauth2/token" Client limit Token => standard::token,
         POST "/oauth2/revoke" Client => standard::revoke,
         POST "/oauth2/introspect" ConfidentialClient => standard::introspect,
         GET "/oauth2/signin" Public => hosted::resume,
         GET "/oauth2/signup" Public => signup::show,
-        POST "/oauth2/signup" Public => signup::act,
+        POST "/oauth2/signup" Public limit SignUp => signup::act,
         GET "/oauth2/forgot" Public => forgot::show,
-        POST "/oauth2/forgot" Public => forgot::act,
+        POST "/oauth2/forgot" Public limit Reset => forgot::act,
         GET "/oauth2/upstream/start" Public => upstream::start,
         GET "/api/User/snsstart" Public => upstream::native_start,
         GET "/oauth2/upstream/callback" Public => upstream::callback,
-        POST "/oauth2/upstream/link" Public => upstream::link,
+        POST "/oauth2/upstream/link" Public limit SignIn => upstream::link,
         GET "/oauth2/logout" Public => logout::ask,
         POST "/oauth2/logout" Public => logout::confirm,
         GET "/.well-known/oauth-authorization-server" Public => standard::metadata,
@@ -115,6 +125,24 @@ impl Service for App {
 
     fn authority(&self) -> Option<Authority<'_>> {
         Some(self.identity.authority())
+    }
+
+    fn limiter(&self) -> Option<Limiter<'_>> {
+        Some(self.identity.limiter())
+    }
+
+    /// A person at a hosted page past the limit reads a page that says how long to wait;
+    /// clients at the token routes get the error.
+    fn throttled<'a>(&'a self, req: &'a ApiRequest, refusal: ApiError) -> Answer<'a> {
+        Box::pin(async move {
+            match (
+                HOSTED_FORMS.contains(&req.meta.route.as_str()),
+                refusal.retry_after,
+            ) {
+                (true, Some(seconds)) => Ok(page::too_many(page::lang_of(req), seconds)),
+                _ => Err(refusal),
+            }
+        })
     }
 
     /// RFC 6749 client authentication ([`client`]); a public client passes by its id where

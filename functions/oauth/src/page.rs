@@ -215,6 +215,26 @@ pub fn error(lang: Lang, status: StatusCode, message: &str) -> Reply {
     )
 }
 
+/// The page of an attempt past its source's limit: how long to wait, in minutes, with the
+/// answer's `Retry-After` (429).
+pub fn too_many(lang: Lang, retry_after: i64) -> Reply {
+    let minutes = (retry_after.max(1) + 59) / 60;
+    let message = match lang {
+        Lang::Zh => format!("来自你所在网络的尝试太多了，请 {minutes} 分钟后再试。"),
+        Lang::En => format!(
+            "Too many attempts from your network. Try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        ),
+    };
+    let mut reply = error(lang, StatusCode::TOO_MANY_REQUESTS, &message);
+    if let Reply::Raw(response) = &mut reply {
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from(retry_after.max(1)));
+    }
+    reply
+}
+
 /// [`error`] with one of the pages' own problems.
 pub fn problem(lang: Lang, status: StatusCode, problem: Problem) -> Reply {
     error(lang, status, problem.text(lang))

@@ -5,7 +5,7 @@ mod location;
 
 use passport_ipdb::{IpDb, IpDbError};
 use passport_shared::auth::Authority;
-use passport_shared::mail::{Mailer, SesMailer};
+use passport_shared::mail::Mailer;
 use passport_shared::storage::guestbook::{DynamoGuestbook, GuestbookStore};
 use passport_shared::storage::sessions::Sessions;
 use passport_shared::token::KeyError;
@@ -38,7 +38,7 @@ impl App {
         let ipdb_path = config.ipdb_path.as_deref().ok_or(InitError::NoIpdb)?;
         Ok(App {
             guestbook: Box::new(DynamoGuestbook::new(dynamodb.clone(), &config.table_name)),
-            mailer: Box::new(SesMailer::new(aws::ses(sdk), &config.mail_from)),
+            mailer: Box::new(passport_shared::mail::from_config(config, sdk)),
             owner_email: config.guestbook_owner_email.clone(),
             sessions: aws::sessions(config, &dynamodb)?,
             ipdb: IpDb::open(std::path::Path::new(ipdb_path))?,

@@ -41,26 +41,30 @@ impl App {
 
 impl Service for App {
     const ROUTES: &'static [Route<App>] = routes![App;
-        POST "/api/User/register" Public => register::handle,
-        POST "/api/User/login" Public => login::handle,
+        POST "/api/User/register" Public limit SignUp => register::handle,
+        POST "/api/User/login" Public limit SignIn => login::handle,
         POST "/api/User/validateUniqueUsername" Public => unique::username,
         POST "/api/User/validateUniqueEmail" Public => unique::email,
-        POST "/api/User/sendcode" MaybeAccount => verify::send,
+        POST "/api/User/sendcode" MaybeAccount limit CodeSend => verify::send,
         POST "/api/User/validateCommunicationCode" MaybeAccount => verify::validate,
-        POST "/apis/Users/forgotPassword" Public => reset::request,
-        POST "/apis/Users/resetPassword" Public => reset::complete,
+        POST "/apis/Users/forgotPassword" Public limit CodeSend => reset::request,
+        POST "/apis/Users/resetPassword" Public limit Reset => reset::complete,
         POST "/api/User/setAvatar" Account => settings::set_avatar,
         POST "/api/User/modifyBasicInfo" Account beside settings::captcha_used => settings::modify_basic_info,
         POST "/api/User/modifyDetailInfo" Account => settings::modify_detail_info,
         POST "/api/User/unbind" Account => settings::unbind,
-        POST "/api/User/snsreg" Public => sns::register,
-        POST "/api/User/snslogin" Public => sns::login,
+        POST "/api/User/snsreg" Public limit SignUp => sns::register,
+        POST "/api/User/snslogin" Public limit SignIn => sns::login,
         POST "/apis/Users/show" Token => show::handle,
         POST "/api/User/message" Account => message::handle,
     ];
 
     fn authority(&self) -> Option<Authority<'_>> {
         Some(self.identity.authority())
+    }
+
+    fn limiter(&self) -> Option<passport_shared::limits::Limiter<'_>> {
+        Some(self.identity.limiter())
     }
 }
 

@@ -10,6 +10,8 @@ pub struct Config {
     pub table_name: String,
     /// The address mail is sent from (`MAIL_FROM`).
     pub mail_from: String,
+    /// The SES configuration set mail is sent in (`SES_CONFIGURATION_SET`; none locally).
+    pub ses_configuration_set: Option<String>,
     /// Where guestbook entries are mailed (`GUESTBOOK_OWNER_EMAIL`).
     pub guestbook_owner_email: String,
     /// The avatar bucket (`AVATAR_BUCKET`), for the functions that use it.
@@ -41,6 +43,9 @@ pub struct Config {
     /// Local only: captcha answers are shown to the test harness in a response header
     /// (`PASSPORT_EXPOSE_CAPTCHA=1`, refused unless `PASSPORT_LOCAL=1`).
     pub expose_captcha: bool,
+    /// Attempts per source address of each limited action (`ABUSE_LIMITS`,
+    /// `sign_in=60/300,...`; [`crate::limits::AbuseLimits::parse`]).
+    pub abuse_limits: crate::limits::AbuseLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +58,8 @@ pub enum ConfigError {
     ExposeWithoutLocal,
     #[error("environment variable {0} must be a positive whole number")]
     NotANumber(&'static str),
+    #[error("ABUSE_LIMITS: {0}")]
+    AbuseLimits(String),
     #[error("ISSUER_URL must be an absolute https:// URL (http:// only for 127.0.0.1 or localhost), without query or fragment")]
     IssuerUrl,
 }
@@ -106,7 +113,11 @@ impl Config {
             Some(_) => return Err(ConfigError::IssuerUrl),
             None => None,
         };
+        let abuse_limits =
+            crate::limits::AbuseLimits::parse(get("ABUSE_LIMITS").as_deref().unwrap_or_default())
+                .map_err(ConfigError::AbuseLimits)?;
         Ok(Config {
+            abuse_limits,
             issuer_url,
             jwt_private_key: get("JWT_PRIVATE_KEY").filter(|v| !v.is_empty()),
             ipdb_path: get("IPDB_PATH").filter(|v| !v.is_empty()),
@@ -119,6 +130,7 @@ impl Config {
                 as u32,
             expose_captcha,
             table_name: required("TABLE_NAME")?,
+            ses_configuration_set: get("SES_CONFIGURATION_SET").filter(|v| !v.is_empty()),
             mail_from: get("MAIL_FROM").unwrap_or_else(|| "no-reply@passport.local".to_owned()),
             guestbook_owner_email: get("GUESTBOOK_OWNER_EMAIL")
                 .unwrap_or_else(|| "owner@passport.local".to_owned()),

@@ -5,6 +5,7 @@
 //! - [`token`]: the access tokens' signing key, claims and checks (RFC 9068 JWTs, EdDSA);
 //! - [`config`]: a function's configuration from its environment;
 //! - [`issuer`]: the deployment's issuer URL;
+//! - [`limits`]: the abuse limits per source address;
 //! - [`ids`]: time-ordered record numbers, made without a counter;
 //! - [`datetime`], [`now`]: times as the documents write them.
 
@@ -13,6 +14,7 @@ pub mod config;
 pub mod crypto;
 pub mod ids;
 pub mod issuer;
+pub mod limits;
 pub mod token;
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of an epoch second, as the documents write times.

@@ -85,6 +85,14 @@ impl Purpose {
     }
 }
 
+/// A code send refused by the destination's interval or hourly cap: the seconds to wait,
+/// in the text and in `Retry-After`.
+fn too_frequent(seconds: i64) -> ApiError {
+    ApiError::new(ErrorKind::CodeSendTooFrequent)
+        .with_args([seconds.max(1)])
+        .with_retry_after(seconds)
+}
+
 /// Sends and checks verification codes.
 pub struct CodeService<'a> {
     pub codes: &'a dyn CodeStore,
@@ -115,7 +123,7 @@ impl CodeService<'_> {
             .store_for_send(purpose.as_str(), &destination.canonical(), &hash, now)
             .await?
         {
-            return Err(ApiError::new(ErrorKind::CodeSendTooFrequent).with_args([s.max(1)]));
+            return Err(too_frequent(s));
         }
         let delivered = self.deliver(purpose, destination, &code).await;
         if delivered.is_err() {
@@ -179,10 +187,13 @@ impl CodeService<'_> {
             .store_for_send(purpose.as_str(), &key, &unused, now)
             .await?
         {
-            Ok(()) => Ok(()),
-            Err(SendRefused::Interval(s) | SendRefused::HourlyCap(s)) => {
-                Err(ApiError::new(ErrorKind::CodeSendTooFrequent).with_args([s.max(1)]))
+            // The lookup a mail's delivery starts with (the suppression list), so that the
+            // calls are those of a real destination's.
+            Ok(()) => {
+                let _ = self.mailer.suppressed(&key).await;
+                Ok(())
             }
+            Err(SendRefused::Interval(s) | SendRefused::HourlyCap(s)) => Err(too_frequent(s)),
         }
     }
 
@@ -310,11 +321,13 @@ pub async fn sign_in_with<T, Fut>(
 where
     Fut: std::future::Future<Output = Result<T, ApiError>>,
 {
-    let locked = || {
-        ApiError::new(ErrorKind::AccountLocked).with_args([
-            policy.max_failures.to_string(),
-            policy.lock_minutes.to_string(),
-        ])
+    let locked = |until: i64| {
+        ApiError::new(ErrorKind::AccountLocked)
+            .with_args([
+                policy.max_failures.to_string(),
+                policy.lock_minutes.to_string(),
+            ])
+            .with_retry_after(until - now)
     };
     if name.impossible() {
         before.await?;
@@ -330,7 +343,7 @@ where
     );
     let failures = match counted? {
         Gate::Open { failures } => failures,
-        Gate::Locked { .. } => return Err(locked()),
+        Gate::Locked { until } => return Err(locked(until)),
     };
     let user = user?;
     if verify(password, user.as_ref()).await? {
@@ -342,7 +355,7 @@ where
     }
     if failures >= policy.max_failures {
         // This failure took the last slot; the gate has already locked the name.
-        Err(locked())
+        Err(locked(now + policy.lock_minutes * 60))
     } else {
         Err(ErrorKind::IncorrectPassword.into())
     }
@@ -384,6 +397,9 @@ pub struct Identity {
     pub mailer: Box<dyn Mailer>,
     pub sms: Box<dyn SmsSender>,
     pub login: LoginPolicy,
+    /// The abuse limits of the sign-in, sign-up, code and token routes, and their counters.
+    pub throttles: passport_shared::storage::throttles::Throttles,
+    pub limits: passport_shared::limits::AbuseLimits,
 }
 
 impl Identity {
@@ -407,12 +423,9 @@ impl Identity {
             codes: Codes::new(dynamodb.clone(), table, policy),
             captchas: Captchas::new(dynamodb.clone(), table),
             sso: passport_shared::storage::sso::Sso::new(dynamodb.clone(), table),
-            sessions: Sessions::from_config(dynamodb, config, keys.clone()),
+            sessions: Sessions::from_config(dynamodb.clone(), config, keys.clone()),
             keys,
-            mailer: Box::new(passport_shared::mail::SesMailer::new(
-                passport_shared::aws::ses(sdk),
-                &config.mail_from,
-            )),
+            mailer: Box::new(passport_shared::mail::from_config(config, sdk)),
             sms: Box::new(passport_shared::sms::SnsSms::new(
                 passport_shared::aws::sns(sdk),
             )),
@@ -420,6 +433,8 @@ impl Identity {
                 max_failures: config.login_max_failures,
                 lock_minutes: config.login_lock_minutes,
             },
+            throttles: passport_shared::storage::throttles::Throttles::new(dynamodb, table),
+            limits: config.abuse_limits.clone(),
         })
     }
 
@@ -431,6 +446,14 @@ impl Identity {
     /// The token check of routes that use these accounts.
     pub fn authority(&self) -> passport_shared::auth::Authority<'_> {
         passport_shared::auth::Authority::new(&self.sessions, Some(&self.users))
+    }
+
+    /// Where the limited routes count their attempts.
+    pub fn limiter(&self) -> passport_shared::limits::Limiter<'_> {
+        passport_shared::limits::Limiter {
+            throttles: &self.throttles,
+            limits: &self.limits,
+        }
     }
 
     pub fn code_service(&self) -> CodeService<'_> {

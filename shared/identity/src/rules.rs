@@ -92,8 +92,21 @@ async fn five_wrong_passwords_lock_the_name_even_for_the_right_one_until_the_loc
     let mut expected = vec![ErrorKind::IncorrectPassword; policy.max_failures as usize - 1];
     expected.push(ErrorKind::AccountLocked);
     assert_eq!(kinds, expected);
-    let right = sign_in(&accounts, policy, &name, &password("correct horse 1"), NOW).await;
-    assert_eq!(right.unwrap_err().kind, ErrorKind::AccountLocked);
+    let right = sign_in(
+        &accounts,
+        policy,
+        &name,
+        &password("correct horse 1"),
+        NOW + 60,
+    )
+    .await;
+    let locked = right.unwrap_err();
+    assert_eq!(locked.kind, ErrorKind::AccountLocked);
+    assert_eq!(
+        locked.retry_after,
+        Some(policy.lock_minutes * 60 - 60),
+        "Retry-After: when the lock lifts"
+    );
     let later = NOW + policy.lock_minutes * 60 + 1;
     let right = sign_in(
         &accounts,
@@ -274,6 +287,7 @@ async fn sends_keep_their_interval_and_hourly_cap_and_a_failed_one_is_given_back
         .await
         .unwrap_err();
     assert_eq!(soon.kind, ErrorKind::CodeSendTooFrequent);
+    assert_eq!(soon.retry_after, Some(policy.send_interval - 1));
     for i in 1..policy.hourly_cap {
         let at = hour + i * policy.send_interval;
         service.send(Purpose::Verify, &to, at).await.unwrap();
@@ -284,6 +298,11 @@ async fn sends_keep_their_interval_and_hourly_cap_and_a_failed_one_is_given_back
         .await
         .unwrap_err();
     assert_eq!(refused.kind, ErrorKind::CodeSendTooFrequent);
+    assert_eq!(
+        refused.retry_after,
+        Some(hour + 3600 - capped),
+        "the hour's end"
+    );
     service
         .send(Purpose::Verify, &to, hour + 3600)
         .await

@@ -152,6 +152,26 @@ pub fn client(client_id: &str) -> Key {
 /// The index partition listing every client (`gsi1pk`), for the operator CLI.
 pub const CLIENTS_INDEX: &str = "CLIENTS";
 
+/// A suppressed mail address ([`crate::suppressions`]).
+pub fn suppressed(email: &str) -> Key {
+    Key {
+        pk: format!("SUPPRESSED#{}", email.to_ascii_lowercase()),
+        sk: "MAIL".to_owned(),
+    }
+}
+
+/// The index partition listing every suppressed address.
+pub const SUPPRESSED_LISTING: &str = "SUPPRESSED";
+
+/// The abuse-limit counter of one action from one source address
+/// ([`crate::throttles`]).
+pub fn throttle(action: &str, source: &str) -> Key {
+    Key {
+        pk: format!("THROTTLE#{action}#{source}"),
+        sk: "WINDOW".to_owned(),
+    }
+}
+
 /// One hourly window of a client's calls to one API.
 pub fn quota_window(client_id: &str, api: &str, window: i64) -> Key {
     Key {

@@ -22,7 +22,9 @@ pub mod records;
 pub mod sessions;
 pub mod sso;
 pub mod support;
+pub mod suppressions;
 pub mod table;
+pub mod throttles;
 pub mod users;
 
 /// A storage failure: always ours, never the client's, so it becomes an internal error.

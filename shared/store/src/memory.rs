@@ -5,16 +5,20 @@
 
 use crate::codes::{CodePolicy, SendRefused};
 use crate::keys::{self, Key};
-use crate::ports::{AccountStore, CallMeter, CaptchaStore, CodeStore, QuotaStore, SessionStore};
+use crate::ports::{
+    AccountStore, CallMeter, CaptchaStore, CodeStore, QuotaStore, SessionStore, ThrottleStore,
+};
 use crate::quotas::{window, Hit};
 use crate::sessions::{
     jti, mint, new_sid, parse_jti, parse_refresh, refused, Grant, Issued, Lifetimes, Refused,
     RotateError, TokenRecord,
 };
+use crate::throttles::Throttled;
 use crate::users::{CreateError, Gate, NewUser, Taken, User};
 use crate::StoreError;
 use async_trait::async_trait;
 use passport_core::crypto;
+use passport_core::limits::Rate;
 use passport_core::token::SigningKeys;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -316,6 +320,37 @@ impl QuotaStore for MemoryQuotas {
         Ok(Hit::Counted {
             remaining: limit - *hits,
         })
+    }
+}
+
+/// Abuse-limit windows in memory: (action, source) to the window's end and its count.
+#[derive(Default)]
+pub struct MemoryThrottles(Mutex<HashMap<(String, String), (i64, u32)>>);
+
+#[async_trait]
+impl ThrottleStore for MemoryThrottles {
+    async fn hit(
+        &self,
+        action: &str,
+        source: &str,
+        rate: Rate,
+        now: i64,
+    ) -> Result<Throttled, StoreError> {
+        let mut windows = lock(&self.0);
+        let window = windows
+            .entry((action.to_owned(), source.to_owned()))
+            .or_insert((0, 0));
+        if window.0 <= now {
+            *window = (now + rate.per, 1);
+            return Ok(Throttled::Admitted);
+        }
+        if window.1 >= rate.count {
+            return Ok(Throttled::Refused {
+                retry_after: window.0 - now,
+            });
+        }
+        window.1 += 1;
+        Ok(Throttled::Admitted)
     }
 }
 

@@ -8,9 +8,11 @@ use crate::codes::{CodePolicy, SendRefused};
 use crate::keys::Key;
 use crate::quotas::{Hit, Quotas};
 use crate::sessions::{Grant, Issued, Meter, RotateError, Sessions, TokenRecord};
+use crate::throttles::{Throttled, Throttles};
 use crate::users::{CreateError, Gate, NewUser, User, Users};
 use crate::StoreError;
 use async_trait::async_trait;
+use passport_core::limits::Rate;
 use passport_core::token::SigningKeys;
 
 /// Accounts, their unique names (guards), and the sign-in gate of each name.
@@ -108,6 +110,19 @@ pub trait CallMeter: Send + Sync {
     async fn hit(&self, client_id: &str, api: &str, now: i64) -> Result<Hit, StoreError>;
 }
 
+/// Abuse-limit counters per (action, source).
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts one attempt of `action` from `source` against `rate`.
+    async fn hit(
+        &self,
+        action: &str,
+        source: &str,
+        rate: Rate,
+        now: i64,
+    ) -> Result<Throttled, StoreError>;
+}
+
 /// Sessions: access and refresh tokens, in families.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
@@ -195,5 +210,18 @@ impl SessionStore for Sessions {
 impl CallMeter for Meter {
     async fn hit(&self, client_id: &str, api: &str, now: i64) -> Result<Hit, StoreError> {
         Meter::hit(self, client_id, api, now).await
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for Throttles {
+    async fn hit(
+        &self,
+        action: &str,
+        source: &str,
+        rate: Rate,
+        now: i64,
+    ) -> Result<Throttled, StoreError> {
+        Throttles::hit(self, action, source, rate, now).await
     }
 }

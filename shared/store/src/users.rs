@@ -759,6 +759,37 @@ impl Users {
         Ok(())
     }
 
+    /// Marks the account's email unverified if it is still `email` (SES reported it as
+    /// bouncing); whether it was.
+    pub async fn mark_email_unverified(
+        &self,
+        uid: u64,
+        email: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let Some(user) = self.get(uid).await? else {
+            return Ok(false);
+        };
+        let Some(stored) = user.email.filter(|e| e.eq_ignore_ascii_case(email)) else {
+            return Ok(false);
+        };
+        let out = self
+            .table
+            .update_item(&keys::user(uid))
+            .update_expression("SET email_verified = :f, updated_at = :now")
+            .condition_expression("attribute_exists(pk) AND email = :e")
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":e", s(stored))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            // The address changed meanwhile: the bounce is not about this account's now.
+            Err(e) => crate::refused_update(e).map(|_| false),
+        }
+    }
+
     /// Marks the account's email (or phone) verified.
     pub async fn mark_verified(&self, uid: u64, email: bool, now: i64) -> Result<(), StoreError> {
         let key = keys::user(uid);

@@ -424,6 +424,18 @@ pub fn assert_openapi_agrees<A>(manifest_dir: &str, routes: &[passport_shared::r
                 "{name} takes no token, but openapi.yaml's security is {alternatives:?}"
             ),
         }
+        // A limited route answers 429 with Retry-After past its source's limit.
+        if route.limit.is_some() {
+            let mut limited = operation["responses"]["429"].clone();
+            if let Some(target) = limited["$ref"].as_str() {
+                let component = target.trim_start_matches("#/components/responses/");
+                limited = doc["components"]["responses"][component].clone();
+            }
+            assert!(
+                limited["headers"]["Retry-After"].is_mapping(),
+                "{name} is limited: openapi.yaml's 429 needs its Retry-After header"
+            );
+        }
     }
 }
 

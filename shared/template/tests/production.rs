@@ -190,3 +190,20 @@ fn the_table_and_the_bucket_outlive_the_stack_and_functions_default_to_arm64() {
     assert_eq!(t["Parameters"]["Architecture"]["Default"], "arm64");
     assert_eq!(t["Globals"]["Function"]["Tracing"], "Active");
 }
+
+#[test]
+fn the_abuse_limits_parameter_defaults_to_the_limits_passport_documents() {
+    use passport_shared::limits::AbuseLimits;
+    let t = template();
+    let default = t["Parameters"]["AbuseLimits"]["Default"]
+        .as_str()
+        .expect("an AbuseLimits parameter with a default");
+    assert_eq!(AbuseLimits::parse(default), Ok(AbuseLimits::default()));
+    assert!(
+        is_ref_to(
+            &t["Globals"]["Function"]["Environment"]["Variables"]["ABUSE_LIMITS"],
+            "AbuseLimits"
+        ),
+        "every function reads it"
+    );
+}
