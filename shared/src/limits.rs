@@ -8,7 +8,7 @@ use crate::error::{ApiError, ErrorKind};
 use crate::routing::ApiRequest;
 use crate::storage::ports::ThrottleStore;
 use crate::storage::throttles::Throttled;
-pub use passport_core::limits::{source_key, AbuseLimits, Action, Rate};
+pub use passport_core::limits::{edge_viewer, source_key, AbuseLimits, Action, Rate};
 
 /// The limits of a function and where they are counted.
 #[derive(Clone, Copy)]

@@ -627,7 +627,15 @@ fn choose_format(meta: &Meta, params: &Params) -> Result<Format, ApiError> {
     }
 }
 
+/// The caller's address: API Gateway's, or, for a request through Passport's own CloudFront
+/// edge that proves it (`EDGE_SECRET`), the viewer's ([`crate::limits::edge_viewer`]).
 fn source_ip(request: &Request) -> Option<String> {
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(viewer) =
+        crate::limits::edge_viewer(header("x-passport-edge"), header("x-passport-viewer"))
+    {
+        return Some(viewer);
+    }
     match request.request_context_ref()? {
         RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
         #[allow(unreachable_patterns)]

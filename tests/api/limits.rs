@@ -195,3 +195,28 @@ async fn a_person_past_the_reset_limit_reads_a_page_in_their_language() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn behind_the_edge_the_viewers_address_is_the_source_only_with_the_edges_secret() {
+    let app = TestApp::new();
+    let token = app.signed_in().await;
+    let edge = [("EDGE_SECRET", "the-edge-secret")];
+    let locate = |secret: &str| {
+        let mut event = gateway_event(
+            "GET",
+            "/apis/Services/location",
+            "application/x-www-form-urlencoded",
+            "",
+            &[
+                ("x-passport-edge", secret),
+                ("x-passport-viewer", "198.51.100.77"),
+            ],
+        );
+        event["rawQueryString"] = json!(format!("access_token={token}"));
+        body(&app.invoke("services", &event, &edge))
+    };
+    // The location of "the caller's own address" is the viewer's, through the edge...
+    assert_eq!(locate("the-edge-secret")["ip"], "198.51.100.77");
+    // ...and API Gateway's for a request that goes around it, whatever it claims.
+    assert_eq!(locate("a-guess")["ip"], app.source_ip.to_string());
+}

@@ -69,6 +69,7 @@ impl Config {
     /// `ISSUER_URL` and `AWS_REGION`.
     pub fn from_env() -> Result<Config, ConfigError> {
         let config = Config::from_lookup(|k| env::var(k).ok())?;
+        crate::limits::trust_edge(env::var("EDGE_SECRET").ok().as_deref());
         crate::issuer::configure(
             config.issuer_url.as_deref(),
             env::var("AWS_REGION").ok().as_deref(),

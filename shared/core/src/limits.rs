@@ -116,6 +116,39 @@ impl AbuseLimits {
     }
 }
 
+static EDGE_SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Trusts requests that carry `secret` in `x-passport-edge` (Passport's own CloudFront
+/// edge, template.yaml's `EdgeRateLimit`) to name their viewer in `x-passport-viewer`.
+/// Set once, from `EDGE_SECRET`, by [`crate::config::Config::from_env`].
+pub fn trust_edge(secret: Option<&str>) {
+    if let Some(secret) = secret.filter(|s| !s.is_empty()) {
+        let _ = EDGE_SECRET.set(secret.to_owned());
+    }
+}
+
+/// The viewer's address a request from the edge names: only with the edge's secret (a
+/// request straight to the API cannot choose the address its attempts count against), and
+/// only an address.
+pub fn viewer_address(
+    edge: Option<&str>,
+    viewer: Option<&str>,
+    secret: Option<&str>,
+) -> Option<String> {
+    let (edge, secret) = (edge?, secret?);
+    if !crate::crypto::same(edge, secret) {
+        return None;
+    }
+    let viewer = viewer?.trim();
+    viewer.parse::<std::net::IpAddr>().ok()?;
+    Some(viewer.to_owned())
+}
+
+/// [`viewer_address`] against the secret this process trusts.
+pub fn edge_viewer(edge: Option<&str>, viewer: Option<&str>) -> Option<String> {
+    viewer_address(edge, viewer, EDGE_SECRET.get().map(String::as_str))
+}
+
 /// The part of a source address one budget belongs to: an IPv4 address, or an IPv6
 /// address's /64 (one subscriber's network: its 2^64 addresses are one source). `None` for
 /// what is not an address.
@@ -158,6 +191,29 @@ mod tests {
         ] {
             assert!(AbuseLimits::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_the_edge_names_the_viewer() {
+        let secret = Some("s3cret");
+        assert_eq!(
+            viewer_address(Some("s3cret"), Some("198.51.100.7"), secret).as_deref(),
+            Some("198.51.100.7")
+        );
+        assert_eq!(
+            viewer_address(Some("guess"), Some("198.51.100.7"), secret),
+            None
+        );
+        assert_eq!(viewer_address(None, Some("198.51.100.7"), secret), None);
+        assert_eq!(
+            viewer_address(Some("s3cret"), Some("not-an-ip"), secret),
+            None
+        );
+        assert_eq!(
+            viewer_address(Some("s3cret"), Some("198.51.100.7"), None),
+            None,
+            "no edge configured: nothing is trusted"
+        );
     }
 
     #[test]

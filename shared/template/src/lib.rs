@@ -170,11 +170,12 @@ impl Template {
                     }
                 }
             }
+            // A number, or a parameter's default (`MemorySize: !Ref SignInMemory`).
             let number = |name: &str, default: u64| {
                 props
                     .and_then(|p| p.get(name))
                     .or_else(|| globals.and_then(|g| g.get(name)))
-                    .and_then(Value::as_u64)
+                    .and_then(|v| v.as_u64().or_else(|| resolve(v)?.parse().ok()))
                     .unwrap_or(default)
             };
             let mut routes = Vec::new();

@@ -207,3 +207,103 @@ fn the_abuse_limits_parameter_defaults_to_the_limits_passport_documents() {
         "every function reads it"
     );
 }
+
+#[test]
+fn every_http_function_takes_its_groups_memory_and_reserved_concurrency() {
+    let t = template();
+    let groups = [
+        ("SignIn", &["users", "account", "oauth"][..]),
+        ("Media", &["images"][..]),
+        (
+            "Api",
+            &[
+                "services",
+                "openplatform",
+                "friends",
+                "calendar",
+                "push",
+                "support",
+            ][..],
+        ),
+    ];
+    for (group, binaries) in groups {
+        for binary in binaries {
+            let (id, f) = of_type(&t, "AWS::Serverless::Function")
+                .into_iter()
+                .find(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
+                .unwrap_or_else(|| panic!("a function {binary}"));
+            let props = &f["Properties"];
+            assert!(
+                is_ref_to(&props["MemorySize"], &format!("{group}Memory")),
+                "{id}: MemorySize is !Ref {group}Memory"
+            );
+            let Value::Tagged(reserved) = &props["ReservedConcurrentExecutions"] else {
+                panic!("{id}: ReservedConcurrentExecutions is an !If");
+            };
+            assert_eq!(reserved.tag.to_string(), "!If", "{id}");
+            assert_eq!(
+                reserved.value[0].as_str(),
+                Some(format!("Has{group}Reserved").as_str()),
+                "{id}"
+            );
+            assert!(
+                is_ref_to(&reserved.value[1], &format!("{group}ReservedConcurrency")),
+                "{id}"
+            );
+        }
+        assert_eq!(
+            t["Parameters"][format!("{group}ReservedConcurrency").as_str()]["Default"].as_u64(),
+            Some(0),
+            "unreserved by default"
+        );
+    }
+}
+
+#[test]
+fn the_edge_and_the_custom_domain_are_off_by_default_and_the_edge_limits_each_address() {
+    let t = template();
+    assert_eq!(
+        t["Parameters"]["EdgeRateLimit"]["Default"].as_u64(),
+        Some(0)
+    );
+    assert_eq!(t["Parameters"]["DomainName"]["Default"].as_str(), Some(""));
+    for id in ["EdgeWebAcl", "EdgeViewerAddress", "EdgeDistribution"] {
+        assert_eq!(
+            resources(&t)[id]["Condition"].as_str(),
+            Some("HasEdge"),
+            "{id}"
+        );
+    }
+    for id in ["ApiDomain", "ApiDomainMapping"] {
+        assert_eq!(
+            resources(&t)[id]["Condition"].as_str(),
+            Some("HasDomain"),
+            "{id}"
+        );
+    }
+    let acl = &resources(&t)["EdgeWebAcl"]["Properties"];
+    assert_eq!(acl["Scope"].as_str(), Some("CLOUDFRONT"));
+    let rate = acl["Rules"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find_map(|r| r["Statement"].get("RateBasedStatement"))
+        .expect("a rate-based rule");
+    assert_eq!(rate["AggregateKeyType"].as_str(), Some("IP"));
+    assert!(is_ref_to(&rate["Limit"], "EdgeRateLimit"));
+    let origin =
+        &resources(&t)["EdgeDistribution"]["Properties"]["DistributionConfig"]["Origins"][0];
+    assert_eq!(
+        origin["OriginCustomHeaders"][0]["HeaderName"].as_str(),
+        Some("x-passport-edge"),
+        "the edge proves itself to the functions"
+    );
+    assert!(is_ref_to(
+        &origin["OriginCustomHeaders"][0]["HeaderValue"],
+        "EdgeSecret"
+    ));
+    assert!(is_ref_to(
+        &t["Globals"]["Function"]["Environment"]["Variables"]["EDGE_SECRET"],
+        "EdgeSecret"
+    ));
+}
