@@ -214,15 +214,28 @@ async fn next(State(port): State<Port>) -> (StatusCode, HeaderMap, Bytes) {
             api.0.name
         ),
     );
-    put(
-        "lambda-runtime-trace-id",
-        format!("Root=1-{}", invocation.id),
-    );
+    // A sampled trace, as Lambda gives a function with active tracing: the function's AWS
+    // calls are subsegments of it wherever AWS_XRAY_DAEMON_ADDRESS names a daemon.
+    put("lambda-runtime-trace-id", trace_header());
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     if let Some(watch) = &port.watch {
         watch.began(&invocation.event);
     }
     (StatusCode::OK, headers, invocation.event)
+}
+
+/// `Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=1`, Lambda's form.
+fn trace_header() -> String {
+    let epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (root, parent) = (uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    format!(
+        "Root=1-{epoch:08x}-{};Parent={};Sampled=1",
+        &root.to_string()[..24],
+        &parent.to_string()[..16]
+    )
 }
 
 async fn complete(port: &Port, id: &str, outcome: Outcome) -> StatusCode {

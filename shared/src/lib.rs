@@ -32,6 +32,7 @@ pub mod sms;
 pub mod social;
 pub mod storage;
 pub mod token;
+pub mod xray;
 
 pub use dialect::{Dialect, Lang};
 pub use error::{ApiError, ErrorKind};

@@ -23,5 +23,6 @@ mod social;
 mod sso;
 mod support;
 mod tokens;
+mod tracing;
 mod upstream;
 mod users;
