@@ -1,7 +1,9 @@
-//! Abuse limits per source address (issue 22): a parallel burst gets exactly the limit,
-//! the rest 429 with `Retry-After` and the documents' codes, in each dialect and on the
-//! hosted pages. The gateway case runs at the limits template.yaml gives the stack; the
-//! others invoke a function with a small limit of their own (`ABUSE_LIMITS`).
+//! Abuse limits (issue 22), per source address and per account: a parallel burst gets
+//! exactly the limit, the rest 429 with `Retry-After` and the documents' codes, in each
+//! dialect and on the hosted pages. The gateway cases run at the limits template.yaml gives
+//! the stack; the others invoke a function with a small limit of their own
+//! (`ABUSE_LIMITS`). The account's sign-in lock under a parallel storm from several
+//! networks is users.rs's `two_hundred_parallel_wrong_passwords_get_no_more_than_five_checks`.
 
 use futures_util::future::join_all;
 use passport_shared::limits::{AbuseLimits, Action};
@@ -219,4 +221,38 @@ async fn behind_the_edge_the_viewers_address_is_the_source_only_with_the_edges_s
     assert_eq!(locate("the-edge-secret")["ip"], "198.51.100.77");
     // ...and API Gateway's for a request that goes around it, whatever it claims.
     assert_eq!(locate("a-guess")["ip"], app.source_ip.to_string());
+}
+
+#[tokio::test]
+async fn parallel_code_sends_to_one_address_from_many_networks_send_one_code() {
+    let app = TestApp::new();
+    let address = app.email("one-address");
+    let networks: Vec<reqwest::Client> = (0..10).map(|_| app.from_another_address()).collect();
+    let sends = networks.iter().map(|http| {
+        let (app, address) = (&app, address.clone());
+        async move {
+            json(
+                http.post(app.url("/api/User/sendcode"))
+                    .form(&[("medium", address.as_str())])
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    });
+    let answers = join_all(sends).await;
+    let sent = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(
+        sent, 1,
+        "the address's interval holds across addresses: {answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s != 200)
+            .all(|(s, b)| *s == 429 && b["error_code"] == 202007),
+        "{answers:?}"
+    );
+    assert_eq!(app.mails_to(&address).await.len(), 1);
 }
