@@ -25,11 +25,34 @@ impl Drop for TempDir {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// ChromeDriver on a port it picks itself (`--port=0`: no race for a free port with the
+/// rest of the run), read from the line it prints when it listens.
+fn spawn_driver(driver_path: &str) -> (Child, u16) {
+    use std::io::BufRead;
+    let mut driver = Command::new(driver_path)
+        .arg("--port=0")
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{driver_path}: {e} (scripts/install-local-stack installs it)"));
+    let stdout = driver.stdout.take().expect("the driver's output");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let port = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split("started successfully on port ")
+                .nth(1)?
+                .trim_end_matches('.')
+                .trim()
+                .parse::<u16>()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("{driver_path} did not say which port it listens on"));
+    // Keep reading (and dropping) what it prints, so that it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (driver, port)
 }
 
 impl Browser {
@@ -37,19 +60,11 @@ impl Browser {
         let driver_path =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let port = free_port();
-        let driver = Command::new(&driver_path)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("{driver_path}: {e} (scripts/install-local-stack installs it)")
-            });
+        let (driver, port) = spawn_driver(&driver_path);
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
-        for _ in 0..100 {
+        // It listens already (it said so); ready is a moment later.
+        for _ in 0..300 {
             if let Ok(r) = http.get(format!("{base}/status")).send().await {
                 if r.json::<Value>()
                     .await
