@@ -6,6 +6,7 @@ use crate::print;
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use passport_shared::aws::DynamoDbClient;
+use passport_shared::storage::audit::Actor;
 use passport_shared::storage::push::{Push, Scope};
 use passport_shared::storage::records::Records;
 use passport_shared::storage::support::{CategoryFields, FaqFields, Support};
@@ -189,7 +190,10 @@ pub async fn feedback(
         .reply(
             *feedback_id,
             content.trim(),
-            *manager,
+            &Actor {
+                uid: *manager,
+                name: "passport-admin".to_owned(),
+            },
             passport_shared::now(),
         )
         .await?;

@@ -18,13 +18,15 @@
 //! passport-admin ... push record --title "..." --body "..." [--scope all|android|ios] [--manager 1]
 //! passport-admin ... mail suppressed
 //! passport-admin ... mail unsuppress li.lei@example.com
+//! passport-admin ... operator grant li_lei [--role operator|support]
+//! passport-admin ... operator revoke li_lei
 //! ```
 //!
 //! Against AWS it uses the standard AWS settings (profile, region) and `--table` (or
 //! `TABLE_NAME`); with `--stack` it talks to a running local stack. A new client's secret is
 //! printed once and stored only as its SHA-256.
 //!
-//! One module a subject ([`clients`], [`companies`], [`content`], [`mail`], [`providers`]); each has its commands
+//! One module a subject ([`clients`], [`companies`], [`content`], [`mail`], [`operators`], [`providers`]); each has its commands
 //! and one `run`. The rules of a valid client live beside the client type
 //! (`passport_store::clients::Client::register`), where every caller gets them.
 
@@ -33,6 +35,7 @@ mod companies;
 mod connect;
 mod content;
 mod mail;
+mod operators;
 mod providers;
 
 use clap::{Parser, Subcommand};
@@ -88,6 +91,11 @@ enum Cmd {
         #[command(subcommand)]
         command: mail::MailCmd,
     },
+    /// Operator roles (the operator API's `support` and `operator`).
+    Operator {
+        #[command(subcommand)]
+        command: operators::OperatorCmd,
+    },
     /// Upstream OpenID Connect providers of the hosted sign-in page.
     Provider {
         #[command(subcommand)]
@@ -107,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Feedback { command } => content::feedback(command, db, &table).await,
         Cmd::Push { command } => content::push(command, db, &table).await,
         Cmd::Mail { command } => mail::run(command, db, &table).await,
+        Cmd::Operator { command } => operators::run(command, db, &table).await,
         Cmd::Provider { command } => {
             let secrets = connect::secrets(cli.stack.as_deref()).await?;
             providers::run(command, db, &table, secrets).await

@@ -227,6 +227,8 @@ impl Fixture {
             .await?;
         anyhow::ensure!(s == 200, "calendar add: {body}");
         stack.admin(&["faq", "add", "--title", "Bench", "--content", "A FAQ entry"])?;
+        // The operator function's representative request is an operator's.
+        stack.admin(&["operator", "grant", &a.username])?;
         let client = stack.admin(&[
             "client",
             "create",
@@ -310,6 +312,9 @@ impl Fixture {
                 .query("push_ids=")
                 .header("authorization", &center),
             "support" => Req::new("GET", "/api/faq").header("authorization", &center),
+            "operator" => Req::new("GET", "/api/operator/users")
+                .query(&format!("q={}", self.a.uid))
+                .header("authorization", &center),
             // A v1 path in a spelling API Gateway does not route: the $default route's
             // function passes it on to its group's function (Lambda Invoke).
             "fallback" => Req::new("POST", "/APIS/OAUTH/INFO").header("authorization", &bearer),
@@ -332,6 +337,7 @@ impl Fixture {
             "calendar" => "POST /api/Calendar/events (one event in range)",
             "push" => "GET /api/message/count",
             "support" => "GET /api/faq",
+            "operator" => "GET /api/operator/users?q=<uid> (role check + lookup)",
             "fallback" => "POST /APIS/OAUTH/INFO (passed on to oauth by Lambda Invoke)",
             _ => "constant answer",
         }

@@ -100,7 +100,7 @@ impl<'a> Authority<'a> {
             let api = req.meta.route.as_str();
             let meter = this.meter;
             let metered = claims.client_id != FIRST_PARTY_CLIENT;
-            let with_account = matches!(auth, Auth::Account | Auth::MaybeAccount);
+            let with_account = auth.reads_account();
             let (record, token_hit, client_hit, account) = tokio::join!(
                 this.sessions.record(&claims.jti),
                 async {
@@ -147,6 +147,13 @@ impl<'a> Authority<'a> {
                 Some(user) => user,
                 None => None,
             };
+            if let Some(needed) = auth.role() {
+                let first_party = token.client_id == FIRST_PARTY_CLIENT;
+                let held = account.as_ref().and_then(|a| a.role);
+                if !first_party || !held.is_some_and(|r| r.covers(needed)) {
+                    return Err(ErrorKind::RoleRequired.into());
+                }
+            }
             Ok(Caller {
                 token: Some(token),
                 account,

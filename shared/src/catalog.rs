@@ -165,6 +165,8 @@ pub static V1: &[Entry] = &[
         "Failed login greater than %d times, account locked for %d minutes",
         "登录失败累计大于%d次,账户锁定%d分钟",
     ),
+    // Ours: an account an operator disabled.
+    e(203202, "This account has been disabled", "该账户已被停用"),
     e(203203, "Login failed with %s", "%s登录失败"),
     e(203204, "Account has been bound to %s", "该账号已经绑定%s"),
     e(
@@ -301,6 +303,8 @@ pub static V2: &[Entry] = &[
         "Failed login greater than %d times, account locked for %d minutes",
         "登录失败累计大于%d次,账户锁定%d分钟",
     ),
+    // Ours: an account an operator disabled.
+    e(203202, "This account has been disabled", "该账户已被停用"),
     e(203203, "Login failed with %s", "%s登录失败"),
     e(203204, "Account has been bound to %s", "该账号已经绑定%s"),
     e(
@@ -370,6 +374,8 @@ pub static REST: &[Entry] = &[
 pub static CENTER: &[Entry] = &[
     e(0, "success", "成功"),
     e(10000, "General error", "通用错误码"),
+    // Ours: an account an operator disabled.
+    e(10000, "This account has been disabled", "该账户已被停用"),
     e(10001, "Data not found", "数据未查到"),
     e(10002, "The path does not exist", "访问的路径不存在"),
     e(

@@ -146,6 +146,11 @@ pub enum ErrorKind {
     EventIdRequired,
     /// The item belongs to another user (center 10003).
     NotYours,
+    /// An operator route called by an account without the role it needs, or with a token
+    /// of another client than Passport's own (center 10003).
+    RoleRequired,
+    /// The account was disabled by an operator (a right password does not sign it in).
+    AccountDisabled,
 
     /// Open platform: no such auth code.
     RestCodeUnknown,
@@ -279,6 +284,8 @@ impl ErrorKind {
         ErrorKind::EventAddFailed,
         ErrorKind::EventIdRequired,
         ErrorKind::NotYours,
+        ErrorKind::RoleRequired,
+        ErrorKind::AccountDisabled,
         ErrorKind::RestCodeUnknown,
         ErrorKind::RestCodeDenied,
         ErrorKind::RestCodeExpired,
@@ -420,6 +427,13 @@ impl ErrorKind {
             EventAddFailed => [c(200001), c(203201), c(400), CENTER_INVALID],
             EventIdRequired => [c(200001), c(203301), REST_INVALID, CENTER_INVALID],
             NotYours => [c(200001), c(403), c(401), c(10003)],
+            RoleRequired => [c(200001), c(403), c(401), c(10003)],
+            AccountDisabled => [
+                Code(203202, Some("This account has been disabled")),
+                Code(203202, Some("This account has been disabled")),
+                c(401),
+                Code(10000, Some("This account has been disabled")),
+            ],
             RestCodeUnknown => [c(200001), V2_INVALID, c(100019), CENTER_INVALID],
             RestCodeDenied => [c(200001), V2_INVALID, c(100018), c(10003)],
             RestCodeExpired => [c(200001), V2_INVALID, c(100020), CENTER_INVALID],
@@ -513,7 +527,7 @@ impl ErrorKind {
             FriendsNone | NoEvents => StatusCode::NOT_FOUND,
             FriendMakeFailed => StatusCode::CONFLICT,
             FriendNotifyFailed => StatusCode::SERVICE_UNAVAILABLE,
-            NotYours => StatusCode::FORBIDDEN,
+            NotYours | RoleRequired | AccountDisabled => StatusCode::FORBIDDEN,
             FormatUnsupported => StatusCode::NOT_ACCEPTABLE,
             NoData => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,

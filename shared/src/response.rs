@@ -162,6 +162,7 @@ pub fn oauth_error(kind: ErrorKind) -> (StatusCode, &'static str) {
         | RefreshTokenInvalid
         | IncorrectPassword
         | AccountLocked
+        | AccountDisabled
         | ClientUserMismatch => (StatusCode::BAD_REQUEST, "invalid_grant"),
         GrantMismatch => (StatusCode::BAD_REQUEST, "unauthorized_client"),
         GrantTypeInvalid => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),

@@ -43,6 +43,12 @@ pub enum Auth {
     /// A client and a live access token (the open platform): the call counts against the
     /// calling client's quota and the token's.
     ClientToken,
+    /// As [`Auth::Account`], for an account with an operator role (support or operator):
+    /// the operator API's reads. Only tokens of Passport's own sign-in count: an app a
+    /// signed-in operator authorized never acts as the operator.
+    Staff,
+    /// As [`Auth::Staff`], for the operator role alone: the operator API's writes.
+    Operator,
 }
 
 impl Auth {
@@ -53,7 +59,28 @@ impl Auth {
 
     /// Whether a request without a token is refused.
     pub fn requires_token(self) -> bool {
-        matches!(self, Auth::Token | Auth::Account | Auth::ClientToken)
+        matches!(
+            self,
+            Auth::Token | Auth::Account | Auth::ClientToken | Auth::Staff | Auth::Operator
+        )
+    }
+
+    /// The role the route needs of the token's account.
+    pub fn role(self) -> Option<crate::storage::users::Role> {
+        use crate::storage::users::Role;
+        match self {
+            Auth::Staff => Some(Role::Support),
+            Auth::Operator => Some(Role::Operator),
+            _ => None,
+        }
+    }
+
+    /// Whether the route reads the token's account beside its record.
+    pub fn reads_account(self) -> bool {
+        matches!(
+            self,
+            Auth::Account | Auth::MaybeAccount | Auth::Staff | Auth::Operator
+        )
     }
 
     /// Whether the route authenticates a client.
@@ -145,7 +172,8 @@ pub trait Service: Send + Sync + Sized + 'static {
 ///
 /// The handler's arguments follow from the route's [`Auth`]: `(app, req)` for `Public`;
 /// `(app, req, &TokenRecord)` for `Token`; `(app, req, &TokenRecord, &User)` for `Account`;
-/// `(app, req, Option<&TokenRecord>)` for `MaybeToken`; `(app, req, Option<(&TokenRecord,
+/// `(app, req, Option<&TokenRecord>)` for `MaybeToken` (and the same as `Account` for
+/// `Staff` and `Operator`, whose account holds the role they need); `(app, req, Option<(&TokenRecord,
 /// &User)>)` for `MaybeAccount`; `(app, req, &Arc<Client>)` for `Client` and
 /// `ConfidentialClient`; `(app, req, &Arc<Client>, &TokenRecord)` for `ClientToken`.
 ///
@@ -285,6 +313,12 @@ macro_rules! __route_done {
     };
     (ConfidentialClient, $h:path, $app:ident, $req:ident, $caller:ident) => {
         $crate::__route_done!(Client, $h, $app, $req, $caller)
+    };
+    (Staff, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        $crate::__route_done!(Account, $h, $app, $req, $caller)
+    };
+    (Operator, $h:path, $app:ident, $req:ident, $caller:ident) => {
+        $crate::__route_done!(Account, $h, $app, $req, $caller)
     };
     (ClientToken, $h:path, $app:ident, $req:ident, $caller:ident) => {
         match ($caller.client, $caller.token) {

@@ -16,6 +16,7 @@ mod oauth;
 mod oauth_standard;
 mod oidc;
 mod openplatform;
+mod operator;
 mod profiles;
 mod push;
 mod reset;

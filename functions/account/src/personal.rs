@@ -163,6 +163,8 @@ mod tests {
             detail: Default::default(),
             sns: Default::default(),
             version: 0,
+            role: None,
+            disabled: false,
         }
     }
 

@@ -105,6 +105,7 @@ impl Identity {
             return Err(ApiError::new(ErrorKind::SnsNotBound).with_args([sns.channel.as_str()]));
         };
         self.spend(ticket).await?;
+        crate::admit(&user)?;
         Ok(user)
     }
 

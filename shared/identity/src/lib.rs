@@ -348,6 +348,11 @@ where
     let user = user?;
     if verify(password, user.as_ref()).await? {
         if let Some(user) = user {
+            // Only someone who knows the password learns that the account is disabled.
+            if let Err(refused) = admit(&user) {
+                users.clear_failures(&gate).await?;
+                return Err(refused);
+            }
             let (cleared, done) = tokio::join!(users.clear_failures(&gate), then(&user));
             cleared?;
             return Ok((user, done?));
@@ -358,6 +363,15 @@ where
         Err(locked(now + policy.lock_minutes * 60))
     } else {
         Err(ErrorKind::IncorrectPassword.into())
+    }
+}
+
+/// Whether `user` may be signed in at all: an account an operator disabled may not, by
+/// any way (password, code, social identity).
+pub fn admit(user: &User) -> Result<(), ApiError> {
+    match user.disabled {
+        true => Err(ErrorKind::AccountDisabled.into()),
+        false => Ok(()),
     }
 }
 

@@ -284,6 +284,8 @@ mod tests {
             detail: BTreeMap::new(),
             sns: BTreeMap::new(),
             version: 1,
+            role: None,
+            disabled: false,
         }
     }
 

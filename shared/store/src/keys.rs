@@ -393,3 +393,23 @@ pub fn feedbacks_of(uid: u64) -> String {
 pub fn unread_replies_of(uid: u64) -> String {
     format!("UNREAD#{uid}")
 }
+
+/// An entry of the operator's audit log, under its target's partition (so one target's
+/// history is one query) and listed newest first under [`AUDIT`] in `gsi1`.
+pub fn audit(target: &str, id: u64) -> Key {
+    Key {
+        pk: format!("AUDIT#{target}"),
+        sk: padded(id),
+    }
+}
+
+pub const AUDIT: &str = "AUDIT";
+
+/// The operators' inbox of feedback with `status` (0 open, 1 replied), of every category
+/// or of one: each feedback is listed in both partitions of its status, sorted by id.
+pub fn feedback_inbox(status: u8, category: Option<u64>) -> String {
+    match category {
+        Some(c) => format!("INBOX#FEEDBACK#{status}#{c}"),
+        None => format!("INBOX#FEEDBACK#{status}"),
+    }
+}

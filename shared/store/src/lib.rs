@@ -5,6 +5,7 @@ pub mod keys;
 
 pub mod attr;
 
+pub mod audit;
 pub mod captcha;
 pub mod clients;
 pub mod codes;
@@ -21,6 +22,7 @@ pub mod quotas;
 pub mod records;
 pub mod sessions;
 pub mod sso;
+pub mod staff;
 pub mod support;
 pub mod suppressions;
 pub mod table;

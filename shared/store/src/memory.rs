@@ -88,6 +88,8 @@ impl AccountStore for MemoryAccounts {
             detail: BTreeMap::new(),
             sns: new.sns.iter().cloned().collect(),
             version: 0,
+            role: None,
+            disabled: false,
         };
         inner.users.insert(uid, user.clone());
         Ok(user)

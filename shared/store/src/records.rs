@@ -104,6 +104,8 @@ pub enum Listing {
 pub enum Step {
     Put(PutBuilder),
     Delete(DeleteBuilder),
+    /// A write built elsewhere (an audit entry, [`crate::audit::step`]).
+    Item(Box<TransactWriteItem>),
 }
 
 /// A record built from a JSON object literal.
@@ -215,7 +217,7 @@ impl Records {
     /// is one plain conditional write (a transaction costs twice the capacity, and one item
     /// needs none).
     pub async fn transact(&self, mut steps: Vec<Step>) -> Result<bool, StoreError> {
-        if steps.len() == 1 {
+        if steps.len() == 1 && !matches!(steps[0], Step::Item(_)) {
             if let Some(step) = steps.pop() {
                 return self.write_one(step).await;
             }
@@ -228,6 +230,10 @@ impl Records {
                         .put(p.build().map_err(|e| StoreError(e.to_string()))?),
                     Step::Delete(d) => TransactWriteItem::builder()
                         .delete(d.build().map_err(|e| StoreError(e.to_string()))?),
+                    Step::Item(item) => {
+                        items.push(*item);
+                        continue;
+                    }
                 }
                 .build(),
             );
@@ -297,6 +303,7 @@ impl Records {
                     .await;
                 outcome(sent)
             }
+            Step::Item(_) => Err(StoreError("a built write runs in a transaction".into())),
         }
     }
 
@@ -444,6 +451,11 @@ impl Records {
     ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
         let q = self.table.query().scan_index_forward(!newest_first);
         match listing {
+            // DynamoDB takes no empty string in an expression: no prefix, the whole partition.
+            Listing::Table { pk, sk_prefix } if sk_prefix.is_empty() => q
+                .key_condition_expression("pk = :p")
+                .expression_attribute_values(":p", s(pk))
+                .consistent_read(true),
             Listing::Table { pk, sk_prefix } => q
                 .key_condition_expression("pk = :p AND begins_with(sk, :s)")
                 .expression_attribute_values(":p", s(pk))

@@ -18,7 +18,7 @@
 //!   session has passed is a replay (its MAC shows it was issued): the session ends;
 //! - ending a session (sign-out, revocation, a replayed code or refresh token) is one
 //!   delete.
-use super::attr::{get_s, n, need_n, need_s, s, Item};
+use super::attr::{get_n, get_s, n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -583,6 +583,48 @@ impl Sessions {
 
 /// A user's sessions as their index listed them ([`Sessions::listing`]).
 pub struct Listing(Vec<Item>);
+
+/// A live session as an operator sees it: where it signed in, when, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Active {
+    /// The client of an API session; `None` for a browser session of the hosted pages.
+    pub client_id: Option<String>,
+    pub signed_in_at: i64,
+    /// When it ends unless used (its refresh token's expiry, or the browser session's).
+    pub expires_at: i64,
+}
+
+impl Listing {
+    /// The sessions still live at `now`, the newest sign-in first.
+    pub fn active(&self, now: i64) -> Vec<Active> {
+        let mut active: Vec<Active> = self
+            .0
+            .iter()
+            .filter_map(|item| {
+                let listed = Listed(item);
+                let (client_id, signed_in_at, expires_at) = match listed.sid() {
+                    Some(_) => (
+                        get_s(item, "client_id"),
+                        get_n(item, "created_at")?,
+                        get_n(item, "refresh_expires")?,
+                    ),
+                    None => (
+                        None,
+                        get_n(item, "auth_time")?,
+                        get_n(item, "session_expires")?,
+                    ),
+                };
+                (expires_at > now).then_some(Active {
+                    client_id,
+                    signed_in_at,
+                    expires_at,
+                })
+            })
+            .collect();
+        active.sort_by_key(|a| std::cmp::Reverse(a.signed_in_at));
+        active
+    }
+}
 
 /// An item of a user's sessions index: an API session or a browser session.
 struct Listed<'a>(&'a Item);

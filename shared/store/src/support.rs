@@ -5,7 +5,13 @@
 //! user's feedback is a clear "not yours", not a silent miss) and listed per author through
 //! `gsi1`. A reply waits in its author's unread partition of `gsi1` until they read it, which
 //! makes "unread replies" a counting query.
+//!
+//! The operators' inbox lists each feedback twice, under its status and under its status
+//! and category ([`keys::feedback_inbox`]), with a copy of its record: filtering by status,
+//! or by status and category, is one query, newest first. The copies move with the status
+//! in the transaction that changes it (a reply), and go with the feedback.
 
+use super::audit::{self, Actor, Entry};
 use super::records::{object, Listing, Numbered, Page, PageRequest, Records, Step};
 use super::{keys, StoreError};
 use serde_json::{json, Map, Value};
@@ -52,6 +58,16 @@ fn by_id(index: &str, id: u64) -> (String, String) {
 pub fn author(feedback: &Map<String, Value>) -> Option<u64> {
     feedback.get("user_id").and_then(Value::as_u64)
 }
+
+/// A feedback's status (0 open, 1 replied) and category (0: none).
+fn filed(feedback: &Map<String, Value>) -> (u8, u64) {
+    let status = feedback.get("feedback_status").and_then(Value::as_u64);
+    let category = feedback.get("feedback_category_id").and_then(Value::as_u64);
+    (status.unwrap_or(0) as u8, category.unwrap_or(0))
+}
+
+/// Attempts at a write conditioned on what was read, before giving up to a storm of others.
+const RACE_ATTEMPTS: usize = 3;
 
 impl Support {
     pub async fn faq_add(&self, f: &FaqFields, now: i64) -> Result<Map<String, Value>, StoreError> {
@@ -164,23 +180,86 @@ impl Support {
         now: i64,
     ) -> Result<Map<String, Value>, StoreError> {
         let stamp = passport_core::datetime(now);
-        let (_, feedback) = self
-            .records
-            .create_numbered(|id| Numbered {
-                key: keys::feedback(id),
-                index: Some((keys::feedbacks_of(uid), keys::padded(id))),
-                record: object(json!({
-                    "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
-                    "feedback_content": f.content,
-                    "feedback_status": 0,
-                    // 0: no category (document 004 types the field as an int).
-                    "feedback_category_id": f.category_id.unwrap_or(0),
-                    "contact_phone": f.contact_phone,
-                    "user_id": uid,
-                })),
+        for _ in 0..RACE_ATTEMPTS {
+            let id = passport_core::ids::next();
+            let feedback = object(json!({
+                "id": id, "app_id": "", "created_at": stamp, "updated_at": stamp,
+                "feedback_content": f.content,
+                "feedback_status": 0,
+                // 0: no category (document 004 types the field as an int).
+                "feedback_category_id": f.category_id.unwrap_or(0),
+                "contact_phone": f.contact_phone,
+                "user_id": uid,
+            }));
+            let index = keys::feedbacks_of(uid);
+            let padded = keys::padded(id);
+            let mut steps = vec![Step::Put(
+                self.records
+                    .put_step(&keys::feedback(id), Some((&index, &padded)), &feedback)
+                    .condition_expression("attribute_not_exists(pk)"),
+            )];
+            steps.extend(self.inbox_puts(&feedback));
+            // Refused only when another writer drew the same id: draw again.
+            if self.records.transact(steps).await? {
+                return Ok(feedback);
+            }
+        }
+        Err(StoreError("no free feedback id".into()))
+    }
+
+    /// The inbox entries of `feedback` as it is now.
+    fn inbox_puts(&self, feedback: &Map<String, Value>) -> Vec<Step> {
+        let id = feedback.get("id").and_then(Value::as_u64).unwrap_or(0);
+        let (status, category) = filed(feedback);
+        [None, Some(category)]
+            .into_iter()
+            .map(|c| {
+                let key = keys::Key {
+                    pk: keys::feedback_inbox(status, c),
+                    sk: keys::padded(id),
+                };
+                Step::Put(self.records.put_step(&key, None, feedback))
             })
-            .await?;
-        Ok(feedback)
+            .collect()
+    }
+
+    /// The deletes of `feedback`'s inbox entries as it was read.
+    fn inbox_deletes(&self, feedback: &Map<String, Value>) -> Vec<Step> {
+        let id = feedback.get("id").and_then(Value::as_u64).unwrap_or(0);
+        let (status, category) = filed(feedback);
+        [None, Some(category)]
+            .into_iter()
+            .map(|c| {
+                let key = keys::Key {
+                    pk: keys::feedback_inbox(status, c),
+                    sk: keys::padded(id),
+                };
+                Step::Delete(self.records.delete_step(&key))
+            })
+            .collect()
+    }
+
+    /// The operators' inbox: feedback with `status`, of every category or of one, newest
+    /// first.
+    pub async fn inbox(
+        &self,
+        status: u8,
+        category: Option<u64>,
+        at: PageRequest,
+    ) -> Result<Page, StoreError> {
+        let listing = Listing::Table {
+            pk: keys::feedback_inbox(status, category),
+            sk_prefix: String::new(),
+        };
+        self.records.page(&listing, true, at).await
+    }
+
+    /// The reply to feedback `feedback_id`, as it is (an operator's read marks nothing).
+    pub async fn reply_of(
+        &self,
+        feedback_id: u64,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        self.records.get(&keys::feedback_reply(feedback_id)).await
     }
 
     pub async fn feedback(&self, id: u64) -> Result<Option<Map<String, Value>>, StoreError> {
@@ -196,69 +275,108 @@ impl Support {
         self.records.page(&listing, true, at).await
     }
 
-    /// Deletes `uid`'s feedback `id` and its reply, in one transaction conditioned on the
-    /// author; false when it is gone or not theirs.
+    /// Deletes `uid`'s feedback `id`, its reply and its inbox entries, in one transaction
+    /// conditioned on the author and on the status read; false when it is gone or not
+    /// theirs.
     pub async fn feedback_delete(&self, uid: u64, id: u64) -> Result<bool, StoreError> {
-        let feedback = self
-            .records
-            .delete_step(&keys::feedback(id))
-            .condition_expression("#r.user_id = :uid")
-            .expression_attribute_names("#r", "record")
-            .expression_attribute_values(":uid", super::attr::n(uid));
-        let reply = self.records.delete_step(&keys::feedback_reply(id));
-        self.records
-            .transact(vec![Step::Delete(feedback), Step::Delete(reply)])
-            .await
+        for _ in 0..RACE_ATTEMPTS {
+            let Some(read) = self.feedback(id).await? else {
+                return Ok(false);
+            };
+            if author(&read) != Some(uid) {
+                return Ok(false);
+            }
+            let (status, _) = filed(&read);
+            let feedback = self
+                .records
+                .delete_step(&keys::feedback(id))
+                .condition_expression("#r.user_id = :uid AND #r.feedback_status = :status")
+                .expression_attribute_names("#r", "record")
+                .expression_attribute_values(":uid", super::attr::n(uid))
+                .expression_attribute_values(":status", super::attr::n(status));
+            let reply = self.records.delete_step(&keys::feedback_reply(id));
+            let mut steps = vec![Step::Delete(feedback), Step::Delete(reply)];
+            steps.extend(self.inbox_deletes(&read));
+            if self.records.transact(steps).await? {
+                return Ok(true);
+            }
+            // Answered meanwhile (its inbox entries moved): read it again.
+        }
+        Ok(false)
     }
 
-    /// The operator's reply to feedback `id` (replacing an earlier reply); the feedback's
-    /// status becomes 1 (replied), in the same transaction. `None` when there is no such
-    /// feedback.
+    /// `actor`'s reply to feedback `feedback_id` (replacing an earlier reply, carrying
+    /// the actor's uid as `manager_id`); the feedback's status becomes 1 (replied), its
+    /// inbox entries move with it, and the audit entry is written, all in one transaction
+    /// conditioned on the status read. `None` when there is no such feedback.
     pub async fn reply(
         &self,
         feedback_id: u64,
         content: &str,
-        manager_id: u64,
+        actor: &Actor,
         now: i64,
     ) -> Result<Option<Map<String, Value>>, StoreError> {
-        let Some(mut feedback) = self.feedback(feedback_id).await? else {
-            return Ok(None);
-        };
-        let Some(uid) = author(&feedback) else {
-            return Ok(None);
-        };
-        let stamp = passport_core::datetime(now);
-        let reply = object(json!({
-            // Its key is its feedback's: the id only numbers it.
-            "id": passport_core::ids::next(),
-            "app_id": "", "created_at": stamp, "updated_at": stamp,
-            "reply_content": content,
-            "manager_id": manager_id,
-            "feedback_id": feedback_id,
-            "is_read": false,
-        }));
-        feedback.insert("feedback_status".into(), json!(1));
-        feedback.insert("updated_at".into(), json!(stamp));
-        let index = keys::feedbacks_of(uid);
-        let unread = keys::unread_replies_of(uid);
-        let padded = keys::padded(feedback_id);
-        let steps = vec![
-            Step::Put(
-                self.records
-                    .put_step(
-                        &keys::feedback(feedback_id),
-                        Some((&index, &padded)),
-                        &feedback,
-                    )
-                    .condition_expression("attribute_exists(pk)"),
-            ),
-            Step::Put(self.records.put_step(
-                &keys::feedback_reply(feedback_id),
-                Some((&unread, &padded)),
-                &reply,
-            )),
-        ];
-        Ok(self.records.transact(steps).await?.then_some(reply))
+        for _ in 0..RACE_ATTEMPTS {
+            let Some(read) = self.feedback(feedback_id).await? else {
+                return Ok(None);
+            };
+            let Some(uid) = author(&read) else {
+                return Ok(None);
+            };
+            let before = self.reply_of(feedback_id).await?;
+            let stamp = passport_core::datetime(now);
+            let reply = object(json!({
+                // Its key is its feedback's: the id only numbers it.
+                "id": passport_core::ids::next(),
+                "app_id": "", "created_at": stamp, "updated_at": stamp,
+                "reply_content": content,
+                "manager_id": actor.uid,
+                "feedback_id": feedback_id,
+                "is_read": false,
+            }));
+            let mut feedback = read.clone();
+            feedback.insert("feedback_status".into(), json!(1));
+            feedback.insert("updated_at".into(), json!(stamp));
+            let index = keys::feedbacks_of(uid);
+            let unread = keys::unread_replies_of(uid);
+            let padded = keys::padded(feedback_id);
+            let (status, _) = filed(&read);
+            let entry = Entry {
+                actor: actor.clone(),
+                action: "feedback.reply",
+                target: format!("feedback:{feedback_id}"),
+                before: json!({ "feedback_status": status, "reply": before }),
+                after: json!({ "feedback_status": 1, "reply": reply }),
+            };
+            let mut steps = vec![
+                Step::Put(
+                    self.records
+                        .put_step(
+                            &keys::feedback(feedback_id),
+                            Some((&index, &padded)),
+                            &feedback,
+                        )
+                        .condition_expression("#r.feedback_status = :status")
+                        .expression_attribute_names("#r", "record")
+                        .expression_attribute_values(":status", super::attr::n(status)),
+                ),
+                Step::Put(self.records.put_step(
+                    &keys::feedback_reply(feedback_id),
+                    Some((&unread, &padded)),
+                    &reply,
+                )),
+                Step::Item(Box::new(audit::step(self.records.table(), &entry, now)?)),
+            ];
+            if status != 1 {
+                steps.extend(self.inbox_deletes(&read));
+            }
+            steps.extend(self.inbox_puts(&feedback));
+            if self.records.transact(steps).await? {
+                return Ok(Some(reply));
+            }
+            // Deleted or answered meanwhile: read it again.
+        }
+        Ok(None)
     }
 
     /// `uid`'s read of the reply to feedback `feedback_id`: the reply as it was before this

@@ -61,6 +61,46 @@ pub struct User {
     pub sns: BTreeMap<String, String>,
     /// Bumped by every [`Users::update`]; the condition of the next one.
     pub version: i64,
+    /// The operator role the account holds, if any (granted by `passport-admin operator
+    /// grant` or in the console).
+    pub role: Option<Role>,
+    /// Disabled by an operator: it cannot sign in, and its sessions were ended.
+    pub disabled: bool,
+}
+
+/// An operator role. An operator may do everything the console offers; support staff may
+/// look (search, profiles, the inbox, the audit log) and change nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Support,
+    Operator,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[Role::Support, Role::Operator];
+
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Support => "support",
+            Role::Operator => "operator",
+        }
+    }
+
+    /// Whether this role may do what `needed` may (an operator may do what support may).
+    pub fn covers(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
+/// A change of an account's standing by an operator ([`Users::set_standing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Disabled(bool),
+    Role(Option<Role>),
 }
 
 /// A new account's data; the uid is allocated on insert.
@@ -136,6 +176,15 @@ fn user_from(item: &Item) -> Result<User, StoreError> {
         detail,
         sns,
         version: need_n(item, "version")?,
+        role: match get_s(item, "role") {
+            None => None,
+            Some(name) => {
+                Some(Role::parse(&name).ok_or_else(|| {
+                    StoreError(format!("an account with the unknown role {name}"))
+                })?)
+            }
+        },
+        disabled: get_b(item, "disabled"),
     })
 }
 
@@ -187,6 +236,12 @@ fn item_of(user: &User) -> Item {
     }
     for (channel, id) in &user.sns {
         item.insert(format!("{SNS_PREFIX}{channel}"), s(id));
+    }
+    if let Some(role) = user.role {
+        item.insert("role".to_owned(), s(role.as_str()));
+    }
+    if user.disabled {
+        item.insert("disabled".to_owned(), AttributeValue::Bool(true));
     }
     item
 }
@@ -251,7 +306,7 @@ pub enum UpdateError {
 }
 
 pub struct Users {
-    table: Table,
+    pub(crate) table: Table,
 }
 
 impl Users {
@@ -837,6 +892,8 @@ mod tests {
             detail: BTreeMap::from([("realname".to_owned(), "李雷".to_owned())]),
             sns: BTreeMap::from([("weibo".to_owned(), "42".to_owned())]),
             version: 3,
+            role: None,
+            disabled: false,
         };
         let back = user_from(&item_of(&user)).unwrap();
         assert_eq!(format!("{back:?}"), format!("{user:?}"));

@@ -412,6 +412,11 @@ pub fn assert_openapi_agrees<A>(manifest_dir: &str, routes: &[passport_shared::r
                 token && !anonymous,
                 "{name} needs a token, but openapi.yaml's security is {alternatives:?}"
             ),
+            // An operator route refuses a token without its role: 403 is documented.
+            Auth::Staff | Auth::Operator => assert!(
+                token && !anonymous && operation["responses"]["403"].is_mapping(),
+                "{name} needs an operator's token (and documents 403), but openapi.yaml says {alternatives:?}"
+            ),
             Auth::MaybeToken | Auth::MaybeAccount => assert!(
                 token,
                 "{name} takes a token, but openapi.yaml's security is {alternatives:?}"

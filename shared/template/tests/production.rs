@@ -223,6 +223,7 @@ fn every_http_function_takes_its_groups_memory_and_reserved_concurrency() {
                 "calendar",
                 "push",
                 "support",
+                "operator",
             ][..],
         ),
     ];

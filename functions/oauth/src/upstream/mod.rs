@@ -304,6 +304,7 @@ pub async fn callback(app: &App, req: &ApiRequest) -> Result<Reply, ApiError> {
         .find_by_sns(who.channel.as_str(), &who.id)
         .await?
     {
+        Some(user) if user.disabled => Err(ErrorKind::AccountDisabled.into()),
         Some(user) => match begin(app, req, id, user.uid, now).await? {
             Some((pending, secret)) => signed_in_consent(app, lang, id, &pending, &secret).await,
             None => expired(lang),

@@ -1,0 +1,68 @@
+//! `/api/operator/feedback*`: the feedback inbox, filtered by status (`open` by default,
+//! or `replied`) and category, newest first; one feedback with its reply; answering it.
+//! The reply carries the operator's uid as `manager_id`, and its author reads it at
+//! `GET /api/feedback/reply/{id}`.
+
+use crate::{actor, App};
+use passport_shared::storage::sessions::TokenRecord;
+use passport_shared::storage::users::User;
+use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
+use serde_json::json;
+
+/// The longest reply accepted, in characters (as long as a feedback may be).
+const REPLY_MAX: usize = 2000;
+
+pub async fn list(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    _operator: &User,
+) -> Result<Reply, ApiError> {
+    let p = &req.params;
+    p.scalars(&["status", "category_id"])?;
+    let status = match p.text("status").as_deref() {
+        None | Some("open") => 0,
+        Some("replied") => 1,
+        Some(_) => return Err(ApiError::invalid("status")),
+    };
+    let category = p.int::<u64>("category_id")?;
+    let at = p.page()?;
+    Reply::of(&app.support.inbox(status, category, at).await?)
+}
+
+pub async fn item(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    _operator: &User,
+) -> Result<Reply, ApiError> {
+    let id = req.path_id("id")?;
+    let (feedback, reply) = tokio::join!(app.support.feedback(id), app.support.reply_of(id));
+    let feedback = feedback?.ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("id"))?;
+    Reply::of(&json!({ "feedback": feedback, "reply": reply? }))
+}
+
+pub async fn reply(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let id = req.path_id("id")?;
+    req.params.scalars(&["reply_content"])?;
+    let content = req.params.text("reply_content").unwrap_or_default();
+    let content = content.trim();
+    let bad = content
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t');
+    if content.is_empty() || bad || content.chars().count() > REPLY_MAX {
+        return Err(ApiError::invalid("reply_content"));
+    }
+    let now = passport_shared::now();
+    let reply = app
+        .support
+        .reply(id, content, &actor(operator), now)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("id"))?;
+    Reply::of(&reply)
+}

@@ -1,0 +1,76 @@
+//! The operator API (`/api/operator/*`, the center dialect's envelope): what the people who
+//! run Passport do every day. Support staff (role `support`) read: search accounts, open a
+//! profile, the feedback inbox, the audit log. Operators (role `operator`) also act:
+//! disable and enable accounts, lift sign-in locks, end sessions, send a reset code,
+//! answer feedback, grant roles. Roles are checked in the route table (`Staff`,
+//! `Operator`), from tokens of Passport's own sign-in only; every action writes an entry of
+//! the audit log, in the action's own transaction where the action is one.
+
+mod audit;
+mod inbox;
+mod users;
+
+use passport_identity::Identity;
+use passport_shared::storage::audit::{Actor, Audit};
+use passport_shared::storage::records::Records;
+use passport_shared::storage::support::Support;
+use passport_shared::storage::users::User;
+use passport_shared::{routes, Route, Service};
+
+pub struct App {
+    pub identity: Identity,
+    pub support: Support,
+    pub audit: Audit,
+}
+
+impl App {
+    pub fn from_aws(
+        config: &passport_shared::config::Config,
+        sdk: &passport_shared::aws::SdkConfig,
+    ) -> Result<App, lambda_http::Error> {
+        let identity = Identity::from_aws(config, sdk)?;
+        let db = passport_shared::aws::dynamodb(sdk);
+        let table = &config.table_name;
+        Ok(App {
+            identity,
+            support: Support {
+                records: Records::new(db.clone(), table),
+            },
+            audit: Audit {
+                records: Records::new(db, table),
+            },
+        })
+    }
+}
+
+/// The operator acting, as the audit log names them.
+pub fn actor(operator: &User) -> Actor {
+    Actor {
+        uid: operator.uid,
+        name: operator.username.clone(),
+    }
+}
+
+impl Service for App {
+    const ROUTES: &'static [Route<App>] = routes![App;
+        GET "/api/operator/users" Staff => users::search,
+        GET "/api/operator/users/{uid}" Staff => users::profile,
+        POST "/api/operator/users/{uid}/disable" Operator => users::disable,
+        POST "/api/operator/users/{uid}/enable" Operator => users::enable,
+        POST "/api/operator/users/{uid}/unlock" Operator => users::unlock,
+        POST "/api/operator/users/{uid}/sessions/end" Operator => users::end_sessions,
+        POST "/api/operator/users/{uid}/reset_code" Operator => users::reset_code,
+        POST "/api/operator/users/{uid}/role" Operator => users::role,
+        GET "/api/operator/feedback" Staff => inbox::list,
+        GET "/api/operator/feedback/{id}" Staff => inbox::item,
+        POST "/api/operator/feedback/{id}/reply" Operator => inbox::reply,
+        GET "/api/operator/audit" Staff => audit::list,
+    ];
+
+    fn authority(&self) -> Option<passport_shared::auth::Authority<'_>> {
+        Some(self.identity.authority())
+    }
+}
+
+#[cfg(test)]
+passport_template::route_agreement_tests!("operator", App);

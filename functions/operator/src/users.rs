@@ -1,0 +1,401 @@
+//! `/api/operator/users*`: finding an account, its profile, and what an operator does to it.
+//!
+//! Every action reads the account, then writes the change with its audit entry in one
+//! transaction conditioned on the version read (a change made meanwhile is 10000
+//! `ProfileConflict`, to retry); an action that changes nothing (disabling a disabled
+//! account) answers the account as it is and writes nothing. An operator cannot disable or
+//! demote their own account: the last operator never locks everyone out.
+
+use crate::{actor, App};
+use passport_identity::Destination;
+use passport_shared::storage::audit::Entry;
+use passport_shared::storage::sessions::TokenRecord;
+use passport_shared::storage::users::{Role, Standing, User};
+use passport_shared::{datetime, ApiError, ApiRequest, ErrorKind, Reply};
+use serde_json::{json, Value};
+
+/// The longest search accepted (an email address is at most 254 bytes).
+const QUERY_MAX: usize = 254;
+
+/// An account as operators see it: never its password hash.
+pub fn view(user: &User) -> Value {
+    json!({
+        "uid": user.uid,
+        "username": user.username,
+        "nickname": user.nickname,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "area": user.area,
+        "phone": user.phone,
+        "phone_verified": user.phone_verified,
+        "role": user.role.map(Role::as_str),
+        "disabled": user.disabled,
+        "created_at": datetime(user.created_at),
+        "updated_at": datetime(user.updated_at),
+    })
+}
+
+/// The account `{uid}` names, or 10001.
+async fn target(app: &App, req: &ApiRequest) -> Result<User, ApiError> {
+    let uid = req.path_id("uid")?;
+    app.identity
+        .users
+        .get(uid)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("uid"))
+}
+
+/// The audit entry of `action` by `operator` on `user`.
+fn entry(operator: &User, action: &'static str, user: &User, before: Value, after: Value) -> Entry {
+    Entry {
+        actor: actor(operator),
+        action,
+        target: format!("user:{}", user.uid),
+        before,
+        after,
+    }
+}
+
+/// `GET /api/operator/users?q=`: the accounts whose uid, username, email or phone number is
+/// exactly `q` (each a key lookup, in parallel; no scan), at most one per kind.
+pub async fn search(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    _operator: &User,
+) -> Result<Reply, ApiError> {
+    let q = req.params.text("q").unwrap_or_default();
+    let q = q.trim();
+    if q.is_empty() || q.len() > QUERY_MAX {
+        return Err(ApiError::invalid("q"));
+    }
+    let users = &app.identity.users;
+    let by_uid = async {
+        match q.parse::<u64>() {
+            Ok(uid) => users.get(uid).await,
+            Err(_) => Ok(None),
+        }
+    };
+    let by_name = async {
+        match q.contains('@') {
+            true => Ok(None),
+            false => users.find_by_username(q).await,
+        }
+    };
+    let by_destination = async {
+        match Destination::parse(None, q) {
+            Ok(to) => match users.guard_owner(to.guard()).await? {
+                Some(uid) => users.get(uid).await,
+                None => Ok(None),
+            },
+            Err(_) => Ok(None),
+        }
+    };
+    let (a, b, c) = tokio::join!(by_uid, by_name, by_destination);
+    let mut found: Vec<User> = Vec::new();
+    for user in [a?, b?, c?].into_iter().flatten() {
+        if !found.iter().any(|f| f.uid == user.uid) {
+            found.push(user);
+        }
+    }
+    Reply::of(&json!({ "users": found.iter().map(view).collect::<Vec<_>>() }))
+}
+
+/// `GET /api/operator/users/{uid}`: the account, its bindings, the apps it authorized, its
+/// live sessions (newest sign-in first) and the sign-in locks on its names.
+pub async fn profile(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    _operator: &User,
+) -> Result<Reply, ApiError> {
+    let user = target(app, req).await?;
+    let id = &app.identity;
+    let now = passport_shared::now();
+    let (consents, listing, locks) = tokio::join!(
+        id.sso.consents_of(user.uid),
+        id.sessions.listing(user.uid),
+        id.users.locks(&user),
+    );
+    let apps: Vec<Value> = consents?
+        .iter()
+        .map(|c| {
+            json!({
+                "client_id": c.client_id,
+                "scopes": c.scopes,
+                "authorized_at": datetime(c.granted_at),
+            })
+        })
+        .collect();
+    let sessions: Vec<Value> = listing?
+        .active(now)
+        .iter()
+        .map(|s| {
+            json!({
+                "kind": if s.client_id.is_some() { "api" } else { "browser" },
+                "client_id": s.client_id,
+                "signed_in_at": datetime(s.signed_in_at),
+                "expires_at": datetime(s.expires_at),
+            })
+        })
+        .collect();
+    let locks: Vec<Value> = locks?
+        .iter()
+        .map(|l| {
+            json!({
+                "name": l.name,
+                "failures": l.failures,
+                "locked": l.until > now,
+                "locked_until": (l.until > now).then(|| datetime(l.until)),
+            })
+        })
+        .collect();
+    let bindings: Vec<Value> = user
+        .sns
+        .iter()
+        .map(|(channel, id)| json!({ "channel": channel, "id": id }))
+        .collect();
+    Reply::of(&json!({
+        "user": view(&user),
+        "bindings": bindings,
+        "apps": apps,
+        "sessions": sessions,
+        "locks": locks,
+    }))
+}
+
+/// Refuses an operator's action on their own account.
+fn not_yourself(operator: &User, user: &User) -> Result<(), ApiError> {
+    match operator.uid == user.uid {
+        true => Err(ApiError::invalid("uid").with_cause("an operator's own account")),
+        false => Ok(()),
+    }
+}
+
+/// Writes `standing` for `user` with its audit entry; the account as it is now.
+async fn change(
+    app: &App,
+    operator: &User,
+    user: User,
+    standing: Standing,
+    action: &'static str,
+) -> Result<User, ApiError> {
+    let now = passport_shared::now();
+    let mut after = user.clone();
+    let (before_v, after_v) = match standing {
+        Standing::Disabled(d) => {
+            after.disabled = d;
+            (
+                json!({ "disabled": user.disabled }),
+                json!({ "disabled": d }),
+            )
+        }
+        Standing::Role(r) => {
+            after.role = r;
+            (
+                json!({ "role": user.role.map(Role::as_str) }),
+                json!({ "role": r.map(Role::as_str) }),
+            )
+        }
+    };
+    let audit = app
+        .audit
+        .step(&entry(operator, action, &user, before_v, after_v), now)?;
+    let users = &app.identity.users;
+    if !users.set_standing(&user, standing, audit, now).await? {
+        return Err(ErrorKind::ProfileConflict.into());
+    }
+    after.version += 1;
+    after.updated_at = now;
+    Ok(after)
+}
+
+/// `POST .../disable`: the account can no longer sign in, and every session it has (API
+/// and browser) ends.
+pub async fn disable(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let user = target(app, req).await?;
+    not_yourself(operator, &user)?;
+    let user = match user.disabled {
+        true => user,
+        false => {
+            change(
+                app,
+                operator,
+                user,
+                Standing::Disabled(true),
+                "user.disable",
+            )
+            .await?
+        }
+    };
+    // Also when it was disabled already: a session begun in a race with the first disable
+    // ends now.
+    app.identity.sessions.end_all(user.uid).await?;
+    Reply::of(&json!({ "user": view(&user) }))
+}
+
+/// `POST .../enable`: the account may sign in again.
+pub async fn enable(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let user = target(app, req).await?;
+    let user = match user.disabled {
+        false => user,
+        true => {
+            change(
+                app,
+                operator,
+                user,
+                Standing::Disabled(false),
+                "user.enable",
+            )
+            .await?
+        }
+    };
+    Reply::of(&json!({ "user": view(&user) }))
+}
+
+/// `POST .../role` with `role` = `operator`, `support` or `none`.
+pub async fn role(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    req.params.scalars(&["role"])?;
+    let role = match req.params.text("role").as_deref() {
+        Some("none") => None,
+        Some(name) => Some(Role::parse(name).ok_or_else(|| ApiError::invalid("role"))?),
+        None => return Err(ApiError::invalid("role")),
+    };
+    let user = target(app, req).await?;
+    if user.role == role {
+        return Reply::of(&json!({ "user": view(&user) }));
+    }
+    not_yourself(operator, &user)?;
+    let user = change(app, operator, user, Standing::Role(role), "user.role").await?;
+    Reply::of(&json!({ "user": view(&user) }))
+}
+
+/// `POST .../unlock`: forgets the failed sign-ins counted on every name of the account
+/// (username, email, phone), so a locked account may sign in at once.
+pub async fn unlock(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let user = target(app, req).await?;
+    let now = passport_shared::now();
+    let users = &app.identity.users;
+    let locks = users.locks(&user).await?;
+    let before: Vec<Value> = locks
+        .iter()
+        .map(|l| json!({ "name": l.name, "failures": l.failures, "locked_until": l.until }))
+        .collect();
+    let audit = app.audit.step(
+        &entry(
+            operator,
+            "user.unlock",
+            &user,
+            json!({ "locks": before }),
+            json!({ "locks": [] }),
+        ),
+        now,
+    )?;
+    users.unlock(&user, audit).await?;
+    Reply::of(&json!({ "unlocked": locks.len() }))
+}
+
+/// `POST .../sessions/end`: ends every session of the account (API sessions and their
+/// refresh tokens, browser sessions of the hosted pages). The audit entry is written
+/// first: the ends are many writes, not one transaction.
+pub async fn end_sessions(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let user = target(app, req).await?;
+    let now = passport_shared::now();
+    let sessions = &app.identity.sessions;
+    let live = sessions.listing(user.uid).await?.active(now).len();
+    let audit = entry(
+        operator,
+        "user.end_sessions",
+        &user,
+        json!({ "sessions": live }),
+        json!({ "sessions": 0 }),
+    );
+    app.audit.write(&audit, now).await?;
+    sessions.end_all(user.uid).await?;
+    Reply::of(&json!({ "ended": live }))
+}
+
+/// `POST .../reset_code`: sends the account the password-reset code a user would ask for
+/// (to its email, or its phone), as the forgot-password flow does.
+pub async fn reset_code(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let user = target(app, req).await?;
+    let now = passport_shared::now();
+    let to = match (&user.email, &user.phone) {
+        (Some(email), _) => json!({ "email": email }),
+        (None, Some(phone)) => json!({ "phone": phone }),
+        (None, None) => {
+            return Err(ApiError::invalid("uid").with_cause("the account has no email or phone"))
+        }
+    };
+    let audit = entry(operator, "user.reset_code", &user, json!({}), to.clone());
+    app.audit.write(&audit, now).await?;
+    app.identity
+        .request_reset(None, &user.username, now)
+        .await?;
+    Reply::of(&json!({ "sent_to": to }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_of_an_account_never_holds_its_hash() {
+        let user = User {
+            uid: 7,
+            username: "ada".into(),
+            email: Some("ada@example.com".into()),
+            area: None,
+            phone: None,
+            email_verified: true,
+            phone_verified: false,
+            password_hash: "$argon2id$secret".into(),
+            created_at: 0,
+            updated_at: 0,
+            nickname: None,
+            avatar: None,
+            gender: 2,
+            birthday: None,
+            address: None,
+            detail: Default::default(),
+            sns: Default::default(),
+            version: 1,
+            role: Some(Role::Support),
+            disabled: true,
+        };
+        let v = view(&user);
+        assert!(!v.to_string().contains("argon2"));
+        assert_eq!(v["role"], "support");
+        assert_eq!(v["disabled"], true);
+    }
+}

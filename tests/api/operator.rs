@@ -1,0 +1,561 @@
+//! The operator API (`/api/operator/*`): roles checked in the route table (a normal user and
+//! support staff refused every write), each action on an account with its effect where the
+//! account is used (sign-in, tokens), the feedback inbox and its reply as the author reads
+//! it, and the audit log of all of it.
+
+use passport_tests::{Member, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn code(body: &Value) -> u64 {
+    body["code"].as_u64().unwrap_or(u64::MAX)
+}
+
+/// A fresh account with `role`, granted by `passport-admin`, signed in.
+async fn staff(app: &TestApp, role: &str) -> Member {
+    let member = app.member().await;
+    let granted = app.admin(&["operator", "grant", &member.username, "--role", role]);
+    assert_eq!(granted["role"], role, "{granted}");
+    member
+}
+
+/// Every operator route, with a body its writes accept, for `uid` and feedback `fid`.
+fn every_route(uid: u64, fid: u64) -> Vec<(Method, String, Option<Value>, bool)> {
+    let user = format!("/api/operator/users/{uid}");
+    let feedback = format!("/api/operator/feedback/{fid}");
+    vec![
+        (
+            Method::GET,
+            "/api/operator/users?q=someone".to_owned(),
+            None,
+            false,
+        ),
+        (Method::GET, user.clone(), None, false),
+        (
+            Method::GET,
+            "/api/operator/feedback".to_owned(),
+            None,
+            false,
+        ),
+        (Method::GET, feedback.clone(), None, false),
+        (Method::GET, "/api/operator/audit".to_owned(), None, false),
+        (Method::POST, format!("{user}/disable"), None, true),
+        (Method::POST, format!("{user}/enable"), None, true),
+        (Method::POST, format!("{user}/unlock"), None, true),
+        (Method::POST, format!("{user}/sessions/end"), None, true),
+        (Method::POST, format!("{user}/reset_code"), None, true),
+        (
+            Method::POST,
+            format!("{user}/role"),
+            Some(json!({"role": "operator"})),
+            true,
+        ),
+        (
+            Method::POST,
+            format!("{feedback}/reply"),
+            Some(json!({"reply_content": "hello"})),
+            true,
+        ),
+    ]
+}
+
+/// The audit entries of `target`, newest first.
+async fn audit_of(app: &TestApp, operator: &Member, target: &str) -> Vec<Value> {
+    let (status, body) = app
+        .center(
+            Method::GET,
+            &format!("/api/operator/audit?target={target}&page_size=100"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&body)), (200, 0), "{body}");
+    body["data"]["data"].as_array().cloned().unwrap_or_default()
+}
+
+async fn feedback_of(app: &TestApp, user: &Member, content: &str) -> u64 {
+    let (status, body) = app
+        .center(
+            Method::POST,
+            "/api/feedback",
+            &user.token,
+            Some(&json!({"feedback_content": content})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (200, 0), "{body}");
+    body["data"]["id"].as_u64().expect("feedback id")
+}
+
+#[tokio::test]
+async fn a_normal_user_is_refused_every_operator_route_and_nothing_changes() {
+    let app = TestApp::new();
+    let user = app.member().await;
+    let other = app.member().await;
+    let fid = feedback_of(&app, &other, "a feedback nobody may answer").await;
+    for (method, path, body, _) in every_route(other.uid, fid) {
+        let (status, answer) = app
+            .center(method.clone(), &path, &user.token, body.as_ref())
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (403, 10003),
+            "{method} {path}: {answer}"
+        );
+        // Without a token at all: 401, as every token route.
+        let anonymous = app
+            .http
+            .request(method.clone(), app.url(&path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status().as_u16(), 401, "{method} {path}");
+    }
+    // The other account still signs in; the feedback is unanswered.
+    let (status, body) = app.login(&other.username, "signed-in-pass").await;
+    assert_eq!(status, 200, "{body}");
+    let (_, reply) = app
+        .center(
+            Method::GET,
+            &format!("/api/feedback/reply/{fid}"),
+            &other.token,
+            None,
+        )
+        .await;
+    assert_eq!(code(&reply), 10001, "{reply}");
+}
+
+#[tokio::test]
+async fn support_staff_read_everything_and_are_refused_every_write() {
+    let app = TestApp::new();
+    let support = staff(&app, "support").await;
+    let operator = staff(&app, "operator").await;
+    let user = app.member().await;
+    let fid = feedback_of(&app, &user, "support may read this").await;
+    for (method, path, body, write) in every_route(user.uid, fid) {
+        let (status, answer) = app
+            .center(method.clone(), &path, &support.token, body.as_ref())
+            .await;
+        match write {
+            true => assert_eq!(
+                (status, code(&answer)),
+                (403, 10003),
+                "{method} {path}: {answer}"
+            ),
+            false => assert_eq!(
+                (status, code(&answer)),
+                (200, 0),
+                "{method} {path}: {answer}"
+            ),
+        }
+    }
+    // Nothing was done: the account signs in, its token works, no audit entry names it.
+    let (status, _) = app
+        .center(Method::GET, "/api/personal/info", &user.token, None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(audit_of(&app, &operator, &format!("user:{}", user.uid))
+        .await
+        .is_empty());
+    let (_, item) = app
+        .center(
+            Method::GET,
+            &format!("/api/operator/feedback/{fid}"),
+            &support.token,
+            None,
+        )
+        .await;
+    assert_eq!(item["data"]["reply"], Value::Null, "{item}");
+}
+
+#[tokio::test]
+async fn an_operator_finds_an_account_and_every_action_takes_effect_and_is_audited() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    let user = app.member().await;
+    let password = "signed-in-pass";
+
+    // Found by uid, username and email, once each.
+    for q in [
+        user.uid.to_string(),
+        user.username.clone(),
+        format!("{}@example.com", user.username),
+    ] {
+        let (status, body) = app
+            .center(
+                Method::GET,
+                &format!("/api/operator/users?q={}", urlencoding(&q)),
+                &operator.token,
+                None,
+            )
+            .await;
+        assert_eq!((status, code(&body)), (200, 0), "{body}");
+        let found = body["data"]["users"].as_array().unwrap();
+        assert_eq!(found.len(), 1, "{q}: {body}");
+        assert_eq!(found[0]["uid"], user.uid);
+        assert!(!body.to_string().contains("argon2"), "no hash is shown");
+    }
+    let (_, none) = app
+        .center(
+            Method::GET,
+            "/api/operator/users?q=nobody_has_this_name",
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!(none["data"]["users"], json!([]));
+
+    // Lock the account with wrong passwords: the profile shows it, unlock lifts it.
+    let profile_path = format!("/api/operator/users/{}", user.uid);
+    for _ in 0..5 {
+        app.login(&user.username, "wrong password").await;
+    }
+    let (status, _) = app.login(&user.username, password).await;
+    assert_eq!(status, 429, "locked");
+    let (_, profile) = app
+        .center(Method::GET, &profile_path, &operator.token, None)
+        .await;
+    let locks = profile["data"]["locks"].as_array().unwrap();
+    assert!(
+        locks
+            .iter()
+            .any(|l| l["name"] == "username" && l["locked"] == true),
+        "{profile}"
+    );
+    assert!(!profile["data"]["sessions"].as_array().unwrap().is_empty());
+    let (status, body) = app
+        .center(
+            Method::POST,
+            &format!("{profile_path}/unlock"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&body)), (200, 0), "{body}");
+    let (status, signed_in) = app.login(&user.username, password).await;
+    assert_eq!(status, 200, "unlocked: {signed_in}");
+    let fresh = signed_in["access_token"].as_str().unwrap().to_owned();
+
+    // End every session: both tokens die.
+    let (status, body) = app
+        .center(
+            Method::POST,
+            &format!("{profile_path}/sessions/end"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&body)), (200, 0), "{body}");
+    assert!(body["data"]["ended"].as_u64().unwrap() >= 2, "{body}");
+    for token in [&user.token, &fresh] {
+        let (status, body) = app
+            .center(Method::GET, "/api/personal/info", token, None)
+            .await;
+        assert_eq!((status, code(&body)), (401, 10004), "{body}");
+    }
+
+    // Disable: a right password no longer signs in (and tells so only to who knows it);
+    // enable: it does again.
+    let (status, body) = app
+        .center(
+            Method::POST,
+            &format!("{profile_path}/disable"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["data"]["user"]["disabled"].clone()),
+        (200, json!(true))
+    );
+    let (status, body) = app.login(&user.username, password).await;
+    assert_eq!(
+        (status, body["error_code"].as_u64()),
+        (403, Some(203202)),
+        "{body}"
+    );
+    let (status, body) = app.login(&user.username, "wrong password").await;
+    assert_eq!(
+        (status, body["error_code"].as_u64()),
+        (401, Some(202103)),
+        "{body}"
+    );
+    let (status, body) = app
+        .center(
+            Method::POST,
+            "/api/auth/access_token",
+            "",
+            Some(
+                &json!({"account": format!("{}@example.com", user.username), "password": password}),
+            ),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (403, 10000), "{body}");
+    let (status, _) = app
+        .center(
+            Method::POST,
+            &format!("{profile_path}/enable"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app.login(&user.username, password).await;
+    assert_eq!(status, 200, "enabled: {body}");
+
+    // An operator cannot disable or demote themself.
+    for (path, body) in [
+        ("disable", None),
+        ("role", Some(json!({"role": "support"}))),
+    ] {
+        let (status, answer) = app
+            .center(
+                Method::POST,
+                &format!("/api/operator/users/{}/{path}", operator.uid),
+                &operator.token,
+                body.as_ref(),
+            )
+            .await;
+        assert_eq!((status, code(&answer)), (400, 10005), "{path}: {answer}");
+    }
+
+    // The audit log holds each action, newest first, with who and before/after.
+    let entries = audit_of(&app, &operator, &format!("user:{}", user.uid)).await;
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "user.enable",
+            "user.disable",
+            "user.end_sessions",
+            "user.unlock"
+        ],
+        "{entries:?}"
+    );
+    for e in &entries {
+        assert_eq!(e["actor_uid"], operator.uid);
+        assert_eq!(e["actor"], operator.username.as_str());
+    }
+    assert_eq!(entries[1]["before"], json!({"disabled": false}));
+    assert_eq!(entries[1]["after"], json!({"disabled": true}));
+    assert_eq!(entries[3]["before"]["locks"][0]["failures"], 5);
+}
+
+#[tokio::test]
+async fn an_operator_grants_roles_and_the_grant_is_audited() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    let user = app.member().await;
+    let path = format!("/api/operator/users/{}/role", user.uid);
+    let (status, _) = app
+        .center(Method::GET, "/api/operator/audit", &user.token, None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = app
+        .center(
+            Method::POST,
+            &path,
+            &operator.token,
+            Some(&json!({"role": "support"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["data"]["user"]["role"].clone()),
+        (200, json!("support"))
+    );
+    // The same token now reads (roles are read with the account at each call) ...
+    let (status, _) = app
+        .center(Method::GET, "/api/operator/audit", &user.token, None)
+        .await;
+    assert_eq!(status, 200);
+    // ... and a bad role is refused, nothing changed.
+    let (status, body) = app
+        .center(
+            Method::POST,
+            &path,
+            &operator.token,
+            Some(&json!({"role": "root"})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (400, 10005));
+    let (status, _) = app
+        .center(
+            Method::POST,
+            &path,
+            &operator.token,
+            Some(&json!({"role": "none"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .center(Method::GET, "/api/operator/audit", &user.token, None)
+        .await;
+    assert_eq!(status, 403);
+    let entries = audit_of(&app, &operator, &format!("user:{}", user.uid)).await;
+    let roles: Vec<(Value, Value)> = entries
+        .iter()
+        .map(|e| (e["before"]["role"].clone(), e["after"]["role"].clone()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            (json!("support"), Value::Null),
+            (Value::Null, json!("support"))
+        ]
+    );
+    // The CLI's grant of the operator itself is in the log too, by passport-admin.
+    let cli = audit_of(&app, &operator, &format!("user:{}", operator.uid)).await;
+    assert_eq!(cli.len(), 1, "{cli:?}");
+    assert_eq!(
+        (cli[0]["actor"].as_str(), cli[0]["actor_uid"].as_u64()),
+        (Some("passport-admin"), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn a_reply_from_the_inbox_reaches_its_author_with_the_operators_id() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    let user = app.member().await;
+    let category = app.admin(&["category", "add", "--name", &format!("billing {}", app.run)]);
+    let cat = category["id"].as_u64().unwrap();
+    let (status, body) = app
+        .center(
+            Method::POST,
+            "/api/feedback",
+            &user.token,
+            Some(&json!({"feedback_content": "I was charged twice", "feedback_category_id": cat})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let fid = body["data"]["id"].as_u64().unwrap();
+    let other = feedback_of(&app, &user, "no category").await;
+
+    let inbox = |query: String| {
+        let app = &app;
+        let token = operator.token.clone();
+        async move {
+            let (status, body) = app
+                .center(
+                    Method::GET,
+                    &format!("/api/operator/feedback?{query}"),
+                    &token,
+                    None,
+                )
+                .await;
+            assert_eq!((status, code(&body)), (200, 0), "{body}");
+            body["data"]["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].as_u64().unwrap())
+                .collect::<Vec<u64>>()
+        }
+    };
+    // Open, newest first; by category only this one.
+    let open = inbox("page_size=100".into()).await;
+    let (a, b) = (
+        open.iter().position(|i| *i == fid),
+        open.iter().position(|i| *i == other),
+    );
+    assert!(b.unwrap() < a.unwrap(), "newest first: {open:?}");
+    assert_eq!(inbox(format!("category_id={cat}")).await, [fid]);
+
+    let (status, reply) = app
+        .center(
+            Method::POST,
+            &format!("/api/operator/feedback/{fid}/reply"),
+            &operator.token,
+            Some(&json!({"reply_content": "Refunded, sorry."})),
+        )
+        .await;
+    assert_eq!((status, code(&reply)), (200, 0), "{reply}");
+
+    // The author reads it, with the operator's uid as manager_id.
+    let (status, read) = app
+        .center(
+            Method::GET,
+            &format!("/api/feedback/reply/{fid}"),
+            &user.token,
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&read)), (200, 0), "{read}");
+    assert_eq!(read["data"]["reply_content"], "Refunded, sorry.");
+    assert_eq!(read["data"]["manager_id"], operator.uid);
+
+    // It moved from open to replied, in both listings.
+    assert!(!inbox("page_size=100".into()).await.contains(&fid));
+    assert_eq!(inbox(format!("category_id={cat}")).await, Vec::<u64>::new());
+    assert_eq!(
+        inbox(format!("status=replied&category_id={cat}")).await,
+        [fid]
+    );
+    let entries = audit_of(&app, &operator, &format!("feedback:{fid}")).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["action"], "feedback.reply");
+    assert_eq!(entries[0]["before"]["feedback_status"], 0);
+    assert_eq!(
+        entries[0]["after"]["reply"]["reply_content"],
+        "Refunded, sorry."
+    );
+
+    // The author deletes it: it leaves the inbox too.
+    let (status, _) = app
+        .center(
+            Method::DELETE,
+            &format!("/api/feedback/{fid}"),
+            &user.token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        inbox(format!("status=replied&category_id={cat}")).await,
+        Vec::<u64>::new()
+    );
+    let (status, body) = app
+        .center(
+            Method::POST,
+            &format!("/api/operator/feedback/{fid}/reply"),
+            &operator.token,
+            Some(&json!({"reply_content": "too late"})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (404, 10001), "{body}");
+}
+
+/// `q` as a query value.
+fn urlencoding(q: &str) -> String {
+    q.replace('@', "%40")
+}
+
+#[tokio::test]
+async fn the_sample_events_of_the_operator_function_run() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    let user = app.member().await;
+    let fid = feedback_of(&app, &user, "a sample's feedback").await;
+    let samples = [
+        ("operator-user-search.json", "li_lei", user.username.clone()),
+        ("operator-user-disable.json", "10001", user.uid.to_string()),
+        ("operator-feedback-reply.json", "/1/", format!("/{fid}/")),
+    ];
+    for (file, placeholder, value) in samples {
+        let text = std::fs::read_to_string(passport_tests::repo_root().join("events").join(file))
+            .unwrap()
+            .replace("PASTE_AN_OPERATORS_ACCESS_TOKEN", &operator.token)
+            .replace(placeholder, &value)
+            .replace("\"id\": \"1\"", &format!("\"id\": \"{fid}\""));
+        let event: Value = serde_json::from_str(&text).unwrap();
+        let answer = app.invoke("operator", &event, &[]);
+        assert_eq!(answer["statusCode"], 200, "{file}: {answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["code"], 0, "{file}: {body}");
+    }
+    // The disable sample disabled the account.
+    let (status, _) = app.login(&user.username, "signed-in-pass").await;
+    assert_eq!(status, 403);
+}
