@@ -15,7 +15,7 @@ use crate::storage::ports::{AccountStore, CallMeter, SessionStore};
 use crate::storage::quotas::Hit;
 use crate::storage::sessions::{Sessions, TokenRecord};
 use crate::storage::users::{User, Users};
-use crate::token::FIRST_PARTY_CLIENT;
+use crate::token::{CONSOLE_CLIENT, FIRST_PARTY_CLIENT};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -99,7 +99,9 @@ impl<'a> Authority<'a> {
             // Per route template: `/api/faq/1`, `/api/faq/01` and `/api/faq/%31` are one API.
             let api = req.meta.route.as_str();
             let meter = this.meter;
-            let metered = claims.client_id != FIRST_PARTY_CLIENT;
+            // Passport's own sign-in and its console are not metered.
+            let metered =
+                ![FIRST_PARTY_CLIENT, CONSOLE_CLIENT].contains(&claims.client_id.as_str());
             let with_account = auth.reads_account();
             let (record, token_hit, client_hit, account) = tokio::join!(
                 this.sessions.record(&claims.jti),
@@ -148,7 +150,8 @@ impl<'a> Authority<'a> {
                 None => None,
             };
             if let Some(needed) = auth.role() {
-                let first_party = token.client_id == FIRST_PARTY_CLIENT;
+                let first_party =
+                    [FIRST_PARTY_CLIENT, CONSOLE_CLIENT].contains(&token.client_id.as_str());
                 let held = account.as_ref().and_then(|a| a.role);
                 if !first_party || !held.is_some_and(|r| r.covers(needed)) {
                     return Err(ErrorKind::RoleRequired.into());

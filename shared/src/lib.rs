@@ -2,6 +2,7 @@
 //!
 //! - [`dialect`], [`catalog`], [`error`], [`response`]: the four envelopes and the error
 //!   catalog, with the one response helper;
+//! - [`html`]: the pages people see (escaping, languages, the one HTML answer);
 //! - [`params`], [`routing`], [`auth`]: reading requests, routing them to handlers, and the
 //!   authentication each route declares, checked in dispatch;
 //! - [`domain`]: validated newtypes for the documented input rules;
@@ -18,6 +19,7 @@ pub mod catalog;
 pub mod dialect;
 pub mod domain;
 pub mod error;
+pub mod html;
 pub mod limits;
 pub mod logging;
 pub mod mail;

@@ -44,8 +44,8 @@ pub enum Auth {
     /// calling client's quota and the token's.
     ClientToken,
     /// As [`Auth::Account`], for an account with an operator role (support or operator):
-    /// the operator API's reads. Only tokens of Passport's own sign-in count: an app a
-    /// signed-in operator authorized never acts as the operator.
+    /// the operator API's reads. Only tokens of Passport's own sign-in and of its console
+    /// count: an app a signed-in operator authorized never acts as the operator.
     Staff,
     /// As [`Auth::Staff`], for the operator role alone: the operator API's writes.
     Operator,
@@ -152,6 +152,13 @@ pub trait Service: Send + Sync + Sized + 'static {
     /// The answer to an attempt past its limit: the error in the route's dialect, unless
     /// the function shows people a page instead (the hosted sign-in's own).
     fn throttled<'a>(&'a self, _req: &'a ApiRequest, refusal: ApiError) -> Answer<'a> {
+        Box::pin(async move { Err(refusal) })
+    }
+
+    /// The answer to a caller the route's authentication refused: the error in the route's
+    /// dialect, unless the function shows people a page instead (the console sends a
+    /// browser without a session to sign in).
+    fn refused<'a>(&'a self, _req: &'a ApiRequest, refusal: ApiError) -> Answer<'a> {
         Box::pin(async move { Err(refusal) })
     }
 }
@@ -526,7 +533,8 @@ pub async fn dispatch<A: Service>(app: &A, request: Request) -> Response<Body> {
                         (Err(e), _) if e.retry_after.is_some() => {
                             app.throttled(&api_request, e).await
                         }
-                        (Err(e), _) | (Ok(()), Err(e)) => Err(e),
+                        (Err(e), _) => Err(e),
+                        (Ok(()), Err(e)) => app.refused(&api_request, e).await,
                         (Ok(()), Ok(check)) => (spec.handler)(app, &api_request, check).await,
                     };
                     answer

@@ -17,8 +17,21 @@ impl From<TokenError> for ApiError {
     }
 }
 
+/// The cookie that holds the operator console's access token (`Secure`, `HttpOnly`,
+/// `SameSite=Strict`, `Path=/`), presented only on the console's own routes.
+pub const CONSOLE_COOKIE: &str = "__Host-passport-console";
+
+/// The console's cookie in `req`, if the route is one of the console's.
+fn console_cookie(req: &ApiRequest) -> Option<String> {
+    if !req.meta.route.starts_with("console/") && req.meta.route != "console" {
+        return None;
+    }
+    crate::html::cookie(req, CONSOLE_COOKIE)
+}
+
 /// The access token a request presents: `Authorization: Bearer <t>`, `Authorization: Token
-/// <t>` (center dialect), or an `access_token` parameter (query, form or JSON). A request
+/// <t>` (center dialect), or an `access_token` parameter (query, form or JSON); on the
+/// console's routes, else its cookie ([`CONSOLE_COOKIE`]). A request
 /// that presents two different tokens (RFC 6750, section 2: one method per request) is
 /// answered as one with an invalid token (an empty one, which no check accepts), never by
 /// picking one of them.
@@ -37,6 +50,9 @@ pub fn presented(req: &ApiRequest) -> Option<String> {
     match (header, req.params.get("access_token")) {
         (Some(h), Some(p)) if !passport_core::crypto::same(&h, p.trim()) => Some(String::new()),
         (Some(t), _) => Some(t),
-        (None, _) => req.params.text("access_token"),
+        (None, _) => req
+            .params
+            .text("access_token")
+            .or_else(|| console_cookie(req)),
     }
 }

@@ -3,6 +3,7 @@
 mod account;
 mod captcha;
 mod client_auth;
+mod console;
 mod contract;
 mod gateway;
 mod guestbook;

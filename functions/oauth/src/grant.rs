@@ -267,16 +267,7 @@ pub fn respond_to(
 
 /// A 302 to `location`.
 pub fn found(location: &str) -> Result<passport_shared::Reply, ApiError> {
-    let mut response = passport_shared::response::respond(
-        http::StatusCode::FOUND,
-        "text/plain; charset=utf-8",
-        String::new(),
-    );
-    response.headers_mut().insert(
-        http::header::LOCATION,
-        http::HeaderValue::from_str(location).map_err(ApiError::internal)?,
-    );
-    Ok(passport_shared::Reply::Raw(response))
+    passport_shared::html::redirect(http::StatusCode::FOUND, location)
 }
 
 /// What a token request was given: the tokens, and an ID token where the code was for

@@ -6,33 +6,10 @@
 //! and the consent form's answer is a redirect to the client.)
 
 use http::{HeaderValue, StatusCode};
-use passport_shared::response::respond;
 use passport_shared::storage::providers::Provider;
 use passport_shared::{ApiError, ApiRequest, Lang, Reply};
 
-/// HTML-escapes text for element content and quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// English or Chinese, as the text reads in each.
-pub fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
-}
+pub use passport_shared::html::{escape, switch_of, tr};
 
 /// The language of a hosted page: the page's own switch or form (`lang`), else the
 /// client's `ui_locales` (the first English or Chinese tag), else `Accept-Language`.
@@ -52,22 +29,6 @@ pub fn lang_of(req: &ApiRequest) -> Lang {
         })
     });
     asked.unwrap_or(req.meta.lang)
-}
-
-/// The query of this GET with `lang` set to the other language: the page's switch.
-pub fn switch_of(req: &ApiRequest, path: &str, lang: Lang) -> String {
-    let other = match lang {
-        Lang::En => "zh",
-        Lang::Zh => "en",
-    };
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for name in req.params.names().filter(|n| *n != "lang") {
-        if let Some(value) = req.params.get(name) {
-            query.append_pair(name, &value);
-        }
-    }
-    query.append_pair("lang", other);
-    format!("{path}?{}", query.finish())
 }
 
 /// What a page says of a refused step: the catalog's message for a client's mistake (in
@@ -162,44 +123,22 @@ impl Problem {
 /// page can be shown again by GET (`switch`).
 fn html(lang: Lang, status: StatusCode, title: &str, body: &str, switch: Option<&str>) -> Reply {
     let switch = switch
-        .map(|href| {
-            format!(
-                "<p class=\"lang\"><a id=\"lang-switch\" href=\"{}\" hreflang=\"{}\">{}</a></p>",
-                escape(href),
-                tr(lang, "zh", "en"),
-                tr(lang, "中文", "English"),
-            )
-        })
+        .map(|href| passport_shared::html::switch_link(lang, href))
         .unwrap_or_default();
-    let page = format!(
-        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Passport</title><style>\
-         body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}}\
-         label{{display:block;margin:.8rem 0 .2rem}}input{{width:100%;padding:.5rem;box-sizing:border-box}}\
-         button{{margin-top:1rem;padding:.6rem 1.2rem}}.error{{color:#b00020}}.notice{{color:#0a6b2b}}.scopes li{{margin:.2rem 0}}\
-         .lang{{text-align:right;font-size:.9rem}}.provider{{display:block;margin:.5rem 0;padding:.6rem;border:1px solid #888;border-radius:4px;text-align:center;text-decoration:none;color:#222}}.logo{{display:block;border-radius:12px;object-fit:contain}}\
-         </style></head><body>{switch}<main><h1>{title}</h1>{body}</main></body></html>",
-        code = tr(lang, "en", "zh-CN"),
-        title = escape(title)
-    );
-    let mut response = respond(status, "text/html; charset=utf-8", page);
-    let headers = response.headers_mut();
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert("cache-control", HeaderValue::from_static("no-store"));
-    Reply::Raw(response)
+    passport_shared::html::document(
+        lang,
+        status,
+        CSS,
+        title,
+        &format!("{switch}<main><h1>{}</h1>{body}</main>", escape(title)),
+    )
 }
+
+/// The hosted pages' style: one narrow column.
+const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}\
+label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.5rem;box-sizing:border-box}\
+button{margin-top:1rem;padding:.6rem 1.2rem}.error{color:#b00020}.notice{color:#0a6b2b}.scopes li{margin:.2rem 0}\
+.lang{text-align:right;font-size:.9rem}.provider{display:block;margin:.5rem 0;padding:.6rem;border:1px solid #888;border-radius:4px;text-align:center;text-decoration:none;color:#222}.logo{display:block;border-radius:12px;object-fit:contain}";
 
 /// A page that explains and goes nowhere.
 pub fn error(lang: Lang, status: StatusCode, message: &str) -> Reply {

@@ -7,7 +7,7 @@
 //! sign-on) and on no cross-site form post or embedded request.
 
 use crate::App;
-use http::HeaderValue;
+use passport_shared::html::{cookie, with_cookie};
 use passport_shared::storage::grants::PendingRequest;
 use passport_shared::storage::sso::{BrowserSession, BROWSER_SESSION_LIFETIME};
 use passport_shared::{crypto, ApiError, ApiRequest, Reply};
@@ -21,18 +21,6 @@ pub const COOKIE: &str = "__Host-passport-session";
 /// attacker's, posted from the victim's to sign them in as the attacker: login CSRF) is
 /// refused.
 pub const BINDING: &str = "__Host-passport-browser";
-
-/// A cookie's value in the request, if it has one.
-fn cookie(req: &ApiRequest, wanted: &str) -> Option<String> {
-    req.headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == wanted && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
-}
 
 /// The session cookie's value in the request, if there is one.
 pub fn secret(req: &ApiRequest) -> Option<String> {
@@ -115,16 +103,4 @@ pub fn clear(reply: Reply) -> Result<Reply, ApiError> {
         reply,
         &format!("{COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"),
     )
-}
-
-fn with_cookie(reply: Reply, cookie: &str) -> Result<Reply, ApiError> {
-    let mut response = match reply {
-        Reply::Raw(response) => response,
-        Reply::Data(_) => return Err(ApiError::internal("a cookie on an enveloped answer")),
-    };
-    response.headers_mut().append(
-        http::header::SET_COOKIE,
-        HeaderValue::from_str(cookie).map_err(ApiError::internal)?,
-    );
-    Ok(Reply::Raw(response))
 }

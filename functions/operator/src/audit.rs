@@ -7,7 +7,7 @@ use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, Reply};
 
 /// A target as the log names them: `kind:id`, lowercase letters then digits.
-fn target(raw: &str) -> Result<&str, ApiError> {
+pub fn target(raw: &str) -> Result<&str, ApiError> {
     match raw.split_once(':') {
         Some((kind, id))
             if !kind.is_empty()

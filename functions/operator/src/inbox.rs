@@ -7,7 +7,7 @@ use crate::{actor, App};
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 /// The longest reply accepted, in characters (as long as a feedback may be).
 const REPLY_MAX: usize = 2000;
@@ -20,11 +20,7 @@ pub async fn list(
 ) -> Result<Reply, ApiError> {
     let p = &req.params;
     p.scalars(&["status", "category_id"])?;
-    let status = match p.text("status").as_deref() {
-        None | Some("open") => 0,
-        Some("replied") => 1,
-        Some(_) => return Err(ApiError::invalid("status")),
-    };
+    let status = status_named(p.text("status").as_deref())?;
     let category = p.int::<u64>("category_id")?;
     let at = p.page()?;
     Reply::of(&app.support.inbox(status, category, at).await?)
@@ -42,6 +38,37 @@ pub async fn item(
     Reply::of(&json!({ "feedback": feedback, "reply": reply? }))
 }
 
+/// `operator`'s reply to feedback `id`: the reply stored, or 10001 when there is no such
+/// feedback; 10005 for an empty, too long or control-character reply.
+pub async fn answer(
+    app: &App,
+    operator: &User,
+    id: u64,
+    content: &str,
+) -> Result<Map<String, Value>, ApiError> {
+    let content = content.trim();
+    let bad = content
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t');
+    if content.is_empty() || bad || content.chars().count() > REPLY_MAX {
+        return Err(ApiError::invalid("reply_content"));
+    }
+    let now = passport_shared::now();
+    app.support
+        .reply(id, content, &actor(operator), now)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("id"))
+}
+
+/// The inbox's status as the API and the console name it (`open` by default, `replied`).
+pub fn status_named(name: Option<&str>) -> Result<u8, ApiError> {
+    match name {
+        None | Some("open") => Ok(0),
+        Some("replied") => Ok(1),
+        Some(_) => Err(ApiError::invalid("status")),
+    }
+}
+
 pub async fn reply(
     app: &App,
     req: &ApiRequest,
@@ -51,18 +78,5 @@ pub async fn reply(
     let id = req.path_id("id")?;
     req.params.scalars(&["reply_content"])?;
     let content = req.params.text("reply_content").unwrap_or_default();
-    let content = content.trim();
-    let bad = content
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t');
-    if content.is_empty() || bad || content.chars().count() > REPLY_MAX {
-        return Err(ApiError::invalid("reply_content"));
-    }
-    let now = passport_shared::now();
-    let reply = app
-        .support
-        .reply(id, content, &actor(operator), now)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("id"))?;
-    Reply::of(&reply)
+    Reply::of(&answer(app, operator, id, &content).await?)
 }

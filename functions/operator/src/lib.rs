@@ -5,13 +5,18 @@
 //! answer feedback, grant roles. Roles are checked in the route table (`Staff`,
 //! `Operator`), from tokens of Passport's own sign-in only; every action writes an entry of
 //! the audit log, in the action's own transaction where the action is one.
+//!
+//! The console (`/console*`, [`console`]) is the same functions as pages, for people.
 
 mod audit;
+mod console;
 mod inbox;
 mod users;
 
 use passport_identity::Identity;
+use passport_shared::routing::Answer;
 use passport_shared::storage::audit::{Actor, Audit};
+use passport_shared::storage::grants::Grants;
 use passport_shared::storage::records::Records;
 use passport_shared::storage::support::Support;
 use passport_shared::storage::users::User;
@@ -21,6 +26,8 @@ pub struct App {
     pub identity: Identity,
     pub support: Support,
     pub audit: Audit,
+    /// The authorization codes the console redeems.
+    pub grants: Grants,
 }
 
 impl App {
@@ -37,8 +44,9 @@ impl App {
                 records: Records::new(db.clone(), table),
             },
             audit: Audit {
-                records: Records::new(db, table),
+                records: Records::new(db.clone(), table),
             },
+            grants: Grants::new(db, table),
         })
     }
 }
@@ -65,10 +73,36 @@ impl Service for App {
         GET "/api/operator/feedback/{id}" Staff => inbox::item,
         POST "/api/operator/feedback/{id}/reply" Operator => inbox::reply,
         GET "/api/operator/audit" Staff => audit::list,
+        GET "/console" Staff => console::home,
+        GET "/console/users" Staff => console::users,
+        GET "/console/users/{uid}" Staff => console::user,
+        POST "/console/users/{uid}" Operator => console::user_act,
+        GET "/console/feedback" Staff => console::feedbacks,
+        GET "/console/feedback/{id}" Staff => console::feedback,
+        POST "/console/feedback/{id}" Operator => console::reply,
+        GET "/console/audit" Staff => console::audit,
+        GET "/console/signin" Public => console::signin,
+        GET "/console/callback" Public => console::callback,
+        POST "/console/signout" Staff => console::signout,
     ];
 
     fn authority(&self) -> Option<passport_shared::auth::Authority<'_>> {
         Some(self.identity.authority())
+    }
+
+    /// The console's pages answer a refused browser with a page (or the way to sign in);
+    /// the API answers in its envelope.
+    fn refused<'a>(
+        &'a self,
+        req: &'a passport_shared::ApiRequest,
+        refusal: passport_shared::ApiError,
+    ) -> Answer<'a> {
+        Box::pin(async move {
+            match req.meta.route.starts_with("console") {
+                true => console::refused(req, refusal),
+                false => Err(refusal),
+            }
+        })
     }
 }
 

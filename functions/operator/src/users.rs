@@ -35,9 +35,8 @@ pub fn view(user: &User) -> Value {
     })
 }
 
-/// The account `{uid}` names, or 10001.
-async fn target(app: &App, req: &ApiRequest) -> Result<User, ApiError> {
-    let uid = req.path_id("uid")?;
+/// The account `uid`, or 10001.
+async fn account(app: &App, uid: u64) -> Result<User, ApiError> {
     app.identity
         .users
         .get(uid)
@@ -56,15 +55,9 @@ fn entry(operator: &User, action: &'static str, user: &User, before: Value, afte
     }
 }
 
-/// `GET /api/operator/users?q=`: the accounts whose uid, username, email or phone number is
-/// exactly `q` (each a key lookup, in parallel; no scan), at most one per kind.
-pub async fn search(
-    app: &App,
-    req: &ApiRequest,
-    _token: &TokenRecord,
-    _operator: &User,
-) -> Result<Reply, ApiError> {
-    let q = req.params.text("q").unwrap_or_default();
+/// The accounts whose uid, username, email or phone number is exactly `q` (each a key
+/// lookup, in parallel; no scan), at most one per kind.
+pub async fn find(app: &App, q: &str) -> Result<Vec<User>, ApiError> {
     let q = q.trim();
     if q.is_empty() || q.len() > QUERY_MAX {
         return Err(ApiError::invalid("q"));
@@ -98,18 +91,25 @@ pub async fn search(
             found.push(user);
         }
     }
-    Reply::of(&json!({ "users": found.iter().map(view).collect::<Vec<_>>() }))
+    Ok(found)
 }
 
-/// `GET /api/operator/users/{uid}`: the account, its bindings, the apps it authorized, its
-/// live sessions (newest sign-in first) and the sign-in locks on its names.
-pub async fn profile(
+/// `GET /api/operator/users?q=`: [`find`].
+pub async fn search(
     app: &App,
     req: &ApiRequest,
     _token: &TokenRecord,
     _operator: &User,
 ) -> Result<Reply, ApiError> {
-    let user = target(app, req).await?;
+    req.params.scalars(&["q"])?;
+    let found = find(app, &req.params.text("q").unwrap_or_default()).await?;
+    Reply::of(&json!({ "users": found.iter().map(view).collect::<Vec<_>>() }))
+}
+
+/// The account `uid`, its bindings, the apps it authorized, its live sessions (newest
+/// sign-in first) and the sign-in locks on its names; 10001 when there is none.
+pub async fn profile_of(app: &App, uid: u64) -> Result<Value, ApiError> {
+    let user = account(app, uid).await?;
     let id = &app.identity;
     let now = passport_shared::now();
     let (consents, listing, locks) = tokio::join!(
@@ -155,13 +155,23 @@ pub async fn profile(
         .iter()
         .map(|(channel, id)| json!({ "channel": channel, "id": id }))
         .collect();
-    Reply::of(&json!({
+    Ok(json!({
         "user": view(&user),
         "bindings": bindings,
         "apps": apps,
         "sessions": sessions,
         "locks": locks,
     }))
+}
+
+/// `GET /api/operator/users/{uid}`: [`profile_of`].
+pub async fn profile(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    _operator: &User,
+) -> Result<Reply, ApiError> {
+    Reply::of(&profile_of(app, req.path_id("uid")?).await?)
 }
 
 /// Refuses an operator's action on their own account.
@@ -210,57 +220,189 @@ async fn change(
     Ok(after)
 }
 
-/// `POST .../disable`: the account can no longer sign in, and every session it has (API
-/// and browser) ends.
+/// What an operator does to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// The account can no longer sign in, and every session it has (API and browser) ends.
+    Disable,
+    /// It may sign in again.
+    Enable,
+    /// Forgets the failed sign-ins counted on every name of the account (username, email,
+    /// phone), so a locked account may sign in at once.
+    Unlock,
+    /// Ends every session (API sessions and their refresh tokens, browser sessions of the
+    /// hosted pages). The audit entry is written first: the ends are many writes.
+    EndSessions,
+    /// Sends the password-reset code a user would ask for (to its email, else its phone).
+    ResetCode,
+    /// Grants a role, or takes it away.
+    Role(Option<Role>),
+}
+
+/// `operator` does `action` to account `uid`: what came of it, as the API answers it.
+pub async fn act(app: &App, operator: &User, uid: u64, action: Action) -> Result<Value, ApiError> {
+    let user = account(app, uid).await?;
+    let now = passport_shared::now();
+    match action {
+        Action::Disable => {
+            not_yourself(operator, &user)?;
+            let user = match user.disabled {
+                true => user,
+                false => {
+                    change(
+                        app,
+                        operator,
+                        user,
+                        Standing::Disabled(true),
+                        "user.disable",
+                    )
+                    .await?
+                }
+            };
+            // Also when it was disabled already: a session begun in a race with the first
+            // disable ends now.
+            app.identity.sessions.end_all(user.uid).await?;
+            Ok(json!({ "user": view(&user) }))
+        }
+        Action::Enable => {
+            let user = match user.disabled {
+                false => user,
+                true => {
+                    change(
+                        app,
+                        operator,
+                        user,
+                        Standing::Disabled(false),
+                        "user.enable",
+                    )
+                    .await?
+                }
+            };
+            Ok(json!({ "user": view(&user) }))
+        }
+        Action::Role(role) => {
+            if user.role == role {
+                return Ok(json!({ "user": view(&user) }));
+            }
+            not_yourself(operator, &user)?;
+            let user = change(app, operator, user, Standing::Role(role), "user.role").await?;
+            Ok(json!({ "user": view(&user) }))
+        }
+        Action::Unlock => {
+            let users = &app.identity.users;
+            let locks = users.locks(&user).await?;
+            let before: Vec<Value> = locks
+                .iter()
+                .map(|l| json!({ "name": l.name, "failures": l.failures, "locked_until": l.until }))
+                .collect();
+            let entry = entry(
+                operator,
+                "user.unlock",
+                &user,
+                json!({ "locks": before }),
+                json!({ "locks": [] }),
+            );
+            users.unlock(&user, app.audit.step(&entry, now)?).await?;
+            Ok(json!({ "unlocked": locks.len() }))
+        }
+        Action::EndSessions => {
+            let sessions = &app.identity.sessions;
+            let live = sessions.listing(user.uid).await?.active(now).len();
+            let entry = entry(
+                operator,
+                "user.end_sessions",
+                &user,
+                json!({ "sessions": live }),
+                json!({ "sessions": 0 }),
+            );
+            app.audit.write(&entry, now).await?;
+            sessions.end_all(user.uid).await?;
+            Ok(json!({ "ended": live }))
+        }
+        Action::ResetCode => {
+            let to = match (&user.email, &user.phone) {
+                (Some(email), _) => json!({ "email": email }),
+                (None, Some(phone)) => json!({ "phone": phone }),
+                (None, None) => {
+                    return Err(
+                        ApiError::invalid("uid").with_cause("the account has no email or phone")
+                    )
+                }
+            };
+            let entry = entry(operator, "user.reset_code", &user, json!({}), to.clone());
+            app.audit.write(&entry, now).await?;
+            app.identity
+                .request_reset(None, &user.username, now)
+                .await?;
+            Ok(json!({ "sent_to": to }))
+        }
+    }
+}
+
+/// A role as forms and the API name it: `operator`, `support`, or `none`.
+pub fn role_named(name: Option<&str>) -> Result<Option<Role>, ApiError> {
+    match name {
+        Some("none") => Ok(None),
+        Some(name) => Role::parse(name)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("role")),
+        None => Err(ApiError::invalid("role")),
+    }
+}
+
+/// `POST /api/operator/users/{uid}/<action>`.
+async fn act_on(
+    app: &App,
+    req: &ApiRequest,
+    operator: &User,
+    action: Action,
+) -> Result<Reply, ApiError> {
+    Reply::of(&act(app, operator, req.path_id("uid")?, action).await?)
+}
+
 pub async fn disable(
     app: &App,
     req: &ApiRequest,
     _token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let user = target(app, req).await?;
-    not_yourself(operator, &user)?;
-    let user = match user.disabled {
-        true => user,
-        false => {
-            change(
-                app,
-                operator,
-                user,
-                Standing::Disabled(true),
-                "user.disable",
-            )
-            .await?
-        }
-    };
-    // Also when it was disabled already: a session begun in a race with the first disable
-    // ends now.
-    app.identity.sessions.end_all(user.uid).await?;
-    Reply::of(&json!({ "user": view(&user) }))
+    act_on(app, req, operator, Action::Disable).await
 }
 
-/// `POST .../enable`: the account may sign in again.
 pub async fn enable(
     app: &App,
     req: &ApiRequest,
     _token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let user = target(app, req).await?;
-    let user = match user.disabled {
-        false => user,
-        true => {
-            change(
-                app,
-                operator,
-                user,
-                Standing::Disabled(false),
-                "user.enable",
-            )
-            .await?
-        }
-    };
-    Reply::of(&json!({ "user": view(&user) }))
+    act_on(app, req, operator, Action::Enable).await
+}
+
+pub async fn unlock(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    act_on(app, req, operator, Action::Unlock).await
+}
+
+pub async fn end_sessions(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    act_on(app, req, operator, Action::EndSessions).await
+}
+
+pub async fn reset_code(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    act_on(app, req, operator, Action::ResetCode).await
 }
 
 /// `POST .../role` with `role` = `operator`, `support` or `none`.
@@ -271,98 +413,8 @@ pub async fn role(
     operator: &User,
 ) -> Result<Reply, ApiError> {
     req.params.scalars(&["role"])?;
-    let role = match req.params.text("role").as_deref() {
-        Some("none") => None,
-        Some(name) => Some(Role::parse(name).ok_or_else(|| ApiError::invalid("role"))?),
-        None => return Err(ApiError::invalid("role")),
-    };
-    let user = target(app, req).await?;
-    if user.role == role {
-        return Reply::of(&json!({ "user": view(&user) }));
-    }
-    not_yourself(operator, &user)?;
-    let user = change(app, operator, user, Standing::Role(role), "user.role").await?;
-    Reply::of(&json!({ "user": view(&user) }))
-}
-
-/// `POST .../unlock`: forgets the failed sign-ins counted on every name of the account
-/// (username, email, phone), so a locked account may sign in at once.
-pub async fn unlock(
-    app: &App,
-    req: &ApiRequest,
-    _token: &TokenRecord,
-    operator: &User,
-) -> Result<Reply, ApiError> {
-    let user = target(app, req).await?;
-    let now = passport_shared::now();
-    let users = &app.identity.users;
-    let locks = users.locks(&user).await?;
-    let before: Vec<Value> = locks
-        .iter()
-        .map(|l| json!({ "name": l.name, "failures": l.failures, "locked_until": l.until }))
-        .collect();
-    let audit = app.audit.step(
-        &entry(
-            operator,
-            "user.unlock",
-            &user,
-            json!({ "locks": before }),
-            json!({ "locks": [] }),
-        ),
-        now,
-    )?;
-    users.unlock(&user, audit).await?;
-    Reply::of(&json!({ "unlocked": locks.len() }))
-}
-
-/// `POST .../sessions/end`: ends every session of the account (API sessions and their
-/// refresh tokens, browser sessions of the hosted pages). The audit entry is written
-/// first: the ends are many writes, not one transaction.
-pub async fn end_sessions(
-    app: &App,
-    req: &ApiRequest,
-    _token: &TokenRecord,
-    operator: &User,
-) -> Result<Reply, ApiError> {
-    let user = target(app, req).await?;
-    let now = passport_shared::now();
-    let sessions = &app.identity.sessions;
-    let live = sessions.listing(user.uid).await?.active(now).len();
-    let audit = entry(
-        operator,
-        "user.end_sessions",
-        &user,
-        json!({ "sessions": live }),
-        json!({ "sessions": 0 }),
-    );
-    app.audit.write(&audit, now).await?;
-    sessions.end_all(user.uid).await?;
-    Reply::of(&json!({ "ended": live }))
-}
-
-/// `POST .../reset_code`: sends the account the password-reset code a user would ask for
-/// (to its email, or its phone), as the forgot-password flow does.
-pub async fn reset_code(
-    app: &App,
-    req: &ApiRequest,
-    _token: &TokenRecord,
-    operator: &User,
-) -> Result<Reply, ApiError> {
-    let user = target(app, req).await?;
-    let now = passport_shared::now();
-    let to = match (&user.email, &user.phone) {
-        (Some(email), _) => json!({ "email": email }),
-        (None, Some(phone)) => json!({ "phone": phone }),
-        (None, None) => {
-            return Err(ApiError::invalid("uid").with_cause("the account has no email or phone"))
-        }
-    };
-    let audit = entry(operator, "user.reset_code", &user, json!({}), to.clone());
-    app.audit.write(&audit, now).await?;
-    app.identity
-        .request_reset(None, &user.username, now)
-        .await?;
-    Reply::of(&json!({ "sent_to": to }))
+    let role = role_named(req.params.text("role").as_deref())?;
+    act_on(app, req, operator, Action::Role(role)).await
 }
 
 #[cfg(test)]

@@ -45,6 +45,10 @@ pub fn issuer() -> Result<&'static str, TokenError> {
 /// The client id of Passport's own sign-in (the v2 and center routes).
 pub const FIRST_PARTY_CLIENT: &str = "passport";
 
+/// The client id of the operator console, a public client built in to every deployment
+/// (its one redirect URI is the issuer's `/console/callback`).
+pub const CONSOLE_CLIENT: &str = "passport-console";
+
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {

@@ -132,6 +132,31 @@ impl Client {
     }
 }
 
+/// The operator console ([`passport_core::token::CONSOLE_CLIENT`]): a public client built in
+/// to every deployment, so that operators sign in to it through the hosted pages as to any
+/// app (authorization code with PKCE). Its one redirect URI is the issuer's
+/// `/console/callback`; none until the issuer is known.
+pub fn console() -> Option<Arc<Client>> {
+    let issuer = passport_core::issuer::current()?;
+    Some(Arc::new(Client {
+        id: passport_core::token::CONSOLE_CLIENT.to_owned(),
+        name: "Passport console".to_owned(),
+        secret_hash: None,
+        redirect_uris: vec![format!("{issuer}/console/callback")],
+        grant_types: vec!["authorization_code".to_owned()],
+        scopes: vec!["openid".to_owned()],
+        first_party: true,
+        limits: BTreeMap::new(),
+        created_at: 0,
+        id_token_alg: IdTokenAlg::Rs256,
+        subject_type: SubjectType::Public,
+        post_logout_redirect_uris: vec![format!("{issuer}/console/signed-out")],
+        backchannel_logout_uri: None,
+        jwks: None,
+        logo_uri: None,
+    }))
+}
+
 fn strings(item: &Item, k: &str) -> Vec<String> {
     item.get(k)
         .and_then(|v| v.as_l().ok())
@@ -287,6 +312,9 @@ impl Clients {
     pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, StoreError> {
         if id.is_empty() || id.len() > MAX_CLIENT_ID_BYTES {
             return Ok(None);
+        }
+        if id == passport_core::token::CONSOLE_CLIENT {
+            return Ok(console());
         }
         if let Some((at, c)) = self.cache.lock().expect("cache lock").get(id) {
             if at.elapsed() < CACHE_FOR {

@@ -375,7 +375,7 @@ pub fn assert_openapi_agrees<A>(manifest_dir: &str, routes: &[passport_shared::r
     let text = std::fs::read_to_string(&path).expect("openapi.yaml reads");
     let mut doc: Value = serde_yaml::from_str(&text).expect("openapi.yaml parses");
     doc.apply_merge().expect("openapi.yaml's merge keys apply");
-    const TOKEN_SCHEMES: [&str; 3] = ["bearer", "access_token", "token"];
+    const TOKEN_SCHEMES: [&str; 4] = ["bearer", "access_token", "token", "console"];
     for route in routes {
         let name = format!("{} {}", route.method, route.path);
         let operation = &doc["paths"][route.path][route.method.to_ascii_lowercase().as_str()];
