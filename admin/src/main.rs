@@ -18,6 +18,8 @@
 //! passport-admin ... push record --title "..." --body "..." [--scope all|android|ios] [--manager 1]
 //! passport-admin ... mail suppressed
 //! passport-admin ... mail unsuppress li.lei@example.com
+//! passport-admin ... import users legacy.jsonl [--format jsonl|csv] [--resume] [--report FILE]
+//! passport-admin ... export users [--out accounts.jsonl]
 //! passport-admin ... operator grant li_lei [--role operator|support]
 //! passport-admin ... operator revoke li_lei
 //! ```
@@ -26,10 +28,11 @@
 //! `TABLE_NAME`); with `--stack` it talks to a running local stack. A new client's secret is
 //! printed once and stored only as its SHA-256.
 //!
-//! One module a subject ([`clients`], [`companies`], [`content`], [`mail`], [`operators`], [`providers`]); each has its commands
+//! One module a subject ([`accounts`], [`clients`], [`companies`], [`content`], [`mail`], [`operators`], [`providers`]); each has its commands
 //! and one `run`. The rules of a valid client live beside the client type
 //! (`passport_store::clients::Client::register`), where every caller gets them.
 
+mod accounts;
 mod clients;
 mod companies;
 mod connect;
@@ -91,6 +94,17 @@ enum Cmd {
         #[command(subcommand)]
         command: mail::MailCmd,
     },
+    /// Accounts in from a legacy user system (legacy password hashes kept until their next
+    /// sign-in).
+    Import {
+        #[command(subcommand)]
+        command: accounts::ImportCmd,
+    },
+    /// Accounts out, with their argon2id hashes.
+    Export {
+        #[command(subcommand)]
+        command: accounts::ExportCmd,
+    },
     /// Operator roles (the operator API's `support` and `operator`).
     Operator {
         #[command(subcommand)]
@@ -116,6 +130,8 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Push { command } => content::push(command, db, &table).await,
         Cmd::Mail { command } => mail::run(command, db, &table).await,
         Cmd::Operator { command } => operators::run(command, db, &table).await,
+        Cmd::Import { command } => accounts::import_users(command, db, &table).await,
+        Cmd::Export { command } => accounts::export_users(command, db, &table).await,
         Cmd::Provider { command } => {
             let secrets = connect::secrets(cli.stack.as_deref()).await?;
             providers::run(command, db, &table, secrets).await

@@ -10,6 +10,7 @@ mod guestbook;
 mod hardening;
 mod hosted_pages;
 mod images;
+mod import;
 mod limits;
 mod location;
 mod mail;

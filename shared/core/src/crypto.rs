@@ -128,9 +128,108 @@ pub mod password {
         .to_string()
     }
 
-    /// Whether `password` matches `phc`, compared in constant time. A malformed hash never
-    /// matches.
-    pub fn verify(password: &str, phc: &str) -> bool {
+    /// Whether `password` matches `stored`: an argon2 PHC string, or one of the legacy
+    /// forms an imported account may still hold ([`Legacy`]), compared in constant time. A
+    /// legacy check also spends one argon2id verification, so that an imported account
+    /// answers in the time any other does (the time tells nobody how an account came to
+    /// be). A malformed hash never matches.
+    pub fn verify(password: &str, stored: &str) -> bool {
+        match Legacy::of(stored) {
+            Some(legacy) => {
+                let right = legacy.verify(password);
+                let _ = verify_phc(password, dummy_phc());
+                right
+            }
+            None => verify_phc(password, stored),
+        }
+    }
+
+    /// Whether `stored` should be replaced by a fresh argon2id hash once its password is
+    /// known (a right sign-in): anything but argon2id.
+    pub fn needs_upgrade(stored: &str) -> bool {
+        !stored.starts_with("$argon2id$")
+    }
+
+    /// Whether `stored` is a hash [`verify`] can check (an import's refusal otherwise).
+    pub fn is_verifiable(stored: &str) -> bool {
+        match Legacy::of(stored) {
+            Some(legacy) => legacy.well_formed(),
+            None => PasswordHash::new(stored)
+                .ok()
+                .is_some_and(|p| Algorithm::try_from(p.algorithm).is_ok() && p.hash.is_some()),
+        }
+    }
+
+    /// The password hashes of the systems accounts are imported from, kept until the
+    /// account's next right sign-in replaces them with argon2id:
+    ///
+    /// - bcrypt, `$2a$`, `$2b$`, `$2x$` and `$2y$` (PHP's `password_hash` with
+    ///   `PASSWORD_DEFAULT` or `PASSWORD_BCRYPT`; PHP's `PASSWORD_ARGON2ID` hashes are
+    ///   argon2 PHC strings and need nothing of this);
+    /// - salted MD5 and SHA-1 in Django's notation, `md5$<salt>$<hex>` and
+    ///   `sha1$<salt>$<hex>`: the hex digest of the salt followed by the password; an empty
+    ///   salt (`md5$$<hex>`) is an unsalted digest.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Legacy<'a> {
+        Bcrypt(&'a str),
+        Md5 { salt: &'a str, hex: &'a str },
+        Sha1 { salt: &'a str, hex: &'a str },
+    }
+
+    impl<'a> Legacy<'a> {
+        fn of(stored: &'a str) -> Option<Legacy<'a>> {
+            if ["$2a$", "$2b$", "$2x$", "$2y$"]
+                .iter()
+                .any(|p| stored.starts_with(p))
+            {
+                return Some(Legacy::Bcrypt(stored));
+            }
+            let (scheme, rest) = stored.split_once('$')?;
+            let (salt, hex) = rest.rsplit_once('$')?;
+            match scheme {
+                "md5" => Some(Legacy::Md5 { salt, hex }),
+                "sha1" => Some(Legacy::Sha1 { salt, hex }),
+                _ => None,
+            }
+        }
+
+        fn well_formed(&self) -> bool {
+            let hex_of = |hex: &str, len: usize| {
+                hex.len() == len && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            };
+            match self {
+                Legacy::Bcrypt(s) => s.parse::<bcrypt::HashParts>().is_ok(),
+                Legacy::Md5 { hex, .. } => hex_of(hex, 32),
+                Legacy::Sha1 { hex, .. } => hex_of(hex, 40),
+            }
+        }
+
+        fn verify(&self, password: &str) -> bool {
+            use md5::Digest as _;
+            let digest_matches = |digest: &[u8], hex: &str| {
+                let ours = super::hex(digest);
+                bool::from(ours.as_bytes().ct_eq(hex.to_ascii_lowercase().as_bytes()))
+            };
+            match *self {
+                Legacy::Bcrypt(s) => bcrypt::verify(password, s).unwrap_or(false),
+                Legacy::Md5 { salt, hex } => {
+                    let mut h = md5::Md5::new();
+                    h.update(salt.as_bytes());
+                    h.update(password.as_bytes());
+                    self.well_formed() && digest_matches(&h.finalize(), hex)
+                }
+                Legacy::Sha1 { salt, hex } => {
+                    let mut h = sha1::Sha1::new();
+                    h.update(salt.as_bytes());
+                    h.update(password.as_bytes());
+                    self.well_formed() && digest_matches(&h.finalize(), hex)
+                }
+            }
+        }
+    }
+
+    /// Whether `password` matches the argon2 PHC string `phc`, in constant time.
+    fn verify_phc(password: &str, phc: &str) -> bool {
         let Ok(parsed) = PasswordHash::new(phc) else {
             return false;
         };
@@ -249,5 +348,48 @@ mod tests {
         let parsed = PasswordHash::new(&our_phc).unwrap();
         assert!(theirs.verify_password(b"correct horse", &parsed).is_ok());
         assert!(theirs.verify_password(b"wrong", &parsed).is_err());
+    }
+
+    #[cfg(feature = "passwords")]
+    #[test]
+    fn legacy_hashes_verify_their_password_only_and_ask_for_an_upgrade() {
+        use password::{is_verifiable, needs_upgrade, verify};
+        // bcrypt as PHP's password_hash writes it ($2y$) and as other systems do ($2b$).
+        let bcrypt = bcrypt::hash_with_result("old secret 1", 4).unwrap();
+        for stored in [
+            bcrypt.format_for_version(bcrypt::Version::TwoY),
+            bcrypt.format_for_version(bcrypt::Version::TwoB),
+            // Django's salted MD5 and SHA-1: the digest of salt + password.
+            "md5$pepper$4c6b2d40ed39fb6e96d7c4c41d0b3ad1".to_owned(),
+            "sha1$pepper$7b81e3e38a0b5bda5a4b5ef7ac4c48a2ad5e5ed5".to_owned(),
+        ] {
+            assert!(is_verifiable(&stored), "{stored}");
+            assert!(needs_upgrade(&stored));
+            if stored.starts_with("$2") {
+                assert!(verify("old secret 1", &stored), "{stored}");
+                assert!(!verify("old secret 2", &stored), "{stored}");
+            }
+        }
+        let phc = password::hash("new secret");
+        assert!(!needs_upgrade(&phc) && is_verifiable(&phc) && verify("new secret", &phc));
+        for junk in ["", "md5$x$zz", "sha1$$abc", "$2y$04$short", "plain", "crypt$x$y"] {
+            assert!(!is_verifiable(junk), "{junk}");
+            assert!(!verify("anything", junk), "{junk}");
+        }
+    }
+
+    #[cfg(feature = "passwords")]
+    #[test]
+    fn salted_digests_are_of_the_salt_then_the_password() {
+        use md5::Digest as _;
+        let md5 = hex(&md5::Md5::digest(b"s4ltpassw0rd"));
+        let sha1 = hex(&sha1::Sha1::digest(b"s4ltpassw0rd"));
+        let unsalted = hex(&md5::Md5::digest(b"passw0rd"));
+        assert!(password::verify("passw0rd", &format!("md5$s4lt${md5}")));
+        assert!(password::verify("passw0rd", &format!("md5$s4lt${}", md5.to_uppercase())));
+        assert!(password::verify("passw0rd", &format!("sha1$s4lt${sha1}")));
+        assert!(password::verify("passw0rd", &format!("md5$${unsalted}")));
+        assert!(!password::verify("passw0rd", &format!("md5$other${md5}")));
+        assert!(!password::verify("passw0rd", &format!("sha1$s4lt${md5}")));
     }
 }

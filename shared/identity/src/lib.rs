@@ -353,8 +353,15 @@ where
                 users.clear_failures(&gate).await?;
                 return Err(refused);
             }
-            let (cleared, done) = tokio::join!(users.clear_failures(&gate), then(&user));
+            // An imported account's legacy hash becomes argon2id now that its password is
+            // known, beside the session.
+            let (cleared, upgraded, done) = tokio::join!(
+                users.clear_failures(&gate),
+                upgrade(users, &user, password),
+                then(&user)
+            );
             cleared?;
+            upgraded?;
             return Ok((user, done?));
         }
     }
@@ -364,6 +371,19 @@ where
     } else {
         Err(ErrorKind::IncorrectPassword.into())
     }
+}
+
+/// Replaces `user`'s legacy password hash (bcrypt, salted MD5 or SHA-1 of an import) by an
+/// argon2id hash of `password`, just verified against it; nothing for an argon2id hash.
+async fn upgrade(users: &dyn AccountStore, user: &User, password: &Password) -> Result<(), ApiError> {
+    if !crypto::password::needs_upgrade(&user.password_hash) {
+        return Ok(());
+    }
+    let new = hash_password(password).await?;
+    if users.upgrade_hash(user.uid, &user.password_hash, &new).await? {
+        tracing::info!(uid = user.uid, "legacy password hash upgraded to argon2id");
+    }
+    Ok(())
 }
 
 /// Whether `user` may be signed in at all: an account an operator disabled may not, by
@@ -481,6 +501,7 @@ impl Identity {
 }
 
 pub mod account;
+pub mod import;
 pub mod oidc;
 
 #[cfg(test)]

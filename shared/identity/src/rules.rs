@@ -613,3 +613,28 @@ async fn account_routes_get_the_account_and_a_deleted_one_ends_the_token() {
         .await;
     assert_eq!(needed.unwrap_err().kind, ErrorKind::NotLoggedIn);
 }
+
+#[tokio::test]
+async fn an_imported_legacy_hash_signs_in_once_and_is_argon2id_after() {
+    let accounts = MemoryAccounts::default();
+    // A salted SHA-1 of an old system (Django's notation): sha1("s4lt" + "old password 1").
+    let legacy = "sha1$s4lt$be93aaf5f801314f0c6f2a4be0456a588d4d681a";
+    let uid = accounts
+        .create(&new_user("old_user", "old@example.com", legacy), NOW)
+        .await
+        .unwrap()
+        .uid;
+    let policy = LoginPolicy::default();
+    let name = SignInName::of_login("old_user");
+    // A wrong password leaves the legacy hash as it was.
+    let wrong = sign_in(&accounts, policy, &name, &password("not it at all"), NOW).await;
+    assert_eq!(wrong.unwrap_err().kind, ErrorKind::IncorrectPassword);
+    assert_eq!(accounts.get(uid).await.unwrap().unwrap().password_hash, legacy);
+    // The right one signs in, and the stored hash is argon2id of it from then on.
+    let right = sign_in(&accounts, policy, &name, &password("old password 1"), NOW).await;
+    assert_eq!(right.unwrap().uid, uid);
+    let upgraded = accounts.get(uid).await.unwrap().unwrap().password_hash;
+    assert!(upgraded.starts_with("$argon2id$"), "{upgraded}");
+    let again = sign_in(&accounts, policy, &name, &password("old password 1"), NOW).await;
+    assert_eq!(again.unwrap().uid, uid);
+}

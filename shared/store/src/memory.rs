@@ -144,6 +144,16 @@ impl AccountStore for MemoryAccounts {
         lock(&self.0).gates.remove(gate);
         Ok(())
     }
+    async fn upgrade_hash(&self, uid: u64, old: &str, new: &str) -> Result<bool, StoreError> {
+        let mut inner = lock(&self.0);
+        match inner.users.get_mut(&uid) {
+            Some(user) if user.password_hash == old => {
+                user.password_hash = new.to_owned();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -35,6 +35,9 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<Gate, StoreError>;
     /// After a right password: the gate's count is forgotten.
     async fn clear_failures(&self, gate: &Key) -> Result<(), StoreError>;
+    /// Replaces the account's password hash `old` (a legacy one, just verified) by `new`
+    /// (argon2id); false when the hash is no longer `old` (changed meanwhile: kept as is).
+    async fn upgrade_hash(&self, uid: u64, old: &str, new: &str) -> Result<bool, StoreError>;
 }
 
 /// Verification codes per (purpose, destination): send limits, expiry, attempts.
@@ -166,6 +169,9 @@ impl AccountStore for Users {
     }
     async fn clear_failures(&self, gate: &Key) -> Result<(), StoreError> {
         Users::clear_failures(self, gate).await
+    }
+    async fn upgrade_hash(&self, uid: u64, old: &str, new: &str) -> Result<bool, StoreError> {
+        Users::upgrade_hash(self, uid, old, new).await
     }
 }
 

@@ -814,6 +814,60 @@ impl Users {
         Ok(())
     }
 
+    /// Every account, page by page (a scan: for the operator's export, never for a
+    /// route), each page handed to `each` as it arrives.
+    pub async fn each_account(
+        &self,
+        mut each: impl FnMut(Vec<User>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let mut start = None;
+        let mut total = 0;
+        loop {
+            let page = self
+                .table
+                .client()
+                .scan()
+                .table_name(self.table.name())
+                .filter_expression("sk = :profile AND begins_with(pk, :user)")
+                .expression_attribute_values(":profile", s("PROFILE"))
+                .expression_attribute_values(":user", s("USER#"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let users = page
+                .items()
+                .iter()
+                .map(user_from)
+                .collect::<Result<Vec<User>, StoreError>>()?;
+            total += users.len() as u64;
+            each(users)?;
+            match page.last_evaluated_key() {
+                Some(key) => start = Some(key.clone()),
+                None => return Ok(total),
+            }
+        }
+    }
+
+    /// Replaces the password hash `old` by `new` where the account still holds `old` (an
+    /// imported legacy hash upgraded at a right sign-in); false when it changed meanwhile.
+    /// Not a version bump: nothing the account's owner sees changes.
+    pub async fn upgrade_hash(&self, uid: u64, old: &str, new: &str) -> Result<bool, StoreError> {
+        let out = self
+            .table
+            .update_item(&keys::user(uid))
+            .update_expression("SET password_hash = :new")
+            .condition_expression("password_hash = :old")
+            .expression_attribute_values(":new", s(new))
+            .expression_attribute_values(":old", s(old))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e) => crate::refused_update(e).map(|_| false),
+        }
+    }
+
     /// Marks the account's email unverified if it is still `email` (SES reported it as
     /// bouncing); whether it was.
     pub async fn mark_email_unverified(
