@@ -80,16 +80,18 @@ fn records(file: &Path, format: &str) -> anyhow::Result<Box<dyn Iterator<Item = 
         "csv" => {
             let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
             let headers = csv.headers()?.clone();
-            Ok(Box::new(csv.into_records().enumerate().map(move |(i, row)| {
-                let parsed = row.map_err(|e| format!("not CSV: {e}")).map(|row| {
-                    headers
-                        .iter()
-                        .zip(row.iter())
-                        .map(|(h, v)| (h.trim().to_owned(), Value::String(v.to_owned())))
-                        .collect::<Map<String, Value>>()
-                });
-                (i as u64 + 2, parsed)
-            })))
+            Ok(Box::new(csv.into_records().enumerate().map(
+                move |(i, row)| {
+                    let parsed = row.map_err(|e| format!("not CSV: {e}")).map(|row| {
+                        headers
+                            .iter()
+                            .zip(row.iter())
+                            .map(|(h, v)| (h.trim().to_owned(), Value::String(v.to_owned())))
+                            .collect::<Map<String, Value>>()
+                    });
+                    (i as u64 + 2, parsed)
+                },
+            )))
         }
         other => bail!("no format {other}: jsonl or csv"),
     }

@@ -8,6 +8,8 @@
 //!   and capacity per route. `--only a,b` measures only those binaries, `--no-load` skips
 //!   the load; for quick looks. Writes `bench/out/report.json` and `bench/out/report.md`.
 //! - `passport-bench ipdb [PATH] [LOOKUPS]`: the IP database alone.
+//! - `passport-bench import [N]`: the import of N (100,000) legacy accounts alone
+//!   ([`import`]); `report` runs it last (`--no-import` skips it).
 //!
 //! `scripts/bench` runs all of it from a fresh clone.
 
@@ -15,6 +17,7 @@ mod cost;
 mod crypto;
 mod fixtures;
 mod functions;
+mod import;
 mod ipdb;
 mod load;
 mod report;
@@ -83,6 +86,12 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
     } else {
         scale::measure(&fx, &stack.dynamodb).await?
     };
+    let imported = if args.iter().any(|a| a == "--no-import") {
+        serde_json::Value::Null
+    } else {
+        eprintln!("passport-bench: import of {IMPORT_RECORDS} legacy accounts");
+        import::measure(&stack, &fx, IMPORT_RECORDS).await?
+    };
     drop(stack);
 
     let (routes, metered) = match &meter {
@@ -105,6 +114,10 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
     let (mut json, mut md) = report.render();
     json["cost"] = cost_json;
     md.push_str(&cost_md);
+    if !imported.is_null() {
+        md.push_str(&import::markdown(&imported));
+        json["import"] = imported;
+    }
     let out = PathBuf::from("bench/out");
     std::fs::create_dir_all(&out)?;
     std::fs::write(
@@ -112,6 +125,36 @@ async fn report(args: &[String]) -> anyhow::Result<()> {
         serde_json::to_string_pretty(&json)?,
     )?;
     std::fs::write(out.join("report.md"), &md)?;
+    println!("{md}");
+    Ok(())
+}
+
+/// The accounts of the import scenario.
+const IMPORT_RECORDS: usize = 100_000;
+
+/// `passport-bench import [N]`: the import scenario on a stack of its own.
+async fn import_only(args: &[String]) -> anyhow::Result<()> {
+    let n: usize = args
+        .get(1)
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(IMPORT_RECORDS);
+    let bin_dir = std::env::current_exe()?
+        .parent()
+        .context("bin dir")?
+        .to_path_buf();
+    let stack = stack::Stack::start(bin_dir, &[("ABUSE_LIMITS", BENCH_LIMITS)])?;
+    let fx = fixtures::Fixture::make(&stack).await?;
+    let measured = import::measure(&stack, &fx, n).await?;
+    drop(stack);
+    let md = import::markdown(&measured);
+    let out = PathBuf::from("bench/out");
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(
+        out.join("import.json"),
+        serde_json::to_string_pretty(&measured)?,
+    )?;
+    std::fs::write(out.join("import.md"), &md)?;
     println!("{md}");
     Ok(())
 }
@@ -124,7 +167,7 @@ const HELP: &str = "\
 passport-bench: the numbers we keep (bench/REPORT.md says what each one is)
 
 usage:
-  passport-bench report [--meter FILE] [--starts N] [--only BIN,BIN] [--no-load] [--no-scale]
+  passport-bench report [--meter FILE] [--starts N] [--only BIN,BIN] [--no-load] [--no-scale] [--no-import]
       starts the local stack from this (release) build and measures every function:
       size, init (N starts, default 20), first and warm invocation, peak RSS, load
       through the stack, argon2id and JWT costs, the IP database, then the scale scenario
@@ -133,6 +176,11 @@ usage:
       meter wrote while the end-to-end tests ran). Writes bench/out/report.{json,md}.
   passport-bench ipdb [PATH] [LOOKUPS]
       the IP database alone.
+  passport-bench import [N]
+      the import of N (default 100,000) generated legacy accounts (bcrypt, PHP
+      password_hash, salted MD5 and SHA-1) by passport-admin, its records per second,
+      and sign-ins with the old passwords that leave argon2id hashes; report runs it last
+      (--no-import skips it). Writes bench/out/import.{json,md}.
   passport-bench help | --help | -h
       this text.
 
@@ -151,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
     }
     match args.first().map(String::as_str) {
         Some("report") => report(&args).await,
+        Some("import") => import_only(&args).await,
         Some("ipdb") => {
             let path = args
                 .get(1)

@@ -228,6 +228,31 @@ async fn an_operator_drives_every_console_page_in_chromium_in_english_and_chines
         shoot(&browser, name).await;
     }
 
+    // Delete, asked for by typing the username (no script to ask "are you sure?").
+    browser
+        .goto(&app.url(&format!("/console/users/{}?lang=en", user.uid)))
+        .await;
+    browser.type_into("#confirm", "not the name").await;
+    browser.click("#act-delete").await;
+    assert_eq!(
+        browser.text("#notice").await,
+        "To delete, type the account's username exactly."
+    );
+    browser.type_into("#confirm", &user.username).await;
+    browser.click("#act-delete").await;
+    assert_eq!(
+        browser.text("#notice").await,
+        "The account and everything it held are deleted."
+    );
+    let (status, _) = app.login(&user.username, PASSWORD).await;
+    assert_eq!(status, 401, "no such account any more");
+    browser
+        .goto(&app.url(&format!("/console/users?q={}&lang=en", user.uid)))
+        .await;
+    assert!(browser.text("#results").await.contains("No account"));
+    browser.goto(&app.url("/console/audit?lang=zh")).await;
+    assert!(browser.text("#log").await.contains("user.delete"));
+
     // Sign out: the console's session ends; the browser's session of the hosted pages
     // stays, so the console signs in again at once (single sign-on), as a new session.
     assert_eq!(console_sessions(&app, &operator).await, 1);

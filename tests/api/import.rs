@@ -21,22 +21,53 @@ fn legacy_accounts(run: &str) -> Vec<(String, String, String)> {
             .format_for_version(version)
     };
     let md5 = |salt: &str, password: &str| {
-        format!("md5${salt}${}", hex(&md5::Md5::digest(format!("{salt}{password}"))))
+        format!(
+            "md5${salt}${}",
+            hex(&md5::Md5::digest(format!("{salt}{password}")))
+        )
     };
     let sha1 = |salt: &str, password: &str| {
-        format!("sha1${salt}${}", hex(&sha1::Sha1::digest(format!("{salt}{password}"))))
+        format!(
+            "sha1${salt}${}",
+            hex(&sha1::Sha1::digest(format!("{salt}{password}")))
+        )
     };
     vec![
-        (format!("php_{run}"), "php password 1".into(), bcrypt("php password 1", bcrypt::Version::TwoY)),
-        (format!("bcr_{run}"), "bcrypt password 2".into(), bcrypt("bcrypt password 2", bcrypt::Version::TwoB)),
-        (format!("md5_{run}"), "md5 password 3".into(), md5("Xy7#salt", "md5 password 3")),
-        (format!("sha_{run}"), "sha1 password 4".into(), sha1("9f2c", "sha1 password 4")),
-        (format!("raw_{run}"), "unsalted pass 5".into(), md5("", "unsalted pass 5")),
+        (
+            format!("php_{run}"),
+            "php password 1".into(),
+            bcrypt("php password 1", bcrypt::Version::TwoY),
+        ),
+        (
+            format!("bcr_{run}"),
+            "bcrypt password 2".into(),
+            bcrypt("bcrypt password 2", bcrypt::Version::TwoB),
+        ),
+        (
+            format!("md5_{run}"),
+            "md5 password 3".into(),
+            md5("Xy7#salt", "md5 password 3"),
+        ),
+        (
+            format!("sha_{run}"),
+            "sha1 password 4".into(),
+            sha1("9f2c", "sha1 password 4"),
+        ),
+        (
+            format!("raw_{run}"),
+            "unsalted pass 5".into(),
+            md5("", "unsalted pass 5"),
+        ),
     ]
 }
 
-fn stored_hash(item: &Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>) -> String {
-    item.as_ref().unwrap()["password_hash"].as_s().unwrap().clone()
+fn stored_hash(
+    item: &Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+) -> String {
+    item.as_ref().unwrap()["password_hash"]
+        .as_s()
+        .unwrap()
+        .clone()
 }
 
 #[tokio::test]
@@ -66,7 +97,13 @@ async fn a_legacy_import_signs_in_with_old_passwords_and_is_argon2id_after() {
     let jsonl = dir.join("legacy.jsonl");
     std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
 
-    let summary = app.admin(&["import", "users", jsonl.to_str().unwrap(), "--concurrency", "4"]);
+    let summary = app.admin(&[
+        "import",
+        "users",
+        jsonl.to_str().unwrap(),
+        "--concurrency",
+        "4",
+    ]);
     assert_eq!(
         (&summary["created"], &summary["refused"], &summary["exists"]),
         (&json!(3), &json!(4), &json!(0)),
@@ -94,7 +131,11 @@ async fn a_legacy_import_signs_in_with_old_passwords_and_is_argon2id_after() {
 
     // Again: nobody twice; resumed: nothing left to do.
     let again = app.admin(&["import", "users", jsonl.to_str().unwrap()]);
-    assert_eq!((&again["created"], &again["exists"]), (&json!(0), &json!(3)), "{again}");
+    assert_eq!(
+        (&again["created"], &again["exists"]),
+        (&json!(0), &json!(3)),
+        "{again}"
+    );
     let resumed = app.admin(&["import", "users", jsonl.to_str().unwrap(), "--resume"]);
     assert_eq!(resumed["records"], 0, "{resumed}");
 
@@ -111,17 +152,28 @@ async fn a_legacy_import_signs_in_with_old_passwords_and_is_argon2id_after() {
     // Every imported account signs in with its old password; then its hash is argon2id.
     let users = passport_shared::storage::users::Users::new(app.dynamodb().await, "PassportTable");
     for (username, password, legacy) in &accounts {
-        let user = users.find_by_username(username).await.unwrap().expect(username);
+        let user = users
+            .find_by_username(username)
+            .await
+            .unwrap()
+            .expect(username);
         assert!(user.email_verified, "{username}: the flag came along");
         let key = format!("USER#{}", user.uid);
         assert_eq!(&stored_hash(&app.item(&key, "PROFILE").await), legacy);
         let (status, _) = app.login(username, "not the old password").await;
         assert_eq!(status, 401, "{username}");
-        assert_eq!(&stored_hash(&app.item(&key, "PROFILE").await), legacy, "a wrong one changes nothing");
+        assert_eq!(
+            &stored_hash(&app.item(&key, "PROFILE").await),
+            legacy,
+            "a wrong one changes nothing"
+        );
         let (status, body) = app.login(username, password).await;
         assert_eq!(status, 200, "{username}: {body}");
         let upgraded = stored_hash(&app.item(&key, "PROFILE").await);
-        assert!(upgraded.starts_with("$argon2id$v=19$"), "{username}: {upgraded}");
+        assert!(
+            upgraded.starts_with("$argon2id$v=19$"),
+            "{username}: {upgraded}"
+        );
         let (status, _) = app.login(username, password).await;
         assert_eq!(status, 200, "{username} signs in with the argon2id hash");
     }
@@ -140,7 +192,10 @@ async fn a_legacy_import_signs_in_with_old_passwords_and_is_argon2id_after() {
             .iter()
             .find(|l| l["username"] == username.as_str())
             .unwrap_or_else(|| panic!("{username} exported"));
-        assert!(line["password_hash"].as_str().unwrap().starts_with("$argon2id$"));
+        assert!(line["password_hash"]
+            .as_str()
+            .unwrap()
+            .starts_with("$argon2id$"));
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -44,6 +44,8 @@ fn every_route(uid: u64, fid: u64) -> Vec<(Method, String, Option<Value>, bool)>
         (Method::POST, format!("{user}/unlock"), None, true),
         (Method::POST, format!("{user}/sessions/end"), None, true),
         (Method::POST, format!("{user}/reset_code"), None, true),
+        (Method::DELETE, user.clone(), None, true),
+        (Method::GET, format!("{user}/export"), None, true),
         (
             Method::POST,
             format!("{user}/role"),
@@ -558,4 +560,123 @@ async fn the_sample_events_of_the_operator_function_run() {
     // The disable sample disabled the account.
     let (status, _) = app.login(&user.username, "signed-in-pass").await;
     assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_deleted_account_leaves_nothing_behind_and_its_export_held_it_all() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    let user = app.member().await;
+    let friend = app.member().await;
+    // A friendship (an edge on each side, and a message), a feedback answered (its reply
+    // and inbox entries), and a live session.
+    let (status, body) = app
+        .v2(
+            "/api/User/friendmake",
+            &user.token,
+            &[("fid", &friend.uid.to_string())],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let fid = feedback_of(&app, &user, "please delete my data").await;
+    let (status, _) = app
+        .center(
+            Method::POST,
+            &format!("/api/operator/feedback/{fid}/reply"),
+            &operator.token,
+            Some(&json!({"reply_content": "Will do."})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let path = format!("/api/operator/users/{}", user.uid);
+    let (status, export) = app
+        .center(
+            Method::GET,
+            &format!("{path}/export"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&export)), (200, 0), "{export}");
+    let kinds: Vec<&str> = export["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["friend", "session", "feedback"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert!(!export.to_string().contains("argon2"), "no hash leaves");
+
+    let (status, body) = app
+        .center(Method::DELETE, &path, &operator.token, None)
+        .await;
+    assert_eq!((status, code(&body)), (200, 0), "{body}");
+
+    // Nothing of it is left: its partition, the friend's edge, its feedback and the
+    // inbox's copies, its names (the username registers again), its sessions.
+    let db = app.dynamodb().await;
+    let own = db
+        .query()
+        .table_name("PassportTable")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(
+            ":p",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("USER#{}", user.uid)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.count(), 0, "{:?}", own.items());
+    let (_, friends) = app.v2("/api/User/friends", &friend.token, &[]).await;
+    assert!(
+        !friends.to_string().contains(&user.uid.to_string()),
+        "{friends}"
+    );
+    for inbox in ["status=open", "status=replied"] {
+        let (_, listed) = app
+            .center(
+                Method::GET,
+                &format!("/api/operator/feedback?{inbox}&page_size=100"),
+                &operator.token,
+                None,
+            )
+            .await;
+        assert!(!listed.to_string().contains(&fid.to_string()), "{listed}");
+    }
+    let (_, item) = app
+        .center(
+            Method::GET,
+            &format!("/api/operator/feedback/{fid}"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!(code(&item), 10001);
+    let (status, _) = app
+        .center(Method::GET, "/api/personal/info", &user.token, None)
+        .await;
+    assert_eq!(status, 401);
+    app.register(
+        &user.username,
+        &format!("{}@example.com", user.username),
+        "another pass",
+    )
+    .await;
+
+    // The log keeps who it was.
+    let entries = audit_of(&app, &operator, &format!("user:{}", user.uid)).await;
+    let delete = entries
+        .iter()
+        .find(|e| e["action"] == "user.delete")
+        .unwrap();
+    assert_eq!(delete["before"]["user"]["username"], user.username.as_str());
+    assert!(entries.iter().any(|e| e["action"] == "user.export"));
+    // A second delete finds no account.
+    let (status, body) = app
+        .center(Method::DELETE, &path, &operator.token, None)
+        .await;
+    assert_eq!((status, code(&body)), (404, 10001), "{body}");
 }

@@ -63,6 +63,8 @@ impl Service for App {
     const ROUTES: &'static [Route<App>] = routes![App;
         GET "/api/operator/users" Staff => users::search,
         GET "/api/operator/users/{uid}" Staff => users::profile,
+        DELETE "/api/operator/users/{uid}" Operator => users::delete,
+        GET "/api/operator/users/{uid}/export" Operator => users::export,
         POST "/api/operator/users/{uid}/disable" Operator => users::disable,
         POST "/api/operator/users/{uid}/enable" Operator => users::enable,
         POST "/api/operator/users/{uid}/unlock" Operator => users::unlock,
@@ -77,6 +79,7 @@ impl Service for App {
         GET "/console/users" Staff => console::users,
         GET "/console/users/{uid}" Staff => console::user,
         POST "/console/users/{uid}" Operator => console::user_act,
+        GET "/console/users/{uid}/export" Operator => console::export,
         GET "/console/feedback" Staff => console::feedbacks,
         GET "/console/feedback/{id}" Staff => console::feedback,
         POST "/console/feedback/{id}" Operator => console::reply,

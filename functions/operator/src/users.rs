@@ -237,6 +237,9 @@ pub enum Action {
     ResetCode,
     /// Grants a role, or takes it away.
     Role(Option<Role>),
+    /// Erases the account and everything it holds ([`passport_shared::storage::erase`]);
+    /// the audit entry keeps who it was.
+    Delete,
 }
 
 /// `operator` does `action` to account `uid`: what came of it, as the API answers it.
@@ -319,6 +322,22 @@ pub async fn act(app: &App, operator: &User, uid: u64, action: Action) -> Result
             sessions.end_all(user.uid).await?;
             Ok(json!({ "ended": live }))
         }
+        Action::Delete => {
+            not_yourself(operator, &user)?;
+            let users = &app.identity.users;
+            let holdings = users.holdings(&user).await?;
+            let entry = entry(
+                operator,
+                "user.delete",
+                &user,
+                json!({ "user": view(&user), "items": holdings.own.len() + holdings.listed.len() }),
+                Value::Null,
+            );
+            let erased = users
+                .erase(&user, &holdings, app.audit.step(&entry, now)?)
+                .await?;
+            Ok(json!({ "deleted": user.uid, "items": erased }))
+        }
         Action::ResetCode => {
             let to = match (&user.email, &user.phone) {
                 (Some(email), _) => json!({ "email": email }),
@@ -337,6 +356,55 @@ pub async fn act(app: &App, operator: &User, uid: u64, action: Action) -> Result
             Ok(json!({ "sent_to": to }))
         }
     }
+}
+
+/// Everything account `uid` holds, as JSON (no password hash, no session secrets), for
+/// `operator`; the export is in the audit log.
+pub async fn export_of(app: &App, operator: &User, uid: u64) -> Result<Value, ApiError> {
+    let user = account(app, uid).await?;
+    let holdings = app.identity.users.holdings(&user).await?;
+    let items: Vec<Value> = holdings
+        .own
+        .iter()
+        .chain(&holdings.listed)
+        .filter(|i| !matches!(i.get("sk").and_then(|v| v.as_s().ok()), Some(sk) if sk == "PROFILE"))
+        .filter_map(passport_shared::storage::erase::exported)
+        .collect();
+    let now = passport_shared::now();
+    let audit = entry(
+        operator,
+        "user.export",
+        &user,
+        json!({}),
+        json!({ "items": items.len() }),
+    );
+    app.audit.write(&audit, now).await?;
+    Ok(json!({
+        "exported_at": datetime(now),
+        "account": view(&user),
+        "bindings": user.sns,
+        "items": items,
+    }))
+}
+
+/// `GET /api/operator/users/{uid}/export`: [`export_of`].
+pub async fn export(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    Reply::of(&export_of(app, operator, req.path_id("uid")?).await?)
+}
+
+/// `DELETE /api/operator/users/{uid}`.
+pub async fn delete(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    act_on(app, req, operator, Action::Delete).await
 }
 
 /// A role as forms and the API name it: `operator`, `support`, or `none`.

@@ -372,7 +372,14 @@ mod tests {
         }
         let phc = password::hash("new secret");
         assert!(!needs_upgrade(&phc) && is_verifiable(&phc) && verify("new secret", &phc));
-        for junk in ["", "md5$x$zz", "sha1$$abc", "$2y$04$short", "plain", "crypt$x$y"] {
+        for junk in [
+            "",
+            "md5$x$zz",
+            "sha1$$abc",
+            "$2y$04$short",
+            "plain",
+            "crypt$x$y",
+        ] {
             assert!(!is_verifiable(junk), "{junk}");
             assert!(!verify("anything", junk), "{junk}");
         }
@@ -386,7 +393,10 @@ mod tests {
         let sha1 = hex(&sha1::Sha1::digest(b"s4ltpassw0rd"));
         let unsalted = hex(&md5::Md5::digest(b"passw0rd"));
         assert!(password::verify("passw0rd", &format!("md5$s4lt${md5}")));
-        assert!(password::verify("passw0rd", &format!("md5$s4lt${}", md5.to_uppercase())));
+        assert!(password::verify(
+            "passw0rd",
+            &format!("md5$s4lt${}", md5.to_uppercase())
+        ));
         assert!(password::verify("passw0rd", &format!("sha1$s4lt${sha1}")));
         assert!(password::verify("passw0rd", &format!("md5$${unsalted}")));
         assert!(!password::verify("passw0rd", &format!("md5$other${md5}")));

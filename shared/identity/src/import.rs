@@ -16,17 +16,21 @@
 
 use passport_shared::crypto;
 use passport_shared::domain::{AreaPhone, Email, Username};
-use passport_shared::storage::users::{CreateError, NewUser, Taken};
 use passport_shared::storage::ports::AccountStore;
+use passport_shared::storage::users::{CreateError, NewUser, Taken};
 use serde_json::{Map, Value};
 
 /// What came of one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Created { uid: u64 },
+    Created {
+        uid: u64,
+    },
     /// Its username has an account already (from an earlier run, or anyone's).
     Exists,
-    Refused { reason: String },
+    Refused {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -153,19 +157,35 @@ mod tests {
         let reason = |v: Value| new_user(&record(v)).unwrap_err();
         assert!(reason(json!({"password_hash": BCRYPT})).starts_with("username"));
         assert!(reason(json!({"username": "x", "password_hash": BCRYPT})).starts_with("username"));
-        assert!(reason(json!({"username": "li_lei", "password_hash": "plain"})).starts_with("password_hash"));
-        assert!(reason(json!({"username": "li_lei", "password_hash": BCRYPT, "email": "nope"})).starts_with("email"));
-        assert!(reason(json!({"username": "li_lei", "password_hash": BCRYPT, "phone": "12"})).starts_with("phone"));
+        assert!(
+            reason(json!({"username": "li_lei", "password_hash": "plain"}))
+                .starts_with("password_hash")
+        );
+        assert!(
+            reason(json!({"username": "li_lei", "password_hash": BCRYPT, "email": "nope"}))
+                .starts_with("email")
+        );
+        assert!(
+            reason(json!({"username": "li_lei", "password_hash": BCRYPT, "phone": "12"}))
+                .starts_with("phone")
+        );
         assert!(reason(json!({"username": "li_lei", "password_hash": BCRYPT, "email": "a@b.co", "email_verified": "maybe"})).starts_with("email_verified"));
     }
 
     #[tokio::test]
     async fn importing_twice_creates_once_and_guards_hold() {
         let users = MemoryAccounts::default();
-        let a = record(json!({"username": "li_lei", "password_hash": BCRYPT, "email": "li@example.com"}));
-        assert!(matches!(import(&users, &a, 1).await.unwrap(), Outcome::Created { .. }));
+        let a = record(
+            json!({"username": "li_lei", "password_hash": BCRYPT, "email": "li@example.com"}),
+        );
+        assert!(matches!(
+            import(&users, &a, 1).await.unwrap(),
+            Outcome::Created { .. }
+        ));
         assert_eq!(import(&users, &a, 2).await.unwrap(), Outcome::Exists);
-        let b = record(json!({"username": "han_meimei", "password_hash": BCRYPT, "email": "LI@example.com"}));
+        let b = record(
+            json!({"username": "han_meimei", "password_hash": BCRYPT, "email": "LI@example.com"}),
+        );
         assert_eq!(
             import(&users, &b, 3).await.unwrap(),
             refused("email: another account has it")

@@ -375,12 +375,19 @@ where
 
 /// Replaces `user`'s legacy password hash (bcrypt, salted MD5 or SHA-1 of an import) by an
 /// argon2id hash of `password`, just verified against it; nothing for an argon2id hash.
-async fn upgrade(users: &dyn AccountStore, user: &User, password: &Password) -> Result<(), ApiError> {
+async fn upgrade(
+    users: &dyn AccountStore,
+    user: &User,
+    password: &Password,
+) -> Result<(), ApiError> {
     if !crypto::password::needs_upgrade(&user.password_hash) {
         return Ok(());
     }
     let new = hash_password(password).await?;
-    if users.upgrade_hash(user.uid, &user.password_hash, &new).await? {
+    if users
+        .upgrade_hash(user.uid, &user.password_hash, &new)
+        .await?
+    {
         tracing::info!(uid = user.uid, "legacy password hash upgraded to argon2id");
     }
     Ok(())

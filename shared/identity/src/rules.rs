@@ -629,7 +629,10 @@ async fn an_imported_legacy_hash_signs_in_once_and_is_argon2id_after() {
     // A wrong password leaves the legacy hash as it was.
     let wrong = sign_in(&accounts, policy, &name, &password("not it at all"), NOW).await;
     assert_eq!(wrong.unwrap_err().kind, ErrorKind::IncorrectPassword);
-    assert_eq!(accounts.get(uid).await.unwrap().unwrap().password_hash, legacy);
+    assert_eq!(
+        accounts.get(uid).await.unwrap().unwrap().password_hash,
+        legacy
+    );
     // The right one signs in, and the stored hash is argon2id of it from then on.
     let right = sign_in(&accounts, policy, &name, &password("old password 1"), NOW).await;
     assert_eq!(right.unwrap().uid, uid);

@@ -10,6 +10,7 @@ pub mod captcha;
 pub mod clients;
 pub mod codes;
 pub mod companies;
+pub mod erase;
 pub mod friends;
 pub mod grants;
 pub mod guestbook;

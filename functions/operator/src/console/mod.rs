@@ -230,6 +230,7 @@ shown! {
     users => users_page,
     user => user_page,
     user_act => user_act_page,
+    export => export_page,
     feedbacks => feedbacks_page,
     feedback => feedback_page,
     reply => reply_page,
@@ -290,7 +291,7 @@ async fn user_act_page(
     check_form(req, token)?;
     let uid = req.path_id("uid")?;
     let p = &req.params;
-    p.scalars(&["action", "role", "form_token", "lang"])?;
+    p.scalars(&["action", "role", "confirm", "form_token", "lang"])?;
     let action = match p.text("action").as_deref() {
         Some("disable") => Action::Disable,
         Some("enable") => Action::Enable,
@@ -298,10 +299,20 @@ async fn user_act_page(
         Some("end_sessions") => Action::EndSessions,
         Some("reset_code") => Action::ResetCode,
         Some("role") => Action::Role(users::role_named(p.text("role").as_deref())?),
+        Some("delete") => Action::Delete,
         _ => return Err(ApiError::invalid("action")),
     };
     let path = format!("/console/users/{uid}");
+    if action == Action::Delete {
+        // No script to ask "are you sure?": the form asks for the account's username.
+        let named = app.identity.users.get(uid).await?.map(|u| u.username);
+        let typed = p.text("confirm").unwrap_or_default();
+        if named.as_deref() != Some(typed.trim()) {
+            return back_to(req, &path, Some("confirm"));
+        }
+    }
     match users::act(app, operator, uid, action).await {
+        Ok(_) if action == Action::Delete => back_to(req, "/console/users", Some("deleted")),
         Ok(_) => back_to(req, &path, Some(pages::done_of(action))),
         Err(e) if e.kind == ErrorKind::Internal => Err(e),
         Err(e) if e.kind == ErrorKind::InvalidParameter => {
@@ -310,6 +321,29 @@ async fn user_act_page(
         Err(e) if e.kind == ErrorKind::ProfileConflict => back_to(req, &path, Some("conflict")),
         Err(e) => Err(e),
     }
+}
+
+/// `GET /console/users/{uid}/export`: everything the account holds, as a JSON download.
+async fn export_page(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let uid = req.path_id("uid")?;
+    let exported = users::export_of(app, operator, uid).await?;
+    let body = serde_json::to_string_pretty(&exported).map_err(ApiError::internal)?;
+    let mut response =
+        passport_shared::response::respond(StatusCode::OK, "application/json; charset=utf-8", body);
+    let disposition = format!("attachment; filename=\"passport-account-{uid}.json\"");
+    response.headers_mut().insert(
+        http::header::CONTENT_DISPOSITION,
+        http::HeaderValue::from_str(&disposition).map_err(ApiError::internal)?,
+    );
+    response
+        .headers_mut()
+        .insert("cache-control", http::HeaderValue::from_static("no-store"));
+    Ok(Reply::Raw(response))
 }
 
 /// `GET /console/feedback?status=&category_id=`.

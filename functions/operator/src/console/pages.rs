@@ -179,6 +179,20 @@ fn said(lang: Lang, done: &str) -> Option<(bool, &'static str)> {
             ),
         ),
         "role_set" => (true, t("The role is set.", "角色已更新。")),
+        "deleted" => (
+            true,
+            t(
+                "The account and everything it held are deleted.",
+                "账户及其全部数据已删除。",
+            ),
+        ),
+        "confirm" => (
+            false,
+            t(
+                "To delete, type the account's username exactly.",
+                "删除前请准确输入该账户的用户名。",
+            ),
+        ),
         "replied" => (
             true,
             t(
@@ -220,6 +234,7 @@ pub fn done_of(action: Action) -> &'static str {
         Action::EndSessions => "sessions_ended",
         Action::ResetCode => "code_sent",
         Action::Role(_) => "role_set",
+        Action::Delete => "deleted",
     }
 }
 
@@ -307,6 +322,10 @@ fn user_row(page: &Page<'_>, u: &User) -> String {
 
 pub fn users(page: &Page<'_>, q: &str, found: &[User]) -> Reply {
     let rows: Vec<String> = found.iter().map(|u| user_row(page, u)).collect();
+    if q.trim().is_empty() {
+        let title = page.t("Accounts", "账户");
+        return layout(page, StatusCode::OK, title, &search_form(page, q));
+    }
     let body = format!(
         "{}<section id=\"results\">{}</section>",
         search_form(page, q),
@@ -502,8 +521,25 @@ pub fn user(page: &Page<'_>, profile: &Value) -> Reply {
         may = page.may(),
         set = page.t("Set role", "设置角色"),
     );
+    let danger = format!(
+        "<section id=\"danger\"><h2>{title}</h2>\
+         <p><a id=\"export\" href=\"{export}\">{l_export}</a></p>\
+         <form method=\"post\" action=\"/console/users/{uid}\" class=\"inline\">{hidden}\
+         <input type=\"hidden\" name=\"action\" value=\"delete\">\
+         <label for=\"confirm\">{l_confirm}</label>\
+         <input id=\"confirm\" name=\"confirm\" autocomplete=\"off\" required placeholder=\"{name}\">\
+         <button id=\"act-delete\" class=\"danger\"{may}>{l_delete}</button></form></section>",
+        title = page.t("Data", "数据"),
+        export = page.href(&format!("/console/users/{uid}/export")),
+        l_export = page.t("Download everything it holds (JSON)", "下载其全部数据（JSON）"),
+        hidden = page.hidden(),
+        l_confirm = page.t("Delete the account: type its username", "删除账户：输入其用户名"),
+        name = escape(text(u, "username")),
+        may = page.may(),
+        l_delete = page.t("Delete for good", "永久删除"),
+    );
     let body = format!(
-        "{details}{actions}\
+        "{details}{actions}{danger}\
          <section><h2>{l_locks}</h2><div id=\"locks\">{locks}</div></section>\
          <section><h2>{l_sessions}</h2><div id=\"sessions\">{sessions}</div></section>\
          <section><h2>{l_apps}</h2>{apps}</section>\
