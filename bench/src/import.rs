@@ -30,7 +30,7 @@ fn account(run: &str, i: usize) -> (String, String, String) {
     let password = format!("legacy password {i}");
     let hash = match i % 4 {
         0 | 1 => {
-            let version = if i % 4 == 0 {
+            let version = if i.is_multiple_of(4) {
                 bcrypt::Version::TwoY
             } else {
                 bcrypt::Version::TwoB
@@ -69,7 +69,7 @@ fn generate(path: &std::path::Path, run: &str, n: usize) -> anyhow::Result<f64> 
                             "username": username,
                             "password_hash": hash,
                             "email": format!("{username}@example.com"),
-                            "email_verified": i % 3 == 0,
+                            "email_verified": i.is_multiple_of(3),
                         });
                         out.push_str(&line.to_string());
                         out.push('\n');
