@@ -4,9 +4,7 @@
 use crate::print;
 use anyhow::Context;
 use clap::Subcommand;
-use passport_shared::storage::clients::{
-    AuthMethod, Client, Clients, IdTokenAlg, Registration, SubjectType,
-};
+use passport_shared::storage::clients::{Client, Clients, IdTokenAlg, Registration, SubjectType};
 use std::collections::BTreeMap;
 
 #[derive(Subcommand)]
@@ -86,24 +84,6 @@ fn parse_subject_type(raw: &str) -> Result<SubjectType, String> {
     SubjectType::parse(raw).ok_or_else(|| "public or pairwise".to_owned())
 }
 
-fn view(c: &Client) -> serde_json::Value {
-    serde_json::json!({
-        "client_id": c.id, "name": c.name, "public": c.is_public(), "first_party": c.first_party,
-        "redirect_uris": c.redirect_uris, "grant_types": c.grant_types, "scopes": c.scopes,
-        "limits": c.limits, "id_token_signed_response_alg": c.id_token_alg.as_str(),
-        "subject_type": c.subject_type.as_str(),
-        "post_logout_redirect_uris": c.post_logout_redirect_uris,
-        "backchannel_logout_uri": c.backchannel_logout_uri,
-        "token_endpoint_auth_method": match c.auth_method() {
-            AuthMethod::None => "none",
-            AuthMethod::Secret => "client_secret_basic",
-            AuthMethod::PrivateKeyJwt => "private_key_jwt",
-        },
-        "jwks": c.jwks.as_deref().and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()),
-        "logo_uri": c.logo_uri,
-    })
-}
-
 pub async fn run(
     command: &ClientCmd,
     db: passport_shared::aws::DynamoDbClient,
@@ -152,12 +132,12 @@ pub async fn run(
             };
             let (client, secret) = Client::register(registration, passport_shared::now())?;
             store.create(&client).await?;
-            let mut out = view(&client);
+            let mut out = client.view();
             out["client_secret"] = serde_json::json!(secret);
             print(&out)
         }
         ClientCmd::List => {
-            let all: Vec<_> = store.list().await?.iter().map(view).collect();
+            let all: Vec<_> = store.list().await?.iter().map(Client::view).collect();
             print(&all)
         }
         ClientCmd::Limits { client_id, limits } => {

@@ -131,6 +131,10 @@ impl<'a> Authority<'a> {
                 Some(r) if r.expires_at > now && r.uid == uid => r,
                 _ => return Err(ErrorKind::TokenExpired.into()),
             };
+            // A token of a client an operator disabled or deleted is dead with it.
+            if token_hit.as_ref().is_ok_and(|h| *h == Some(Hit::NoClient)) {
+                return Err(ErrorKind::TokenExpired.into());
+            }
             // An hour's quota comes back when the hour ends.
             let next_hour = 3600 - now.rem_euclid(3600);
             if token_hit? == Some(Hit::Exhausted) {
@@ -141,7 +145,11 @@ impl<'a> Authority<'a> {
                 };
                 return Err(ApiError::new(kind).with_retry_after(next_hour));
             }
-            if client_hit? == Some(Hit::Exhausted) {
+            let client_hit = client_hit?;
+            if client_hit == Some(Hit::NoClient) {
+                return Err(ErrorKind::ClientNotFound.into());
+            }
+            if client_hit == Some(Hit::Exhausted) {
                 return Err(ApiError::new(ErrorKind::RateLimited).with_retry_after(next_hour));
             }
             let account = match account? {

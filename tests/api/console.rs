@@ -147,6 +147,44 @@ async fn an_operator_drives_every_console_page_in_chromium_in_english_and_chines
         ..user
     };
 
+    // A client's secret rotated in the console: the page shows the new one once, and both
+    // it and the old one get tokens within the grace period.
+    let (client_id, old_secret) = crate::oauth::client(&app, &["--grant", "client_credentials"]);
+    let old_secret = old_secret.unwrap();
+    browser.click("#nav-clients").await;
+    assert_eq!(browser.text("h1").await, "Clients");
+    browser
+        .goto(&app.url(&format!("/console/clients/{client_id}?lang=en")))
+        .await;
+    shoot(&browser, "console-client-en").await;
+    browser.click("#client-rotate").await;
+    let new_secret = browser.text("#new-secret").await;
+    assert!(new_secret.len() >= 40 && new_secret != old_secret);
+    shoot(&browser, "console-client-rotated-en").await;
+    for secret in [&new_secret, &old_secret] {
+        let status = app
+            .http
+            .post(app.url("/oauth2/token"))
+            .basic_auth(&client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "both secrets within the grace period");
+    }
+    browser
+        .goto(&app.url(&format!("/console/clients/{client_id}?lang=en")))
+        .await;
+    assert!(browser
+        .text("#previous")
+        .await
+        .contains("previous secret taken until"));
+    assert!(
+        !browser.text("main").await.contains(&new_secret),
+        "shown once"
+    );
+
     // The inbox, the feedback, the reply; its author reads it with the operator's id.
     browser.click("#nav-feedback").await;
     assert_eq!(browser.text("h1").await, "Feedback inbox");
@@ -178,6 +216,7 @@ async fn an_operator_drives_every_console_page_in_chromium_in_english_and_chines
     assert_eq!(browser.text("h1").await, "Audit log");
     let log = browser.text("#log").await;
     for action in [
+        "client.rotate_secret",
         "user.unlock",
         "user.end_sessions",
         "user.disable",

@@ -39,6 +39,31 @@ fn every_route(uid: u64, fid: u64) -> Vec<(Method, String, Option<Value>, bool)>
         ),
         (Method::GET, feedback.clone(), None, false),
         (Method::GET, "/api/operator/audit".to_owned(), None, false),
+        (Method::GET, "/api/operator/clients".to_owned(), None, false),
+        (
+            Method::POST,
+            "/api/operator/clients/1/rotate".to_owned(),
+            None,
+            true,
+        ),
+        (
+            Method::POST,
+            "/api/operator/clients/1/disable".to_owned(),
+            None,
+            true,
+        ),
+        (
+            Method::POST,
+            "/api/operator/clients/1/enable".to_owned(),
+            None,
+            true,
+        ),
+        (
+            Method::DELETE,
+            "/api/operator/clients/1".to_owned(),
+            None,
+            true,
+        ),
         (Method::POST, format!("{user}/disable"), None, true),
         (Method::POST, format!("{user}/enable"), None, true),
         (Method::POST, format!("{user}/unlock"), None, true),
@@ -679,4 +704,170 @@ async fn a_deleted_account_leaves_nothing_behind_and_its_export_held_it_all() {
         .center(Method::DELETE, &path, &operator.token, None)
         .await;
     assert_eq!((status, code(&body)), (404, 10001), "{body}");
+}
+
+/// A client_credentials token request with `secret`: its status.
+async fn token_with(app: &TestApp, id: &str, secret: &str) -> u16 {
+    app.http
+        .post(app.url("/oauth2/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_rotated_secret_and_the_old_one_both_work_within_the_grace_period() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    let (id, old) = crate::oauth::client(&app, &["--grant", "client_credentials"]);
+    let old = old.unwrap();
+    assert_eq!(token_with(&app, &id, &old).await, 200);
+    let path = format!("/api/operator/clients/{id}");
+
+    // Rotated with an hour's grace: the new secret works at once (the instance that
+    // cached the client reads it again on a secret it does not know), the old one too.
+    let (status, body) = app
+        .center(
+            Method::POST,
+            &format!("{path}/rotate"),
+            &operator.token,
+            Some(&json!({"grace_seconds": 3600})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (200, 0), "{body}");
+    let new = body["data"]["client_secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(token_with(&app, &id, &new).await, 200, "the new secret");
+    assert_eq!(
+        token_with(&app, &id, &old).await,
+        200,
+        "the old one, within its grace"
+    );
+    assert_eq!(token_with(&app, &id, "not-a-secret").await, 401);
+
+    // Rotated again with no grace: the newest works at once; the one before stops as soon
+    // as an instance reads the client again (its cache keeps a client 30 s, so this is
+    // seen on a client no instance has cached: one rotated twice before its first use).
+    let (_, body) = app
+        .center(
+            Method::POST,
+            &format!("{path}/rotate"),
+            &operator.token,
+            Some(&json!({"grace_seconds": 0})),
+        )
+        .await;
+    let newest = body["data"]["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(token_with(&app, &id, &newest).await, 200);
+    let (fresh, first) = crate::oauth::client(&app, &["--grant", "client_credentials"]);
+    let rotate = |grace: i64| {
+        let (app, token, fresh) = (&app, operator.token.clone(), fresh.clone());
+        async move {
+            let (_, body) = app
+                .center(
+                    Method::POST,
+                    &format!("/api/operator/clients/{fresh}/rotate"),
+                    &token,
+                    Some(&json!({"grace_seconds": grace})),
+                )
+                .await;
+            body["data"]["client_secret"].as_str().unwrap().to_owned()
+        }
+    };
+    let second = rotate(3600).await;
+    let third = rotate(0).await;
+    assert_eq!(token_with(&app, &fresh, &third).await, 200);
+    assert_eq!(token_with(&app, &fresh, &second).await, 401, "no grace");
+    assert_eq!(
+        token_with(&app, &fresh, &first.unwrap()).await,
+        401,
+        "two rotations ago"
+    );
+    let (status, _) = app
+        .center(
+            Method::POST,
+            &format!("{path}/rotate"),
+            &operator.token,
+            Some(&json!({"grace_seconds": 604801})),
+        )
+        .await;
+    assert_eq!(status, 400, "a grace past a week");
+
+    // The client's page: no secret shown, this hour's calls of the token endpoint.
+    let (_, one) = app.center(Method::GET, &path, &operator.token, None).await;
+    assert!(!one.to_string().contains(&newest) && !one.to_string().contains("secret_hash"));
+    assert!(one["data"]["this_hour"]["calls"].is_array(), "{one}");
+    let entries = audit_of(&app, &operator, &format!("client:{id}")).await;
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries
+        .iter()
+        .all(|e| e["action"] == "client.rotate_secret"));
+    assert!(
+        !entries.iter().any(|e| e.to_string().contains(&newest)),
+        "no secret in the log"
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_client_authenticates_nowhere_and_a_deleted_one_is_gone() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    // Clients this stack's instances have not cached (the cache keeps a client 30 s).
+    let (id, secret) = crate::oauth::client(&app, &["--grant", "client_credentials"]);
+    let secret = secret.unwrap();
+    let path = format!("/api/operator/clients/{id}");
+    let (status, body) = app
+        .center(
+            Method::POST,
+            &format!("{path}/disable"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["data"]["client"]["disabled"].clone()),
+        (200, json!(true)),
+        "{body}"
+    );
+    assert_eq!(token_with(&app, &id, &secret).await, 401, "disabled");
+    let (_, listed) = app
+        .center(Method::GET, "/api/operator/clients", &operator.token, None)
+        .await;
+    assert!(listed["data"]["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["client_id"] == id.as_str() && c["disabled"] == true));
+    let (status, _) = app
+        .center(
+            Method::POST,
+            &format!("{path}/enable"),
+            &operator.token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (id2, secret2) = crate::oauth::client(&app, &["--grant", "client_credentials"]);
+    let path2 = format!("/api/operator/clients/{id2}");
+    let (status, _) = app
+        .center(Method::DELETE, &path2, &operator.token, None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        token_with(&app, &id2, &secret2.unwrap()).await,
+        401,
+        "deleted"
+    );
+    let (status, body) = app.center(Method::GET, &path2, &operator.token, None).await;
+    assert_eq!((status, code(&body)), (404, 10001));
+    let actions: Vec<Value> = audit_of(&app, &operator, &format!("client:{id}"))
+        .await
+        .iter()
+        .map(|e| e["action"].clone())
+        .collect();
+    assert_eq!(actions, [json!("client.enable"), json!("client.disable")]);
 }

@@ -125,8 +125,14 @@ pub async fn authenticate(
         (None, true) if allow_public => Ok(client),
         (None, true) => Err(ErrorKind::ClientSecretRequired.into()),
         (None, false) => Err(ErrorKind::ClientSecretRequired.into()),
-        (Some(secret), false) if client.secret_matches(secret) => Ok(client),
-        (Some(_), _) => Err(ErrorKind::ClientSecretMismatch.into()),
+        (Some(secret), false) => {
+            let clients = &app.identity.sessions.meter.clients;
+            clients
+                .with_secret(client, secret)
+                .await?
+                .ok_or_else(|| ErrorKind::ClientSecretMismatch.into())
+        }
+        (Some(_), true) => Err(ErrorKind::ClientSecretMismatch.into()),
     }
 }
 

@@ -38,7 +38,11 @@ pub async fn limit(app: &App, _req: &ApiRequest, auth: &TokenRecord) -> Result<R
     }
     let mut limits = Vec::new();
     for (api, used) in apis {
-        let limit = meter.limit(client_id, &api).await?;
+        // The first-party sign-in has no client record: the default limit.
+        let limit = meter
+            .limit(client_id, &api)
+            .await?
+            .unwrap_or(meter.default_limit);
         limits.push(serde_json::json!({
             "api": api,
             "limit": limit,

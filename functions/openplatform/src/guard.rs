@@ -65,9 +65,13 @@ pub async fn client(app: &App, req: &ApiRequest, now: i64) -> Result<Arc<Client>
         .get(&id)
         .await?
         .ok_or(ErrorKind::ClientNotFound)?;
-    if !client.secret_matches(&secret) {
-        return Err(ErrorKind::ClientSecretMismatch.into());
-    }
+    let client = app
+        .sessions
+        .meter
+        .clients
+        .with_secret(client, &secret)
+        .await?
+        .ok_or(ErrorKind::ClientSecretMismatch)?;
     if !client.scopes.iter().any(|s| s == SCOPE) {
         return Err(ErrorKind::GrantMismatch.into());
     }

@@ -1,14 +1,16 @@
 //! The operator API (`/api/operator/*`, the center dialect's envelope): what the people who
 //! run Passport do every day. Support staff (role `support`) read: search accounts, open a
 //! profile, the feedback inbox, the audit log. Operators (role `operator`) also act:
-//! disable and enable accounts, lift sign-in locks, end sessions, send a reset code,
-//! answer feedback, grant roles. Roles are checked in the route table (`Staff`,
+//! disable, enable and delete accounts, export their data, lift sign-in locks, end
+//! sessions, send a reset code, rotate, disable and delete clients, answer feedback, grant
+//! roles. Roles are checked in the route table (`Staff`,
 //! `Operator`), from tokens of Passport's own sign-in only; every action writes an entry of
 //! the audit log, in the action's own transaction where the action is one.
 //!
 //! The console (`/console*`, [`console`]) is the same functions as pages, for people.
 
 mod audit;
+mod clients;
 mod console;
 mod inbox;
 mod users;
@@ -71,6 +73,12 @@ impl Service for App {
         POST "/api/operator/users/{uid}/sessions/end" Operator => users::end_sessions,
         POST "/api/operator/users/{uid}/reset_code" Operator => users::reset_code,
         POST "/api/operator/users/{uid}/role" Operator => users::role,
+        GET "/api/operator/clients" Staff => clients::list,
+        GET "/api/operator/clients/{client_id}" Staff => clients::item,
+        DELETE "/api/operator/clients/{client_id}" Operator => clients::delete,
+        POST "/api/operator/clients/{client_id}/rotate" Operator => clients::rotate,
+        POST "/api/operator/clients/{client_id}/disable" Operator => clients::disable,
+        POST "/api/operator/clients/{client_id}/enable" Operator => clients::enable,
         GET "/api/operator/feedback" Staff => inbox::list,
         GET "/api/operator/feedback/{id}" Staff => inbox::item,
         POST "/api/operator/feedback/{id}/reply" Operator => inbox::reply,
@@ -80,6 +88,9 @@ impl Service for App {
         GET "/console/users/{uid}" Staff => console::user,
         POST "/console/users/{uid}" Operator => console::user_act,
         GET "/console/users/{uid}/export" Operator => console::export,
+        GET "/console/clients" Staff => console::clients,
+        GET "/console/clients/{client_id}" Staff => console::client,
+        POST "/console/clients/{client_id}" Operator => console::client_act,
         GET "/console/feedback" Staff => console::feedbacks,
         GET "/console/feedback/{id}" Staff => console::feedback,
         POST "/console/feedback/{id}" Operator => console::reply,

@@ -6,7 +6,7 @@
 //! named). Reads are cached in the function for a short while: a client is read on almost
 //! every request, and changes to it are rare.
 
-use super::attr::{get_b, get_s, n, need_n, need_s, s, Item};
+use super::attr::{get_b, get_n, get_s, n, need_n, need_s, s, Item};
 use super::table::{Read, Table};
 use super::{keys, sdk_error, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -48,6 +48,11 @@ pub struct Client {
     pub jwks: Option<String>,
     /// The logo the consent page shows (https).
     pub logo_uri: Option<String>,
+    /// The secret it had before its last rotation (SHA-256), still taken until the epoch
+    /// second it names: the grace period in which its servers move to the new one.
+    pub previous_secret: Option<(String, i64)>,
+    /// Disabled by an operator: it authenticates nowhere, and its tokens are refused.
+    pub disabled: bool,
 }
 
 /// How a client authenticates at the token, revocation and introspection endpoints.
@@ -89,12 +94,47 @@ impl SubjectType {
 }
 
 impl Client {
-    /// Whether `secret` is this client's (constant time; a public client has none).
+    /// What the operator's tools show of a client: everything but its secret.
+    pub fn view(&self) -> serde_json::Value {
+        serde_json::json!({
+            "client_id": self.id, "name": self.name, "public": self.is_public(),
+            "first_party": self.first_party, "disabled": self.disabled,
+            "redirect_uris": self.redirect_uris, "grant_types": self.grant_types,
+            "scopes": self.scopes, "limits": self.limits,
+            "id_token_signed_response_alg": self.id_token_alg.as_str(),
+            "subject_type": self.subject_type.as_str(),
+            "post_logout_redirect_uris": self.post_logout_redirect_uris,
+            "backchannel_logout_uri": self.backchannel_logout_uri,
+            "token_endpoint_auth_method": match self.auth_method() {
+                AuthMethod::None => "none",
+                AuthMethod::Secret => "client_secret_basic",
+                AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            },
+            "jwks": self.jwks.as_deref().and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()),
+            "logo_uri": self.logo_uri,
+            "previous_secret_valid_until": self.previous_secret.as_ref().map(|(_, until)| passport_core::datetime(*until)),
+            "created_at": passport_core::datetime(self.created_at),
+        })
+    }
+
+    /// Whether `secret` is this client's (constant time; a public client has none): its
+    /// secret, or the one before its last rotation while that one's grace period lasts.
     pub fn secret_matches(&self, secret: &str) -> bool {
-        match &self.secret_hash {
-            Some(hash) => crypto::same(&crypto::sha256_hex(secret), hash),
-            None => false,
-        }
+        self.secret_matches_at(secret, passport_core::now())
+    }
+
+    /// [`Client::secret_matches`] at `now`.
+    pub fn secret_matches_at(&self, secret: &str, now: i64) -> bool {
+        let presented = crypto::sha256_hex(secret);
+        let current = self
+            .secret_hash
+            .as_deref()
+            .is_some_and(|hash| crypto::same(&presented, hash));
+        let previous = self
+            .previous_secret
+            .as_ref()
+            .is_some_and(|(hash, until)| crypto::same(&presented, hash) & (now < *until));
+        current | previous
     }
 
     pub fn is_public(&self) -> bool {
@@ -154,6 +194,8 @@ pub fn console() -> Option<Arc<Client>> {
         backchannel_logout_uri: None,
         jwks: None,
         logo_uri: None,
+        previous_secret: None,
+        disabled: false,
     }))
 }
 
@@ -202,6 +244,9 @@ fn client_from(item: &Item) -> Result<Client, StoreError> {
         backchannel_logout_uri: get_s(item, "backchannel_logout_uri"),
         jwks: get_s(item, "jwks"),
         logo_uri: get_s(item, "logo_uri"),
+        previous_secret: get_s(item, "previous_secret_hash")
+            .map(|h| (h, get_n(item, "previous_secret_until").unwrap_or(0))),
+        disabled: get_b(item, "disabled"),
     })
 }
 
@@ -321,9 +366,13 @@ impl Clients {
                 return Ok(c.clone());
             }
         }
-        let key = keys::client(id);
-        let item = self.table.get(&key, Read::Eventual).await?;
-        let found = item.as_ref().map(client_from).transpose()?.map(Arc::new);
+        let found = self.read(id).await?.filter(|c| !c.disabled).map(Arc::new);
+        self.keep(id, &found);
+        Ok(found)
+    }
+
+    /// Keeps `found` as what `id` is, for [`CACHE_FOR`].
+    fn keep(&self, id: &str, found: &Option<Arc<Client>>) {
         let mut cache = self.cache.lock().expect("cache lock");
         // Unknown ids are cached too (a miss costs a read): keep the cache from growing
         // with every id a client makes up.
@@ -333,7 +382,133 @@ impl Clients {
         if cache.len() < MAX_CACHED {
             cache.insert(id.to_owned(), (Instant::now(), found.clone()));
         }
-        Ok(found)
+    }
+
+    /// The client `id` as stored, disabled or not, past the cache (the operator's view).
+    pub async fn read(&self, id: &str) -> Result<Option<Client>, StoreError> {
+        if id.is_empty() || id.len() > MAX_CLIENT_ID_BYTES {
+            return Ok(None);
+        }
+        let item = self.table.get(&keys::client(id), Read::Consistent).await?;
+        item.as_ref().map(client_from).transpose()
+    }
+
+    /// `client` if `secret` is its secret; else the client read again past the cache, if the
+    /// secret is that one's (a rotation an instance had not seen yet takes effect at once).
+    pub async fn with_secret(
+        &self,
+        client: Arc<Client>,
+        secret: &str,
+    ) -> Result<Option<Arc<Client>>, StoreError> {
+        if client.secret_matches(secret) {
+            return Ok(Some(client));
+        }
+        let fresh = self
+            .read(&client.id)
+            .await?
+            .filter(|c| !c.disabled)
+            .map(Arc::new);
+        self.keep(&client.id, &fresh);
+        Ok(fresh.filter(|c| c.secret_matches(secret)))
+    }
+
+    /// A new secret for client `id` (returned once; stored as its SHA-256), the current one
+    /// still taken for `grace_seconds`; with `audit`, in one transaction conditioned on the
+    /// secret read (`current_hash`). False when it changed meanwhile or the client is gone.
+    pub async fn rotate(
+        &self,
+        id: &str,
+        current_hash: &str,
+        new_secret: &str,
+        grace_seconds: i64,
+        audit: aws_sdk_dynamodb::types::TransactWriteItem,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .update(id)
+            .update_expression(
+                "SET secret_hash = :new, previous_secret_hash = :old, previous_secret_until = :until",
+            )
+            .condition_expression("secret_hash = :old")
+            .expression_attribute_values(":new", s(crypto::sha256_hex(new_secret)))
+            .expression_attribute_values(":old", s(current_hash))
+            .expression_attribute_values(":until", n(now + grace_seconds.max(0)));
+        self.transact(update, audit).await
+    }
+
+    /// Disables (or enables) client `id`, with `audit`, in one transaction.
+    pub async fn set_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        audit: aws_sdk_dynamodb::types::TransactWriteItem,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .update(id)
+            .update_expression("SET disabled = :d")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":d", AttributeValue::Bool(disabled));
+        self.transact(update, audit).await
+    }
+
+    /// Deletes client `id`, with `audit`, in one transaction; false when there was none.
+    pub async fn delete(
+        &self,
+        id: &str,
+        audit: aws_sdk_dynamodb::types::TransactWriteItem,
+    ) -> Result<bool, StoreError> {
+        let key = keys::client(id);
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(self.table.name())
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(|e| StoreError(e.to_string()))?;
+        let write = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .delete(delete)
+            .build();
+        self.send_pair(write, audit).await
+    }
+
+    fn update(&self, id: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        let key = keys::client(id);
+        aws_sdk_dynamodb::types::Update::builder()
+            .table_name(self.table.name())
+            .key(keys::PK, s(key.pk))
+            .key(keys::SK, s(key.sk))
+    }
+
+    async fn transact(
+        &self,
+        update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+        audit: aws_sdk_dynamodb::types::TransactWriteItem,
+    ) -> Result<bool, StoreError> {
+        let update = update.build().map_err(|e| StoreError(e.to_string()))?;
+        let write = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .update(update)
+            .build();
+        self.send_pair(write, audit).await
+    }
+
+    async fn send_pair(
+        &self,
+        write: aws_sdk_dynamodb::types::TransactWriteItem,
+        audit: aws_sdk_dynamodb::types::TransactWriteItem,
+    ) -> Result<bool, StoreError> {
+        let sent = self
+            .table
+            .client()
+            .transact_write_items()
+            .transact_items(write)
+            .transact_items(audit)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) if super::cancelled_at(&e).first() == Some(&true) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     /// Every client (for the operator CLI).
@@ -489,6 +664,8 @@ impl Client {
             backchannel_logout_uri,
             jwks,
             logo_uri,
+            previous_secret: None,
+            disabled: false,
         };
         Ok((client, secret))
     }
@@ -640,6 +817,8 @@ mod tests {
             backchannel_logout_uri: Some("https://app.example.com/backchannel".into()),
             jwks: None,
             logo_uri: Some("https://app.example.com/logo.png".into()),
+            previous_secret: None,
+            disabled: false,
         }
     }
 

@@ -27,6 +27,8 @@ pub enum Hit {
     Counted { remaining: u32 },
     /// The hour's quota is used up.
     Exhausted,
+    /// No such client (any more): deleted or disabled by an operator.
+    NoClient,
 }
 
 pub struct Quotas {

@@ -102,6 +102,10 @@ pub enum RotateError {
     Store(#[from] StoreError),
 }
 
+/// A client's limit of one API as an instance keeps it: when read, and the limit (`None`:
+/// no such client).
+type CachedLimit = (std::time::Instant, Option<u32>);
+
 /// Counting calls against the calling client's hourly quotas.
 ///
 /// A client's limits are read once and kept for [`Meter::LIMITS_TTL`] by the function
@@ -112,7 +116,7 @@ pub struct Meter {
     pub quotas: super::quotas::Quotas,
     /// The limit of an API the client names no limit for.
     pub default_limit: u32,
-    limits: std::sync::Mutex<HashMap<(String, String), (std::time::Instant, u32)>>,
+    limits: std::sync::Mutex<HashMap<(String, String), CachedLimit>>,
 }
 
 impl Meter {
@@ -138,14 +142,17 @@ impl Meter {
         api: &str,
         now: i64,
     ) -> Result<super::quotas::Hit, StoreError> {
-        let limit = self.limit(client_id, api).await?;
-        self.quotas.hit(client_id, api, limit, now).await
+        match self.limit(client_id, api).await? {
+            Some(limit) => self.quotas.hit(client_id, api, limit, now).await,
+            None => Ok(super::quotas::Hit::NoClient),
+        }
     }
 
-    /// The hourly limit of `api` for `client_id`.
-    pub async fn limit(&self, client_id: &str, api: &str) -> Result<u32, StoreError> {
+    /// The hourly limit of `api` for `client_id`; `None` when there is no such client (or
+    /// an operator disabled it).
+    pub async fn limit(&self, client_id: &str, api: &str) -> Result<Option<u32>, StoreError> {
         let key = (client_id.to_owned(), api.to_owned());
-        let cached = |limits: &HashMap<_, (std::time::Instant, u32)>| {
+        let cached = |limits: &HashMap<_, CachedLimit>| {
             limits
                 .get(&key)
                 .filter(|(at, _)| at.elapsed() < Self::LIMITS_TTL)
@@ -158,8 +165,7 @@ impl Meter {
             .clients
             .get(client_id)
             .await?
-            .and_then(|c| c.limit_for(api))
-            .unwrap_or(self.default_limit);
+            .map(|c| c.limit_for(api).unwrap_or(self.default_limit));
         let mut limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
         limits.retain(|_, (at, _)| at.elapsed() < Self::LIMITS_TTL);
         limits.insert(key, (std::time::Instant::now(), limit));

@@ -13,7 +13,7 @@
 mod pages;
 
 use crate::users::{self, Action};
-use crate::{inbox, App};
+use crate::{clients as oauth_clients, inbox, App};
 use http::StatusCode;
 use passport_shared::html::{self, redirect, with_cookie};
 use passport_shared::storage::records::PageRequest;
@@ -231,6 +231,9 @@ shown! {
     user => user_page,
     user_act => user_act_page,
     export => export_page,
+    clients => clients_page,
+    client => client_page,
+    client_act => client_act_page,
     feedbacks => feedbacks_page,
     feedback => feedback_page,
     reply => reply_page,
@@ -344,6 +347,74 @@ async fn export_page(
         .headers_mut()
         .insert("cache-control", http::HeaderValue::from_static("no-store"));
     Ok(Reply::Raw(response))
+}
+
+/// `GET /console/clients`.
+async fn clients_page(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let page = pages::Page::new(req, token, operator, form_token(token));
+    Ok(pages::clients(&page, &oauth_clients::all(app).await?))
+}
+
+/// `GET /console/clients/{client_id}`.
+async fn client_page(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let page = pages::Page::new(req, token, operator, form_token(token));
+    let id = req.path_param("client_id").unwrap_or_default();
+    match oauth_clients::one(app, id).await {
+        Ok(client) => Ok(pages::client(&page, &client, None)),
+        Err(e) if e.kind == ErrorKind::NoData => Ok(pages::missing(&page)),
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /console/clients/{client_id}`: rotate (the page shows the new secret, once: it
+/// is answered, not redirected, so the secret is in no address), disable, enable,
+/// delete (asked for by typing the client id).
+async fn client_act_page(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    check_form(req, token)?;
+    let id = req.path_param("client_id").unwrap_or_default().to_owned();
+    let p = &req.params;
+    p.scalars(&["action", "grace_seconds", "confirm", "form_token", "lang"])?;
+    let path = format!("/console/clients/{id}");
+    let action = match p.text("action").as_deref() {
+        Some("rotate") => oauth_clients::Action::Rotate {
+            grace_seconds: oauth_clients::grace_of(p.text("grace_seconds").as_deref())?,
+        },
+        Some("disable") => oauth_clients::Action::Disable,
+        Some("enable") => oauth_clients::Action::Enable,
+        Some("delete") => {
+            if p.text("confirm").as_deref().map(str::trim) != Some(id.as_str()) {
+                return back_to(req, &path, Some("confirm_client"));
+            }
+            oauth_clients::Action::Delete
+        }
+        _ => return Err(ApiError::invalid("action")),
+    };
+    let done = oauth_clients::act(app, operator, &id, action).await?;
+    match action {
+        oauth_clients::Action::Rotate { .. } => {
+            let page = pages::Page::new(req, token, operator, form_token(token));
+            let client = oauth_clients::one(app, &id).await?;
+            Ok(pages::client(&page, &client, Some(&done)))
+        }
+        oauth_clients::Action::Delete => back_to(req, "/console/clients", Some("client_deleted")),
+        oauth_clients::Action::Disable => back_to(req, &path, Some("client_disabled")),
+        oauth_clients::Action::Enable => back_to(req, &path, Some("client_enabled")),
+    }
 }
 
 /// `GET /console/feedback?status=&category_id=`.

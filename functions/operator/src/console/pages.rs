@@ -108,6 +108,7 @@ fn layout(page: &Page<'_>, status: StatusCode, title: &str, body: &str) -> Reply
     let header = format!(
         "<header><a href=\"{home}\"><strong>Passport</strong> {console}</a>\
          <a id=\"nav-users\" href=\"{home}\">{users}</a>\
+         <a id=\"nav-clients\" href=\"{clients}\">{l_clients}</a>\
          <a id=\"nav-feedback\" href=\"{inbox}\">{feedback}</a>\
          <a id=\"nav-audit\" href=\"{audit}\">{log}</a>\
          <span class=\"who\">{name} · {role}</span>\
@@ -116,6 +117,8 @@ fn layout(page: &Page<'_>, status: StatusCode, title: &str, body: &str) -> Reply
         home = page.href("/console"),
         console = page.t("console", "运营后台"),
         users = page.t("Accounts", "账户"),
+        clients = page.href("/console/clients"),
+        l_clients = page.t("Clients", "客户端"),
         inbox = page.href("/console/feedback"),
         feedback = page.t("Feedback", "反馈"),
         audit = page.href("/console/audit"),
@@ -588,6 +591,183 @@ pub fn user(page: &Page<'_>, profile: &Value) -> Reply {
     layout(page, StatusCode::OK, &title, &body)
 }
 
+pub fn clients(page: &Page<'_>, all: &[passport_shared::storage::clients::Client]) -> Reply {
+    let rows: Vec<String> = all
+        .iter()
+        .map(|c| {
+            let kind = if c.is_public() { page.t("public", "公开") } else { page.t("confidential", "机密") };
+            let status = if c.disabled {
+                format!("<span class=\"badge off\">{}</span>", page.t("disabled", "已停用"))
+            } else {
+                String::new()
+            };
+            format!(
+                "<tr><td><a class=\"client\" href=\"{href}\">{name}</a>{status}</td><td><code>{id}</code></td><td>{kind}</td><td>{grants}</td></tr>",
+                href = page.href(&format!("/console/clients/{}", c.id)),
+                name = escape(&c.name),
+                id = escape(&c.id),
+                grants = escape(&c.grant_types.join(" ")),
+            )
+        })
+        .collect();
+    let body = format!(
+        "<section id=\"clients\">{}<p class=\"muted\">{}</p></section>",
+        table(
+            &[page.t("Name", "名称"), "client_id", page.t("Kind", "类型"), page.t("Grants", "授权方式")],
+            &rows,
+            page.t("No clients yet.", "还没有客户端。")
+        ),
+        page.t(
+            "Clients are registered, and their limits set, with passport-admin client (README, \"OAuth clients\").",
+            "客户端的注册与限额设置使用 passport-admin client（见 README“OAuth clients”）。"
+        ),
+    );
+    layout(page, StatusCode::OK, page.t("Clients", "客户端"), &body)
+}
+
+/// A client's page; after a rotation, with the new secret shown this once.
+pub fn client(page: &Page<'_>, one: &Value, rotated: Option<&Value>) -> Reply {
+    let c = &one["client"];
+    let id = text(c, "client_id");
+    let list = |field: &str| -> String {
+        let items: Vec<&str> = c[field]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        escape(&items.join(" "))
+    };
+    let disabled = c["disabled"].as_bool().unwrap_or(false);
+    let secret = rotated
+        .map(|r| {
+            format!(
+                "<section class=\"notice\" id=\"rotated\"><p>{said}</p><p><code id=\"new-secret\">{secret}</code></p><p>{until} {at}</p></section>",
+                said = page.t("The new secret, shown this once: keep it now.", "新的密钥只显示这一次，请立即保存。"),
+                secret = escape(text(r, "client_secret")),
+                until = page.t("The previous secret is still taken until", "旧密钥在此时间前仍然有效："),
+                at = escape(text(r, "previous_secret_valid_until")),
+            )
+        })
+        .unwrap_or_default();
+    let usage: Vec<String> = one["this_hour"]["calls"]
+        .as_array()
+        .map(|calls| {
+            calls
+                .iter()
+                .map(|u| {
+                    format!(
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                        escape(text(u, "api")),
+                        number(u, "calls"),
+                        number(u, "limit")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let previous = match c["previous_secret_valid_until"].as_str() {
+        Some(until) => format!(
+            "{} {}",
+            page.t("previous secret taken until", "旧密钥有效至"),
+            escape(until)
+        ),
+        None => "—".to_owned(),
+    };
+    let details = format!(
+        "<section><dl><dt>client_id</dt><dd><code id=\"client-id\">{idv}</code>{badge}</dd>\
+         <dt>{l_kind}</dt><dd>{auth}</dd><dt>{l_redirects}</dt><dd>{redirects}</dd>\
+         <dt>{l_grants}</dt><dd>{grants}</dd><dt>{l_scopes}</dt><dd>{scopes}</dd>\
+         <dt>{l_prev}</dt><dd id=\"previous\">{previous}</dd><dt>{l_created}</dt><dd>{created}</dd></dl></section>",
+        idv = escape(id),
+        badge = if disabled { format!("<span class=\"badge off\" id=\"disabled\">{}</span>", page.t("disabled", "已停用")) } else { String::new() },
+        l_kind = page.t("Authentication", "认证方式"),
+        auth = escape(text(c, "token_endpoint_auth_method")),
+        l_redirects = page.t("Redirect URIs", "回调地址"),
+        redirects = list("redirect_uris"),
+        l_grants = page.t("Grants", "授权方式"),
+        grants = list("grant_types"),
+        l_scopes = page.t("Scopes", "权限"),
+        scopes = list("scopes"),
+        l_prev = page.t("Secret rotation", "密钥轮换"),
+        l_created = page.t("Registered", "注册时间"),
+        created = escape(text(c, "created_at")),
+    );
+    let grace: String = [
+        ("3600", page.t("1 hour", "1 小时")),
+        ("86400", page.t("1 day", "1 天")),
+        ("604800", page.t("7 days", "7 天")),
+        (
+            "0",
+            page.t(
+                "none: the old one stops within 30 s",
+                "无：旧密钥 30 秒内失效",
+            ),
+        ),
+    ]
+    .iter()
+    .map(|(v, l)| {
+        let selected = if *v == "86400" { " selected" } else { "" };
+        format!("<option value=\"{v}\"{selected}>{}</option>", escape(l))
+    })
+    .collect();
+    let form = |action: &str, extra: &str, label: &str, danger: bool| {
+        format!(
+            "<form method=\"post\" action=\"/console/clients/{id}\" class=\"inline\">{hidden}\
+             <input type=\"hidden\" name=\"action\" value=\"{action}\">{extra}\
+             <button id=\"client-{action}\"{class}{may}>{label}</button></form>",
+            id = escape(id),
+            hidden = page.hidden(),
+            class = if danger { " class=\"danger\"" } else { "" },
+            may = page.may(),
+            label = escape(label),
+        )
+    };
+    let rotate = if text(c, "token_endpoint_auth_method") == "client_secret_basic" {
+        form(
+            "rotate",
+            &format!(
+                "<label for=\"grace\">{}</label><select id=\"grace\" name=\"grace_seconds\">{grace}</select>",
+                page.t("Old secret still taken for", "旧密钥继续有效")
+            ),
+            page.t("Rotate the secret", "轮换密钥"),
+            false,
+        )
+    } else {
+        String::new()
+    };
+    let standing = if disabled {
+        form("enable", "", page.t("Enable", "启用"), false)
+    } else {
+        form("disable", "", page.t("Disable", "停用"), true)
+    };
+    let delete = form(
+        "delete",
+        &format!(
+            "<label for=\"confirm\">{}</label><input id=\"confirm\" name=\"confirm\" autocomplete=\"off\" required placeholder=\"{}\">",
+            page.t("Delete: type the client id", "删除：输入客户端 ID"),
+            escape(id)
+        ),
+        page.t("Delete for good", "永久删除"),
+        true,
+    );
+    let body = format!(
+        "{secret}{details}<section id=\"actions\"><h2>{l_actions}</h2><div class=\"actions\">{rotate}{standing}</div><div style=\"margin-top:.8rem\">{delete}</div></section>\
+         <section><h2>{l_usage} <span class=\"muted\">({since})</span></h2><div id=\"usage\">{usage}</div></section>\
+         <p><a id=\"history\" href=\"{history}\">{l_history}</a></p>",
+        l_actions = page.t("Actions", "操作"),
+        l_usage = page.t("Calls this hour", "本小时调用"),
+        since = escape(text(&one["this_hour"], "since")),
+        usage = table(
+            &["API", page.t("Calls", "调用次数"), page.t("Hourly limit", "每小时限额")],
+            &usage,
+            page.t("No calls this hour.", "本小时没有调用。")
+        ),
+        history = page.href(&format!("/console/audit?target=client:{id}")),
+        l_history = page.t("This client's audit log", "该客户端的审计日志"),
+    );
+    let title = format!("{} · {}", text(c, "name"), page.t("client", "客户端"));
+    layout(page, StatusCode::OK, &title, &body)
+}
+
 fn category_name(categories: &Listed, id: u64) -> &str {
     categories
         .data
@@ -816,6 +996,7 @@ pub fn audit(page: &Page<'_>, target: Option<&str>, listed: &Listed) -> Reply {
         let href = match target.split_once(':') {
             Some(("user", id)) => Some(format!("/console/users/{id}")),
             Some(("feedback", id)) => Some(format!("/console/feedback/{id}")),
+            Some(("client", id)) => Some(format!("/console/clients/{id}")),
             _ => None,
         };
         match href {
