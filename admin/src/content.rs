@@ -1,6 +1,7 @@
 //! What users read that operators write: the FAQ, feedback categories, replies to
-//! feedback, and the push log. Text fields are checked ([`checked`]) before anything is
-//! written.
+//! feedback, and the push log. Text fields are checked by the rules beside their types
+//! (`FaqFields::check`, `CategoryFields::check`), the operator API's too, before anything
+//! is written.
 
 use crate::print;
 use anyhow::{bail, Context};
@@ -9,7 +10,9 @@ use passport_shared::aws::DynamoDbClient;
 use passport_shared::storage::audit::Actor;
 use passport_shared::storage::push::{Push, Scope};
 use passport_shared::storage::records::Records;
-use passport_shared::storage::support::{CategoryFields, FaqFields, Support};
+use passport_shared::storage::support::{
+    reply_fine, text_fine, CategoryFields, FaqFields, Support, REPLY_MAX,
+};
 
 #[derive(clap::Args)]
 pub struct FaqArgs {
@@ -85,69 +88,45 @@ pub enum PushCmd {
     },
 }
 
-/// Checks the text fields an operator writes: no control characters but line breaks, and
-/// links that are https.
-fn checked(
-    fields: &[(&str, &Option<String>)],
-    link: Option<&Option<String>>,
-) -> anyhow::Result<()> {
-    for (name, value) in fields {
-        if let Some(v) = value {
-            if v.trim().is_empty() || v.chars().any(|c| c.is_control() && c != '\n') {
-                bail!("--{name} is empty or has control characters");
-            }
-        }
-    }
-    if let Some(Some(l)) = link {
-        if !l.starts_with("https://") || l.chars().any(char::is_whitespace) {
-            bail!("--link is an https address");
-        }
-    }
-    Ok(())
-}
-
 fn support(db: DynamoDbClient, table: &str) -> Support {
     Support {
         records: Records::new(db, table),
     }
 }
 
-fn faq_fields(a: &FaqArgs) -> anyhow::Result<FaqFields> {
-    checked(
-        &[
-            ("title", &a.title),
-            ("content", &a.content),
-            ("category", &a.category),
-        ],
-        Some(&a.link),
-    )?;
-    Ok(FaqFields {
+fn faq_fields(a: &FaqArgs, new: bool) -> anyhow::Result<FaqFields> {
+    let fields = FaqFields {
         title: a.title.clone(),
         content: a.content.clone(),
         category: a.category.clone(),
         external_link: a.link.clone(),
-    })
+    };
+    match fields.check(new) {
+        Ok(()) => Ok(fields),
+        Err("external_link") => bail!("--link is an https address"),
+        Err(field) => bail!("--{field} is missing, empty or has control characters"),
+    }
 }
 
-fn category_fields(a: &CategoryArgs) -> anyhow::Result<CategoryFields> {
-    checked(&[("name", &a.name), ("description", &a.description)], None)?;
-    Ok(CategoryFields {
+fn category_fields(a: &CategoryArgs, new: bool) -> anyhow::Result<CategoryFields> {
+    let fields = CategoryFields {
         name: a.name.clone(),
         description: a.description.clone(),
-    })
+    };
+    match fields.check(new) {
+        Ok(()) => Ok(fields),
+        Err(field) => bail!("--{field} is missing, empty or has control characters"),
+    }
 }
 
 pub async fn faq(command: &FaqCmd, db: DynamoDbClient, table: &str) -> anyhow::Result<()> {
     let (support, now) = (support(db, table), passport_shared::now());
     match command {
-        FaqCmd::Add(a) => {
-            if a.title.is_none() || a.content.is_none() {
-                bail!("a FAQ entry has --title and --content");
-            }
-            print(&support.faq_add(&faq_fields(a)?, now).await?)
-        }
+        FaqCmd::Add(a) => print(&support.faq_add(&faq_fields(a, true)?, now).await?),
         FaqCmd::Edit { id, fields } => {
-            let faq = support.faq_edit(*id, &faq_fields(fields)?, now).await?;
+            let faq = support
+                .faq_edit(*id, &faq_fields(fields, false)?, now)
+                .await?;
             print(&faq.with_context(|| format!("no FAQ entry {id}"))?)
         }
     }
@@ -160,15 +139,14 @@ pub async fn category(
 ) -> anyhow::Result<()> {
     let (support, now) = (support(db, table), passport_shared::now());
     match command {
-        CategoryCmd::Add(a) => {
-            if a.name.is_none() {
-                bail!("a category has a --name");
-            }
-            print(&support.category_add(&category_fields(a)?, now).await?)
-        }
+        CategoryCmd::Add(a) => print(
+            &support
+                .category_add(&category_fields(a, true)?, now)
+                .await?,
+        ),
         CategoryCmd::Edit { id, fields } => {
             let category = support
-                .category_edit(*id, &category_fields(fields)?, now)
+                .category_edit(*id, &category_fields(fields, false)?, now)
                 .await?;
             print(&category.with_context(|| format!("no category {id}"))?)
         }
@@ -185,7 +163,9 @@ pub async fn feedback(
         content,
         manager,
     } = command;
-    checked(&[("content", &Some(content.clone()))], None)?;
+    if !reply_fine(content) {
+        bail!("--content is empty, longer than {REPLY_MAX} characters or has control characters");
+    }
     let reply = support(db, table)
         .reply(
             *feedback_id,
@@ -207,13 +187,9 @@ pub async fn push(command: &PushCmd, db: DynamoDbClient, table: &str) -> anyhow:
         scope,
         manager,
     } = command;
-    checked(
-        &[
-            ("title", &Some(title.clone())),
-            ("body", &Some(body.clone())),
-        ],
-        None,
-    )?;
+    if !text_fine(title) || !text_fine(body) {
+        bail!("--title and --body are text without control characters");
+    }
     let scope = Scope::parse(scope).context("--scope is all, android or ios (0, 1, 2)")?;
     let push = Push {
         records: Records::new(db, table),

@@ -211,12 +211,48 @@ async fn an_operator_drives_every_console_page_in_chromium_in_english_and_chines
     );
     assert_eq!(read["data"]["manager_id"], operator.uid);
 
+    // The FAQ written in the console, read by a user; a push recorded, with its read count.
+    browser.click("#nav-content").await;
+    let title = format!("How do I export my data? {}", app.run);
+    browser
+        .type_into("#faqs > form input[name=title]", &title)
+        .await;
+    browser
+        .type_into(
+            "#faqs > form input[name=content]",
+            "Ask us; an operator sends it.",
+        )
+        .await;
+    browser.click("#faqs > form button").await;
+    assert_eq!(browser.text("#notice").await, "Saved.");
+    assert!(
+        browser.has("#faqs .faq").await,
+        "the entry, editable in place"
+    );
+    shoot(&browser, "console-content-en").await;
+    let (_, faqs) = app
+        .center(Method::GET, "/api/faq?page_size=100", &user.token, None)
+        .await;
+    assert!(faqs.to_string().contains(&title), "{faqs}");
+    browser.click("#nav-push").await;
+    browser
+        .type_into("input[name=push_title]", "Maintenance")
+        .await;
+    browser
+        .type_into("input[name=push_body]", "Tonight 2-3am")
+        .await;
+    browser.click("#record-push").await;
+    assert!(browser.text("#pushes").await.contains("Maintenance"));
+    shoot(&browser, "console-push-en").await;
+
     // The audit log holds every action, by this operator.
     browser.click("#nav-audit").await;
     assert_eq!(browser.text("h1").await, "Audit log");
     let log = browser.text("#log").await;
     for action in [
         "client.rotate_secret",
+        "faq.create",
+        "push.record",
         "user.unlock",
         "user.end_sessions",
         "user.disable",

@@ -40,6 +40,32 @@ fn every_route(uid: u64, fid: u64) -> Vec<(Method, String, Option<Value>, bool)>
         (Method::GET, feedback.clone(), None, false),
         (Method::GET, "/api/operator/audit".to_owned(), None, false),
         (Method::GET, "/api/operator/clients".to_owned(), None, false),
+        (Method::GET, "/api/operator/content".to_owned(), None, false),
+        (
+            Method::GET,
+            "/api/operator/push_logs".to_owned(),
+            None,
+            false,
+        ),
+        (
+            Method::POST,
+            "/api/operator/faq".to_owned(),
+            Some(json!({"title": "t", "content": "c"})),
+            true,
+        ),
+        (Method::DELETE, "/api/operator/faq/1".to_owned(), None, true),
+        (
+            Method::POST,
+            "/api/operator/categories".to_owned(),
+            Some(json!({"name": "n"})),
+            true,
+        ),
+        (
+            Method::POST,
+            "/api/operator/push_logs".to_owned(),
+            Some(json!({"push_title": "t", "push_body": "b"})),
+            true,
+        ),
         (
             Method::POST,
             "/api/operator/clients/1/rotate".to_owned(),
@@ -870,4 +896,156 @@ async fn a_disabled_client_authenticates_nowhere_and_a_deleted_one_is_gone() {
         .map(|e| e["action"].clone())
         .collect();
     assert_eq!(actions, [json!("client.enable"), json!("client.disable")]);
+}
+
+#[tokio::test]
+async fn operators_write_the_faq_categories_and_push_log_users_read() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    let (user, other) = (app.member().await, app.member().await);
+    let t = &operator.token;
+
+    // The FAQ: the CLI's rules (an https link), then the user reads it; deleted, gone.
+    let (status, body) = app
+        .center(Method::POST, "/api/operator/faq", t, Some(&json!({"title": "Refunds", "content": "Within 7 days.", "external_link": "http://x.example"})))
+        .await;
+    assert_eq!((status, code(&body)), (400, 10005), "{body}");
+    let (status, body) = app
+        .center(
+            Method::POST,
+            "/api/operator/faq",
+            t,
+            Some(&json!({"title": format!("Refunds {}", app.run), "content": "Within 7 days."})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (200, 0), "{body}");
+    let id = body["data"]["id"].as_u64().unwrap();
+    let (status, _) = app
+        .center(
+            Method::PUT,
+            &format!("/api/operator/faq/{id}"),
+            t,
+            Some(&json!({"content": "Within 14 days."})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, read) = app
+        .center(Method::GET, &format!("/api/faq/{id}"), &user.token, None)
+        .await;
+    assert_eq!(read["data"]["content"], "Within 14 days.");
+    let (status, _) = app
+        .center(Method::DELETE, &format!("/api/operator/faq/{id}"), t, None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, read) = app
+        .center(Method::GET, &format!("/api/faq/{id}"), &user.token, None)
+        .await;
+    assert_eq!((status, code(&read)), (404, 10001));
+    let (status, _) = app
+        .center(Method::DELETE, &format!("/api/operator/faq/{id}"), t, None)
+        .await;
+    assert_eq!(status, 404, "deleted once");
+
+    // A category, renamed, then deleted.
+    let (_, body) = app
+        .center(
+            Method::POST,
+            "/api/operator/categories",
+            t,
+            Some(&json!({"name": format!("Billing {}", app.run)})),
+        )
+        .await;
+    let cat = body["data"]["id"].as_u64().unwrap();
+    let (status, _) = app
+        .center(
+            Method::PUT,
+            &format!("/api/operator/categories/{cat}"),
+            t,
+            Some(&json!({"name": "a\u{7}b"})),
+        )
+        .await;
+    assert_eq!(status, 400, "a control character");
+    let (status, _) = app
+        .center(
+            Method::DELETE,
+            &format!("/api/operator/categories/{cat}"),
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, listed) = app
+        .center(Method::GET, "/api/operator/content", t, None)
+        .await;
+    assert!(!listed["data"]["categories"]
+        .to_string()
+        .contains(&format!("\"id\":{cat}")));
+
+    // A push: each user who opens it counts once; users never see the count.
+    let (status, body) = app
+        .center(Method::POST, "/api/operator/push_logs", t, Some(&json!({"push_title": "Maintenance", "push_body": "Tonight 2-3am", "push_scope": "ios"})))
+        .await;
+    assert_eq!((status, code(&body)), (200, 0), "{body}");
+    assert_eq!(
+        (
+            body["data"]["manager_id"].as_u64(),
+            body["data"]["push_scope"].as_u64()
+        ),
+        (Some(operator.uid), Some(2))
+    );
+    let pid = body["data"]["id"].as_u64().unwrap();
+    for reader in [&user, &user, &other] {
+        let (status, log) = app
+            .center(
+                Method::GET,
+                &format!("/api/push/log/{pid}"),
+                &reader.token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{log}");
+        assert!(log["data"].get("read_count").is_none(), "{log}");
+    }
+    let (_, logs) = app
+        .center(
+            Method::GET,
+            "/api/operator/push_logs?page_size=100",
+            t,
+            None,
+        )
+        .await;
+    let ours = logs["data"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == pid)
+        .unwrap();
+    assert_eq!(ours["read_count"], 2, "two users, one of them twice");
+    let (_, mine) = app
+        .center(Method::GET, "/api/push/log", &user.token, None)
+        .await;
+    assert!(!mine.to_string().contains("read_count"));
+
+    let actions: Vec<String> = {
+        let (_, body) = app
+            .center(Method::GET, "/api/operator/audit?page_size=100", t, None)
+            .await;
+        body["data"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actor_uid"] == operator.uid)
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for a in [
+        "faq.create",
+        "faq.edit",
+        "faq.delete",
+        "category.create",
+        "category.delete",
+        "push.record",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
 }

@@ -5,12 +5,10 @@
 
 use crate::{actor, App};
 use passport_shared::storage::sessions::TokenRecord;
+use passport_shared::storage::support::reply_fine;
 use passport_shared::storage::users::User;
 use passport_shared::{ApiError, ApiRequest, ErrorKind, Reply};
 use serde_json::{json, Map, Value};
-
-/// The longest reply accepted, in characters (as long as a feedback may be).
-const REPLY_MAX: usize = 2000;
 
 pub async fn list(
     app: &App,
@@ -46,13 +44,10 @@ pub async fn answer(
     id: u64,
     content: &str,
 ) -> Result<Map<String, Value>, ApiError> {
-    let content = content.trim();
-    let bad = content
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t');
-    if content.is_empty() || bad || content.chars().count() > REPLY_MAX {
+    if !reply_fine(content) {
         return Err(ApiError::invalid("reply_content"));
     }
+    let content = content.trim();
     let now = passport_shared::now();
     app.support
         .reply(id, content, &actor(operator), now)

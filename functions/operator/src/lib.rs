@@ -12,6 +12,7 @@
 mod audit;
 mod clients;
 mod console;
+mod content;
 mod inbox;
 mod users;
 
@@ -19,6 +20,7 @@ use passport_identity::Identity;
 use passport_shared::routing::Answer;
 use passport_shared::storage::audit::{Actor, Audit};
 use passport_shared::storage::grants::Grants;
+use passport_shared::storage::push::Push;
 use passport_shared::storage::records::Records;
 use passport_shared::storage::support::Support;
 use passport_shared::storage::users::User;
@@ -30,6 +32,7 @@ pub struct App {
     pub audit: Audit,
     /// The authorization codes the console redeems.
     pub grants: Grants,
+    pub push: Push,
 }
 
 impl App {
@@ -48,7 +51,10 @@ impl App {
             audit: Audit {
                 records: Records::new(db.clone(), table),
             },
-            grants: Grants::new(db, table),
+            grants: Grants::new(db.clone(), table),
+            push: Push {
+                records: Records::new(db, table),
+            },
         })
     }
 }
@@ -79,6 +85,15 @@ impl Service for App {
         POST "/api/operator/clients/{client_id}/rotate" Operator => clients::rotate,
         POST "/api/operator/clients/{client_id}/disable" Operator => clients::disable,
         POST "/api/operator/clients/{client_id}/enable" Operator => clients::enable,
+        GET "/api/operator/content" Staff => content::list,
+        POST "/api/operator/faq" Operator => content::faq_add,
+        PUT "/api/operator/faq/{id}" Operator => content::faq_edit,
+        DELETE "/api/operator/faq/{id}" Operator => content::faq_delete,
+        POST "/api/operator/categories" Operator => content::category_add,
+        PUT "/api/operator/categories/{id}" Operator => content::category_edit,
+        DELETE "/api/operator/categories/{id}" Operator => content::category_delete,
+        GET "/api/operator/push_logs" Staff => content::push_logs,
+        POST "/api/operator/push_logs" Operator => content::push_record,
         GET "/api/operator/feedback" Staff => inbox::list,
         GET "/api/operator/feedback/{id}" Staff => inbox::item,
         POST "/api/operator/feedback/{id}/reply" Operator => inbox::reply,
@@ -91,6 +106,10 @@ impl Service for App {
         GET "/console/clients" Staff => console::clients,
         GET "/console/clients/{client_id}" Staff => console::client,
         POST "/console/clients/{client_id}" Operator => console::client_act,
+        GET "/console/content" Staff => console::content,
+        POST "/console/content" Operator => console::content_act,
+        GET "/console/push" Staff => console::pushes,
+        POST "/console/push" Operator => console::push_act,
         GET "/console/feedback" Staff => console::feedbacks,
         GET "/console/feedback/{id}" Staff => console::feedback,
         POST "/console/feedback/{id}" Operator => console::reply,

@@ -108,17 +108,28 @@ pub async fn log(
     cleared: Result<u64, StoreError>,
 ) -> Result<Reply, ApiError> {
     let at = req.params.page()?;
-    Reply::of(&app.push.log_page(cleared?, at).await?)
+    let mut page = app.push.log_page(cleared?, at).await?;
+    // The operators' read counts are not in the document's answer.
+    for log in &mut page.data {
+        if let Some(log) = log.as_object_mut() {
+            log.remove("read_count");
+        }
+    }
+    Reply::of(&page)
 }
 
 pub async fn log_item(app: &App, req: &ApiRequest, token: &TokenRecord) -> Result<Reply, ApiError> {
     let uid = token.uid;
     let id = req.path_id("id")?;
-    let log = app
+    let mut log = app
         .push
         .log(uid, id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorKind::NoData).with_field("id"))?;
+    // Opened: counted for the operators' push log, once per user. The count is theirs,
+    // not the user's (the document's answer has no such field).
+    app.push.mark_read(uid, id, passport_shared::now()).await?;
+    log.remove("read_count");
     Reply::of(&log)
 }
 

@@ -253,6 +253,42 @@ impl Push {
         Ok(log?.filter(|_| id > upto))
     }
 
+    /// `uid` opened push `id`: counted once per user (a marker item and the push's
+    /// `read_count`, in one transaction conditioned on the marker being new); whether this
+    /// was their first read.
+    pub async fn mark_read(&self, uid: u64, id: u64, now: i64) -> Result<bool, StoreError> {
+        use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+        let marker = keys::Key {
+            pk: format!("PUSHREAD#{}", keys::padded(id)),
+            sk: format!("USER#{uid}"),
+        };
+        let put = self
+            .records
+            .put_step(&marker, None, &object(json!({ "at": now })))
+            .condition_expression("attribute_not_exists(pk)");
+        let log = keys::push_log(id);
+        let count = Update::builder()
+            .table_name(self.records.table().name())
+            .key(keys::PK, AttributeValue::S(log.pk))
+            .key(keys::SK, AttributeValue::S(log.sk))
+            .update_expression("SET #r.read_count = if_not_exists(#r.read_count, :zero) + :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#r", "record")
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .build()
+            .map_err(|e| StoreError(e.to_string()))?;
+        let count = TransactWriteItem::builder().update(count).build();
+        self.records
+            .transact(vec![Step::Put(put), Step::Item(Box::new(count))])
+            .await
+    }
+
+    /// The push log as operators see it, newest first, every push with its read count.
+    pub async fn all_logs(&self, at: PageRequest) -> Result<Page, StoreError> {
+        self.records.page(&Self::visible(0), true, at).await
+    }
+
     /// Clears `uid`'s push log: every push sent so far leaves it (ids are time-ordered, so
     /// "so far" is the largest id of this millisecond; no counter is read).
     pub async fn clear(&self, uid: u64) -> Result<(), StoreError> {

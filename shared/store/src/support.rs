@@ -14,6 +14,7 @@
 use super::audit::{self, Actor, Entry};
 use super::records::{object, Listing, Numbered, Page, PageRequest, Records, Step};
 use super::{keys, StoreError};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde_json::{json, Map, Value};
 
 /// The fields of a FAQ entry.
@@ -30,6 +31,70 @@ pub struct FaqFields {
 pub struct CategoryFields {
     pub name: Option<String>,
     pub description: Option<String>,
+}
+
+/// Whether an operator's text is fine: not blank, no control characters but line breaks
+/// and tabs.
+pub fn text_fine(v: &str) -> bool {
+    !v.trim().is_empty()
+        && !v
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// The longest reply to a feedback, in characters (as long as a feedback may be).
+pub const REPLY_MAX: usize = 2000;
+
+/// Whether a reply to a feedback is fine (the CLI's and the operator API's rule).
+pub fn reply_fine(content: &str) -> bool {
+    text_fine(content) && content.trim().chars().count() <= REPLY_MAX
+}
+
+fn text_ok(value: &Option<String>) -> bool {
+    value.as_deref().is_none_or(text_fine)
+}
+
+impl FaqFields {
+    /// The rules of a FAQ entry's fields (the CLI's and the operator API's): the name of the
+    /// first field that breaks them. `new`: title and content are required.
+    pub fn check(&self, new: bool) -> Result<(), &'static str> {
+        if new && self.title.is_none() {
+            return Err("title");
+        }
+        if new && self.content.is_none() {
+            return Err("content");
+        }
+        for (name, value) in [
+            ("title", &self.title),
+            ("content", &self.content),
+            ("category", &self.category),
+        ] {
+            if !text_ok(value) {
+                return Err(name);
+            }
+        }
+        match &self.external_link {
+            Some(l) if !l.starts_with("https://") || l.chars().any(char::is_whitespace) => {
+                Err("external_link")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl CategoryFields {
+    /// The rules of a category's fields; `new`: the name is required.
+    pub fn check(&self, new: bool) -> Result<(), &'static str> {
+        if new && self.name.is_none() {
+            return Err("name");
+        }
+        for (name, value) in [("name", &self.name), ("description", &self.description)] {
+            if !text_ok(value) {
+                return Err(name);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A new feedback.
@@ -157,6 +222,35 @@ impl Support {
         set(&mut fields, "description", &f.description);
         self.records
             .update(&keys::feedback_category(id), &fields)
+            .await
+    }
+
+    /// Deletes FAQ entry `id` with `audit`, in one transaction; false when there was none.
+    pub async fn faq_delete(&self, id: u64, audit: TransactWriteItem) -> Result<bool, StoreError> {
+        self.delete_with(&keys::faq(id), audit).await
+    }
+
+    /// Deletes category `id` with `audit`, in one transaction; false when there was none.
+    /// Feedback filed under it keeps its number (and shows no category name).
+    pub async fn category_delete(
+        &self,
+        id: u64,
+        audit: TransactWriteItem,
+    ) -> Result<bool, StoreError> {
+        self.delete_with(&keys::feedback_category(id), audit).await
+    }
+
+    async fn delete_with(
+        &self,
+        key: &keys::Key,
+        audit: TransactWriteItem,
+    ) -> Result<bool, StoreError> {
+        let delete = self
+            .records
+            .delete_step(key)
+            .condition_expression("attribute_exists(pk)");
+        self.records
+            .transact(vec![Step::Delete(delete), Step::Item(Box::new(audit))])
             .await
     }
 

@@ -12,6 +12,7 @@
 
 mod pages;
 
+use crate::content::{self, Kind};
 use crate::users::{self, Action};
 use crate::{clients as oauth_clients, inbox, App};
 use http::StatusCode;
@@ -234,6 +235,10 @@ shown! {
     clients => clients_page,
     client => client_page,
     client_act => client_act_page,
+    content => content_page,
+    content_act => content_act_page,
+    pushes => pushes_page,
+    push_act => push_act_page,
     feedbacks => feedbacks_page,
     feedback => feedback_page,
     reply => reply_page,
@@ -414,6 +419,91 @@ async fn client_act_page(
         oauth_clients::Action::Delete => back_to(req, "/console/clients", Some("client_deleted")),
         oauth_clients::Action::Disable => back_to(req, &path, Some("client_disabled")),
         oauth_clients::Action::Enable => back_to(req, &path, Some("client_enabled")),
+    }
+}
+
+/// `GET /console/content`: the FAQ and the feedback categories, each editable in place.
+async fn content_page(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let page = pages::Page::new(req, token, operator, form_token(token));
+    let (faqs, categories) = content::lists(app).await?;
+    Ok(pages::content(&page, &faqs, &categories))
+}
+
+/// `POST /console/content`: `action` = faq_add, faq_edit, faq_delete, category_add,
+/// category_edit or category_delete (with `id` for the last four of them).
+async fn content_act_page(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    check_form(req, token)?;
+    let p = &req.params;
+    let id = p.int::<u64>("id")?;
+    let action = p.text("action").unwrap_or_default();
+    let (kind, verb) = action
+        .split_once('_')
+        .and_then(|(k, v)| {
+            let kind = match k {
+                "faq" => Kind::Faq,
+                "category" => Kind::Category,
+                _ => return None,
+            };
+            Some((kind, v.to_owned()))
+        })
+        .ok_or_else(|| ApiError::invalid("action"))?;
+    let done = match (verb.as_str(), id) {
+        ("add", _) => content::save(app, operator, kind, None, p)
+            .await
+            .map(|_| "saved"),
+        ("edit", Some(id)) => content::save(app, operator, kind, Some(id), p)
+            .await
+            .map(|_| "saved"),
+        ("delete", Some(id)) => content::remove(app, operator, kind, id)
+            .await
+            .map(|_| "removed"),
+        _ => return Err(ApiError::invalid("action")),
+    };
+    match done {
+        Ok(done) => back_to(req, "/console/content", Some(done)),
+        Err(e) if e.kind == ErrorKind::InvalidParameter => {
+            back_to(req, "/console/content", Some("content_invalid"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /console/push`: the push log with its read counts, and the form to record one.
+async fn pushes_page(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    let page = pages::Page::new(req, token, operator, form_token(token));
+    let listed = app.push.all_logs(req.params.page()?).await?;
+    Ok(pages::pushes(&page, &listed))
+}
+
+/// `POST /console/push`: records a push.
+async fn push_act_page(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    check_form(req, token)?;
+    match content::record_push(app, operator, &req.params).await {
+        Ok(_) => back_to(req, "/console/push", Some("push_recorded")),
+        Err(e) if e.kind == ErrorKind::InvalidParameter => {
+            back_to(req, "/console/push", Some("content_invalid"))
+        }
+        Err(e) => Err(e),
     }
 }
 
