@@ -149,10 +149,59 @@ async fn an_operator_drives_every_console_page_in_chromium_in_english_and_chines
 
     // A client's secret rotated in the console: the page shows the new one once, and both
     // it and the old one get tokens within the grace period.
-    let (client_id, old_secret) = crate::oauth::client(&app, &["--grant", "client_credentials"]);
-    let old_secret = old_secret.unwrap();
     browser.click("#nav-clients").await;
     assert_eq!(browser.text("h1").await, "Clients");
+    // Registered in the console by the CLI's rules: a plain-http address is refused and
+    // said why; then registered, its secret shown once.
+    browser
+        .type_into("#register input[name=name]", &format!("App {}", app.run))
+        .await;
+    browser.clear("#register input[name=grant_types]").await;
+    browser
+        .type_into("#register input[name=grant_types]", "client_credentials")
+        .await;
+    browser
+        .type_into(
+            "#register textarea[name=redirect_uris]",
+            "http://app.example.com/cb",
+        )
+        .await;
+    browser.click("#register-client").await;
+    assert!(browser
+        .text("#error")
+        .await
+        .contains("redirect URIs are https"));
+    shoot(&browser, "console-clients-en").await;
+    browser
+        .type_into("#register input[name=name]", &format!("App {}", app.run))
+        .await;
+    browser.clear("#register input[name=grant_types]").await;
+    browser
+        .type_into("#register input[name=grant_types]", "client_credentials")
+        .await;
+    browser
+        .type_into(
+            "#register textarea[name=redirect_uris]",
+            "https://app.example.com/cb",
+        )
+        .await;
+    browser.click("#register-client").await;
+    let old_secret = browser.text("#new-secret").await;
+    let client_id = browser.text("#client-id").await;
+    // Its redirect URIs changed in place.
+    browser.clear("#redirect_uris").await;
+    browser
+        .type_into(
+            "#redirect_uris",
+            "https://app.example.com/cb\nhttps://app.example.com/cb2",
+        )
+        .await;
+    browser.click("#client-edit").await;
+    assert_eq!(browser.text("#notice").await, "Saved.");
+    assert!(browser
+        .text("main")
+        .await
+        .contains("https://app.example.com/cb2"));
     browser
         .goto(&app.url(&format!("/console/clients/{client_id}?lang=en")))
         .await;
@@ -250,6 +299,8 @@ async fn an_operator_drives_every_console_page_in_chromium_in_english_and_chines
     assert_eq!(browser.text("h1").await, "Audit log");
     let log = browser.text("#log").await;
     for action in [
+        "client.create",
+        "client.edit",
         "client.rotate_secret",
         "faq.create",
         "push.record",

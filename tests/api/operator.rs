@@ -1049,3 +1049,96 @@ async fn operators_write_the_faq_categories_and_push_log_users_read() {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
 }
+
+#[tokio::test]
+async fn operators_register_and_change_clients_by_the_clis_rules() {
+    let app = TestApp::new();
+    let operator = staff(&app, "operator").await;
+    let t = &operator.token;
+    let name = format!("Console app {}", app.run);
+    // The CLI's rules: exact https redirect URIs, the password grant for first-party only.
+    for (body, field) in [
+        (
+            json!({"name": &name, "redirect_uris": ["http://app.example.com/cb"]}),
+            "redirect_uris",
+        ),
+        (
+            json!({"name": &name, "redirect_uris": ["https://app.example.com/cb"], "grant_types": ["password"]}),
+            "grant_types",
+        ),
+        (
+            json!({"name": " ", "redirect_uris": ["https://app.example.com/cb"]}),
+            "name",
+        ),
+    ] {
+        let (status, answer) = app
+            .center(Method::POST, "/api/operator/clients", t, Some(&body))
+            .await;
+        assert_eq!(
+            (status, code(&answer), answer["field"].as_str()),
+            (400, 10005, Some(field)),
+            "{answer}"
+        );
+    }
+    let (status, made) = app
+        .center(
+            Method::POST,
+            "/api/operator/clients",
+            t,
+            Some(&json!({"name": &name, "redirect_uris": ["https://app.example.com/cb"], "grant_types": ["client_credentials"], "limits": {"apis/Services/location": 50}})),
+        )
+        .await;
+    assert_eq!((status, code(&made)), (200, 0), "{made}");
+    let id = made["data"]["client"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret = made["data"]["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        token_with(&app, &id, &secret).await,
+        200,
+        "the secret it was given works"
+    );
+
+    // Changed: the rules again; the secret and id stay; the CLI sees the same client.
+    let path = format!("/api/operator/clients/{id}");
+    let (status, answer) = app
+        .center(
+            Method::PUT,
+            &path,
+            t,
+            Some(&json!({"redirect_uris": ["https://app.example.com/cb#frag"]})),
+        )
+        .await;
+    assert_eq!((status, code(&answer)), (400, 10005), "{answer}");
+    let (status, answer) = app
+        .center(
+            Method::PUT,
+            &path,
+            t,
+            Some(&json!({"name": "Renamed", "redirect_uris": ["https://new.example.com/cb"], "limits": {"*": 500}})),
+        )
+        .await;
+    assert_eq!((status, code(&answer)), (200, 0), "{answer}");
+    assert_eq!(
+        token_with(&app, &id, &secret).await,
+        200,
+        "the secret is kept"
+    );
+    let listed = app.admin(&["client", "list"]);
+    let ours = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == id.as_str())
+        .unwrap();
+    assert_eq!(ours["name"], "Renamed");
+    assert_eq!(ours["redirect_uris"], json!(["https://new.example.com/cb"]));
+    assert_eq!(ours["limits"], json!({"*": 500}));
+    let actions: Vec<Value> = audit_of(&app, &operator, &format!("client:{id}"))
+        .await
+        .iter()
+        .map(|e| e["action"].clone())
+        .collect();
+    assert_eq!(actions, [json!("client.edit"), json!("client.create")]);
+}

@@ -206,6 +206,17 @@ impl Browser {
         reply["value"].as_array().is_some_and(|all| !all.is_empty())
     }
 
+    /// Empties the field matching `css` (to type a new value over a page's own).
+    pub async fn clear(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &self.at(&format!("/element/{el}/clear")),
+            json!({}),
+        )
+        .await;
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.call(

@@ -2,16 +2,20 @@
 //! operator does to one: rotate its secret (the old one still taken for a grace period,
 //! so that its servers can move over without an outage), disable and enable it (a
 //! disabled client authenticates nowhere and its tokens are refused), delete it. Each
-//! action is one transaction with its audit entry. Clients are still registered and their
-//! limits set by `passport-admin client` (the same rules, `Client::register`).
+//! action is one transaction with its audit entry. Registering a client and changing its
+//! name, redirect URIs, grants, scopes and limits follow the rules `passport-admin client`
+//! follows (`Client::register`, `Client::revised`: one set).
 
 use crate::{actor, App};
 use passport_shared::storage::audit::Entry;
-use passport_shared::storage::clients::{AuthMethod, Client};
+use passport_shared::storage::clients::{
+    AuthMethod, Client, Registration, RegistrationError, Revision,
+};
 use passport_shared::storage::sessions::TokenRecord;
 use passport_shared::storage::users::User;
-use passport_shared::{crypto, datetime, ApiError, ApiRequest, ErrorKind, Reply};
+use passport_shared::{crypto, datetime, ApiError, ApiRequest, ErrorKind, Params, Reply};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The grace period of a rotation unless one is chosen: a day.
 pub const DEFAULT_GRACE: i64 = 86_400;
@@ -171,6 +175,153 @@ pub async fn act(app: &App, operator: &User, id: &str, action: Action) -> Result
             Ok(json!({ "deleted": client.id }))
         }
     }
+}
+
+/// A list field: a JSON array of text, or text split at white space (a form's textarea).
+fn list_of(p: &Params, name: &str) -> Result<Option<Vec<String>>, ApiError> {
+    match p.value(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(|s| s.trim().to_owned())
+                    .ok_or_else(|| ApiError::invalid(name))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(Value::String(s)) => Ok(Some(s.split_whitespace().map(str::to_owned).collect())),
+        Some(_) => Err(ApiError::invalid(name)),
+    }
+}
+
+/// Limits: a JSON object of API to calls per hour, or lines `api=calls` (a form's textarea).
+fn limits_of(p: &Params) -> Result<Option<BTreeMap<String, u32>>, ApiError> {
+    let bad = || ApiError::invalid("limits");
+    let pair = |api: &str, n: Option<u32>| -> Result<(String, u32), ApiError> {
+        let api = api.trim().trim_start_matches('/');
+        match (api.is_empty(), n) {
+            (false, Some(n)) => Ok((api.to_owned(), n)),
+            _ => Err(bad()),
+        }
+    };
+    match p.value("limits") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(api, n)| pair(api, n.as_u64().and_then(|n| u32::try_from(n).ok())))
+            .collect::<Result<_, _>>()
+            .map(Some),
+        Some(Value::String(s)) => s
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let (api, n) = l.split_once('=').ok_or_else(bad)?;
+                pair(api, n.trim().parse().ok())
+            })
+            .collect::<Result<_, _>>()
+            .map(Some),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// A flag of a form or JSON: `true`, or `1`/`on`/`true` as text.
+fn flag(p: &Params, name: &str) -> bool {
+    match p.value(name) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(s.trim(), "1" | "on" | "true"),
+        _ => false,
+    }
+}
+
+/// A registration's refusal, in the field it is about; its text is the rule, shown.
+fn refused(e: RegistrationError) -> ApiError {
+    let field = match e {
+        RegistrationError::UnknownGrant(_)
+        | RegistrationError::PasswordNotFirstParty
+        | RegistrationError::PublicClientCredentials => "grant_types",
+        RegistrationError::RedirectUri(_) => "redirect_uris",
+        RegistrationError::NoName => "name",
+        _ => "client",
+    };
+    ApiError::invalid(field).with_cause(e.to_string())
+}
+
+/// Registers a client from form or JSON fields (`name`, `redirect_uris`, `grant_types`,
+/// `scopes`, `limits`, `public`, `first_party`): the client and its secret (shown once).
+pub async fn register(app: &App, operator: &User, p: &Params) -> Result<Value, ApiError> {
+    p.scalars(&["name"])?;
+    let now = passport_shared::now();
+    let registration = Registration {
+        name: p.text("name").unwrap_or_default(),
+        redirect_uris: list_of(p, "redirect_uris")?.unwrap_or_default(),
+        grant_types: list_of(p, "grant_types")?.unwrap_or_default(),
+        scopes: list_of(p, "scopes")?.unwrap_or_default(),
+        limits: limits_of(p)?.unwrap_or_default(),
+        first_party: flag(p, "first_party"),
+        public: flag(p, "public"),
+        ..Registration::default()
+    };
+    let (client, secret) = Client::register(registration, now).map_err(refused)?;
+    let audit = entry(
+        operator,
+        "client.create",
+        &client,
+        Value::Null,
+        client.view(),
+    );
+    app.audit.write(&audit, now).await?;
+    app.identity.sessions.meter.clients.create(&client).await?;
+    Ok(json!({ "client": client.view(), "client_secret": secret }))
+}
+
+/// Changes client `id` by the fields given (`name`, `redirect_uris`, `grant_types`,
+/// `scopes`, `limits`), by the registration's rules.
+pub async fn revise(app: &App, operator: &User, id: &str, p: &Params) -> Result<Value, ApiError> {
+    p.scalars(&["name"])?;
+    let client = stored(app, id).await?;
+    let change = Revision {
+        name: p.get("name").map(|n| n.trim().to_owned()),
+        redirect_uris: list_of(p, "redirect_uris")?,
+        grant_types: list_of(p, "grant_types")?,
+        scopes: list_of(p, "scopes")?,
+        limits: limits_of(p)?,
+    };
+    let revised = client.revised(change).map_err(refused)?;
+    let now = passport_shared::now();
+    let audit = entry(
+        operator,
+        "client.edit",
+        &client,
+        client.view(),
+        revised.view(),
+    );
+    let clients = &app.identity.sessions.meter.clients;
+    if !clients
+        .replace(&client, &revised, app.audit.step(&audit, now)?)
+        .await?
+    {
+        return Err(ApiError::new(ErrorKind::ProfileConflict));
+    }
+    Ok(json!({ "client": revised.view() }))
+}
+
+pub async fn create(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    Reply::of(&register(app, operator, &req.params).await?)
+}
+
+pub async fn edit(
+    app: &App,
+    req: &ApiRequest,
+    _token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    Reply::of(&revise(app, operator, &client_id(req)?, &req.params).await?)
 }
 
 fn client_id(req: &ApiRequest) -> Result<String, ApiError> {

@@ -93,7 +93,49 @@ impl SubjectType {
     }
 }
 
+/// What an operator changes of a client (`None`: as it is).
+#[derive(Debug, Clone, Default)]
+pub struct Revision {
+    pub name: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub grant_types: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub limits: Option<BTreeMap<String, u32>>,
+}
+
 impl Client {
+    /// This client with `change`, by the rules of a registration ([`Client::register`]: the
+    /// CLI's and the console's are one): its id, secret, keys, state and date kept.
+    pub fn revised(&self, change: Revision) -> Result<Client, RegistrationError> {
+        let registration = Registration {
+            name: change.name.unwrap_or_else(|| self.name.clone()),
+            redirect_uris: change
+                .redirect_uris
+                .unwrap_or_else(|| self.redirect_uris.clone()),
+            grant_types: change
+                .grant_types
+                .unwrap_or_else(|| self.grant_types.clone()),
+            scopes: change.scopes.unwrap_or_else(|| self.scopes.clone()),
+            limits: change.limits.unwrap_or_else(|| self.limits.clone()),
+            first_party: self.first_party,
+            public: self.is_public(),
+            id_token_alg: Some(self.id_token_alg),
+            subject_type: self.subject_type,
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+            jwks: self.jwks.clone(),
+            logo_uri: self.logo_uri.clone(),
+        };
+        let (checked, _) = Client::register(registration, self.created_at)?;
+        Ok(Client {
+            id: self.id.clone(),
+            secret_hash: self.secret_hash.clone(),
+            previous_secret: self.previous_secret.clone(),
+            disabled: self.disabled,
+            ..checked
+        })
+    }
+
     /// What the operator's tools show of a client: everything but its secret.
     pub fn view(&self) -> serde_json::Value {
         serde_json::json!({
@@ -258,6 +300,56 @@ fn limits(limits: &BTreeMap<String, u32>) -> AttributeValue {
     AttributeValue::M(limits.iter().map(|(k, v)| (k.clone(), n(v))).collect())
 }
 
+fn item_of(c: &Client) -> Item {
+    let key = keys::client(&c.id);
+    let mut item: Item = HashMap::from([
+        (keys::PK.to_owned(), s(key.pk)),
+        (keys::SK.to_owned(), s(key.sk)),
+        (keys::GSI1_PK.to_owned(), s(keys::CLIENTS_INDEX)),
+        (keys::GSI1_SK.to_owned(), s(&c.id)),
+        ("type".to_owned(), s("client")),
+        ("client_id".to_owned(), s(&c.id)),
+        ("name".to_owned(), s(&c.name)),
+        ("redirect_uris".to_owned(), list(&c.redirect_uris)),
+        ("grant_types".to_owned(), list(&c.grant_types)),
+        ("scopes".to_owned(), list(&c.scopes)),
+        (
+            "first_party".to_owned(),
+            AttributeValue::Bool(c.first_party),
+        ),
+        ("limits".to_owned(), limits(&c.limits)),
+        ("created_at".to_owned(), n(c.created_at)),
+        ("id_token_alg".to_owned(), s(c.id_token_alg.as_str())),
+        ("subject_type".to_owned(), s(c.subject_type.as_str())),
+    ]);
+    if let Some(hash) = &c.secret_hash {
+        item.insert("secret_hash".to_owned(), s(hash));
+    }
+    if !c.post_logout_redirect_uris.is_empty() {
+        item.insert(
+            "post_logout_redirect_uris".to_owned(),
+            list(&c.post_logout_redirect_uris),
+        );
+    }
+    if let Some(uri) = &c.backchannel_logout_uri {
+        item.insert("backchannel_logout_uri".to_owned(), s(uri));
+    }
+    if let Some(jwks) = &c.jwks {
+        item.insert("jwks".to_owned(), s(jwks));
+    }
+    if let Some(uri) = &c.logo_uri {
+        item.insert("logo_uri".to_owned(), s(uri));
+    }
+    if let Some((hash, until)) = &c.previous_secret {
+        item.insert("previous_secret_hash".to_owned(), s(hash));
+        item.insert("previous_secret_until".to_owned(), n(until));
+    }
+    if c.disabled {
+        item.insert("disabled".to_owned(), AttributeValue::Bool(true));
+    }
+    item
+}
+
 type Cache = Mutex<HashMap<String, (Instant, Option<Arc<Client>>)>>;
 
 /// The longest client id looked up (Passport's are 15 digits).
@@ -280,47 +372,33 @@ impl Clients {
 
     /// Registers a client; fails if the id exists.
     pub async fn create(&self, c: &Client) -> Result<(), StoreError> {
-        let key = keys::client(&c.id);
-        let mut item: Item = HashMap::from([
-            (keys::PK.to_owned(), s(key.pk)),
-            (keys::SK.to_owned(), s(key.sk)),
-            (keys::GSI1_PK.to_owned(), s(keys::CLIENTS_INDEX)),
-            (keys::GSI1_SK.to_owned(), s(&c.id)),
-            ("type".to_owned(), s("client")),
-            ("client_id".to_owned(), s(&c.id)),
-            ("name".to_owned(), s(&c.name)),
-            ("redirect_uris".to_owned(), list(&c.redirect_uris)),
-            ("grant_types".to_owned(), list(&c.grant_types)),
-            ("scopes".to_owned(), list(&c.scopes)),
-            (
-                "first_party".to_owned(),
-                AttributeValue::Bool(c.first_party),
-            ),
-            ("limits".to_owned(), limits(&c.limits)),
-            ("created_at".to_owned(), n(c.created_at)),
-            ("id_token_alg".to_owned(), s(c.id_token_alg.as_str())),
-            ("subject_type".to_owned(), s(c.subject_type.as_str())),
-        ]);
-        if let Some(hash) = &c.secret_hash {
-            item.insert("secret_hash".to_owned(), s(hash));
-        }
-        if !c.post_logout_redirect_uris.is_empty() {
-            item.insert(
-                "post_logout_redirect_uris".to_owned(),
-                list(&c.post_logout_redirect_uris),
-            );
-        }
-        if let Some(uri) = &c.backchannel_logout_uri {
-            item.insert("backchannel_logout_uri".to_owned(), s(uri));
-        }
-        if let Some(jwks) = &c.jwks {
-            item.insert("jwks".to_owned(), s(jwks));
-        }
-        if let Some(uri) = &c.logo_uri {
-            item.insert("logo_uri".to_owned(), s(uri));
-        }
-        self.table.insert(item).await?;
-        Ok(())
+        self.table.insert(item_of(c)).await
+    }
+
+    /// Stores `revised` (from [`Client::revised`]) in place of `read`, with `audit`, in one
+    /// transaction conditioned on the secret `read` had (a rotation meanwhile is not
+    /// undone); false when it changed or went meanwhile.
+    pub async fn replace(
+        &self,
+        read: &Client,
+        revised: &Client,
+        audit: aws_sdk_dynamodb::types::TransactWriteItem,
+    ) -> Result<bool, StoreError> {
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(self.table.name())
+            .set_item(Some(item_of(revised)));
+        let put = match &read.secret_hash {
+            Some(hash) => put
+                .condition_expression("secret_hash = :h")
+                .expression_attribute_values(":h", s(hash)),
+            None => put
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(secret_hash)"),
+        };
+        let put = put.build().map_err(|e| StoreError(e.to_string()))?;
+        let write = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(put)
+            .build();
+        self.send_pair(write, audit).await
     }
 
     /// Sets a client's hourly limits (a plan change). Returns false for an unknown client.
@@ -871,5 +949,48 @@ mod tests {
         assert_eq!(c.limit_for("apis/Services/location"), Some(5));
         assert_eq!(c.limit_for("api/Image/disorder"), Some(100));
         assert_eq!(new_client_id().len(), 15);
+    }
+
+    #[test]
+    fn a_revision_keeps_the_client_and_meets_the_registration_rules() {
+        let (c, secret) = Client::register(registration(), 7).unwrap();
+        let revised = c
+            .revised(Revision {
+                name: Some("Renamed".into()),
+                redirect_uris: Some(vec!["https://new.example.com/cb".into()]),
+                ..Revision::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (revised.id.as_str(), revised.name.as_str()),
+            (c.id.as_str(), "Renamed")
+        );
+        assert!(
+            revised.secret_matches(secret.as_deref().unwrap()),
+            "the secret is kept"
+        );
+        assert_eq!(revised.created_at, 7);
+        let refused = |r: Revision| c.revised(r).unwrap_err();
+        assert_eq!(
+            refused(Revision {
+                grant_types: Some(vec!["password".into()]),
+                ..Revision::default()
+            }),
+            RegistrationError::PasswordNotFirstParty
+        );
+        assert!(matches!(
+            refused(Revision {
+                redirect_uris: Some(vec!["http://evil.example.com/cb".into()]),
+                ..Revision::default()
+            }),
+            RegistrationError::RedirectUri(_)
+        ));
+        assert_eq!(
+            refused(Revision {
+                name: Some(" ".into()),
+                ..Revision::default()
+            }),
+            RegistrationError::NoName
+        );
     }
 }

@@ -235,6 +235,7 @@ shown! {
     clients => clients_page,
     client => client_page,
     client_act => client_act_page,
+    client_create => client_create_page,
     content => content_page,
     content_act => content_act_page,
     pushes => pushes_page,
@@ -362,7 +363,38 @@ async fn clients_page(
     operator: &User,
 ) -> Result<Reply, ApiError> {
     let page = pages::Page::new(req, token, operator, form_token(token));
-    Ok(pages::clients(&page, &oauth_clients::all(app).await?))
+    Ok(pages::clients(&page, &oauth_clients::all(app).await?, None))
+}
+
+/// `POST /console/clients`: registers a client; its page shows the secret once. A field
+/// that breaks a rule shows the list again with the rule.
+async fn client_create_page(
+    app: &App,
+    req: &ApiRequest,
+    token: &TokenRecord,
+    operator: &User,
+) -> Result<Reply, ApiError> {
+    check_form(req, token)?;
+    let page = pages::Page::new(req, token, operator, form_token(token));
+    match oauth_clients::register(app, operator, &req.params).await {
+        Ok(made) => {
+            let id = made["client"]["client_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let client = oauth_clients::one(app, &id).await?;
+            Ok(pages::client(&page, &client, Some(&made), None))
+        }
+        Err(e) if e.kind == ErrorKind::InvalidParameter => {
+            let why = e.cause().unwrap_or("").to_owned();
+            Ok(pages::clients(
+                &page,
+                &oauth_clients::all(app).await?,
+                Some(&why),
+            ))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// `GET /console/clients/{client_id}`.
@@ -375,7 +407,7 @@ async fn client_page(
     let page = pages::Page::new(req, token, operator, form_token(token));
     let id = req.path_param("client_id").unwrap_or_default();
     match oauth_clients::one(app, id).await {
-        Ok(client) => Ok(pages::client(&page, &client, None)),
+        Ok(client) => Ok(pages::client(&page, &client, None, None)),
         Err(e) if e.kind == ErrorKind::NoData => Ok(pages::missing(&page)),
         Err(e) => Err(e),
     }
@@ -393,7 +425,14 @@ async fn client_act_page(
     check_form(req, token)?;
     let id = req.path_param("client_id").unwrap_or_default().to_owned();
     let p = &req.params;
-    p.scalars(&["action", "grace_seconds", "confirm", "form_token", "lang"])?;
+    p.scalars(&[
+        "action",
+        "grace_seconds",
+        "confirm",
+        "form_token",
+        "lang",
+        "name",
+    ])?;
     let path = format!("/console/clients/{id}");
     let action = match p.text("action").as_deref() {
         Some("rotate") => oauth_clients::Action::Rotate {
@@ -401,6 +440,18 @@ async fn client_act_page(
         },
         Some("disable") => oauth_clients::Action::Disable,
         Some("enable") => oauth_clients::Action::Enable,
+        Some("edit") => {
+            let page = pages::Page::new(req, token, operator, form_token(token));
+            return match oauth_clients::revise(app, operator, &id, p).await {
+                Ok(_) => back_to(req, &path, Some("saved")),
+                Err(e) if e.kind == ErrorKind::InvalidParameter => {
+                    let why = e.cause().unwrap_or("").to_owned();
+                    let client = oauth_clients::one(app, &id).await?;
+                    Ok(pages::client(&page, &client, None, Some(&why)))
+                }
+                Err(e) => Err(e),
+            };
+        }
         Some("delete") => {
             if p.text("confirm").as_deref().map(str::trim) != Some(id.as_str()) {
                 return back_to(req, &path, Some("confirm_client"));
@@ -414,7 +465,7 @@ async fn client_act_page(
         oauth_clients::Action::Rotate { .. } => {
             let page = pages::Page::new(req, token, operator, form_token(token));
             let client = oauth_clients::one(app, &id).await?;
-            Ok(pages::client(&page, &client, Some(&done)))
+            Ok(pages::client(&page, &client, Some(&done), None))
         }
         oauth_clients::Action::Delete => back_to(req, "/console/clients", Some("client_deleted")),
         oauth_clients::Action::Disable => back_to(req, &path, Some("client_disabled")),

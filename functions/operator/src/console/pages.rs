@@ -629,7 +629,11 @@ pub fn user(page: &Page<'_>, profile: &Value) -> Reply {
     layout(page, StatusCode::OK, &title, &body)
 }
 
-pub fn clients(page: &Page<'_>, all: &[passport_shared::storage::clients::Client]) -> Reply {
+pub fn clients(
+    page: &Page<'_>,
+    all: &[passport_shared::storage::clients::Client],
+    refused: Option<&str>,
+) -> Reply {
     let rows: Vec<String> = all
         .iter()
         .map(|c| {
@@ -648,23 +652,55 @@ pub fn clients(page: &Page<'_>, all: &[passport_shared::storage::clients::Client
             )
         })
         .collect();
+    let error = refused
+        .map(|why| {
+            format!(
+                "<p class=\"error\" id=\"error\" role=\"alert\">{}</p>",
+                escape(why)
+            )
+        })
+        .unwrap_or_default();
+    let register = format!(
+        "<section id=\"register\"><h2>{title}</h2>{error}<form method=\"post\" action=\"/console/clients\">{hidden}\
+         <p class=\"inline\">{name}{scopes}{grants}</p>\
+         <p><label>{l_redirects}<br><textarea name=\"redirect_uris\" rows=\"2\" placeholder=\"https://app.example.com/callback\"></textarea></label></p>\
+         <p class=\"inline\"><label><input type=\"checkbox\" name=\"public\" value=\"1\"> {l_public}</label>\
+         <label><input type=\"checkbox\" name=\"first_party\" value=\"1\"> {l_first}</label>\
+         <button id=\"register-client\"{may}>{l_register}</button></p></form></section>",
+        title = page.t("Register a client", "注册客户端"),
+        hidden = page.hidden(),
+        name = field("name", page.t("Name", "名称"), "", false),
+        scopes = field("scopes", page.t("Scopes", "权限"), "basic", false),
+        grants = field("grant_types", page.t("Grants", "授权方式"), "authorization_code refresh_token", true),
+        l_redirects = page.t("Redirect URIs, one a line (exact; https, http only for loopback)", "回调地址，每行一个（精确匹配；https，仅回环地址可用 http）"),
+        l_public = page.t("public (no secret: PKCE)", "公开客户端（无密钥，用 PKCE）"),
+        l_first = page.t("first-party (may use the password grant)", "第一方（可用密码授权）"),
+        may = page.may(),
+        l_register = page.t("Register", "注册"),
+    );
     let body = format!(
-        "<section id=\"clients\">{}<p class=\"muted\">{}</p></section>",
+        "<section id=\"clients\">{}</section>{register}",
         table(
-            &[page.t("Name", "名称"), "client_id", page.t("Kind", "类型"), page.t("Grants", "授权方式")],
+            &[
+                page.t("Name", "名称"),
+                "client_id",
+                page.t("Kind", "类型"),
+                page.t("Grants", "授权方式")
+            ],
             &rows,
             page.t("No clients yet.", "还没有客户端。")
-        ),
-        page.t(
-            "Clients are registered, and their limits set, with passport-admin client (README, \"OAuth clients\").",
-            "客户端的注册与限额设置使用 passport-admin client（见 README“OAuth clients”）。"
         ),
     );
     layout(page, StatusCode::OK, page.t("Clients", "客户端"), &body)
 }
 
 /// A client's page; after a rotation, with the new secret shown this once.
-pub fn client(page: &Page<'_>, one: &Value, rotated: Option<&Value>) -> Reply {
+pub fn client(
+    page: &Page<'_>,
+    one: &Value,
+    rotated: Option<&Value>,
+    refused: Option<&str>,
+) -> Reply {
     let c = &one["client"];
     let id = text(c, "client_id");
     let list = |field: &str| -> String {
@@ -672,17 +708,23 @@ pub fn client(page: &Page<'_>, one: &Value, rotated: Option<&Value>) -> Reply {
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        escape(&items.join(" "))
+        items.join(" ")
     };
     let disabled = c["disabled"].as_bool().unwrap_or(false);
     let secret = rotated
         .map(|r| {
+            let until = match r["previous_secret_valid_until"].as_str() {
+                Some(at) => format!(
+                    "<p>{} {}</p>",
+                    page.t("The previous secret is still taken until", "旧密钥在此时间前仍然有效："),
+                    escape(at)
+                ),
+                None => String::new(),
+            };
             format!(
-                "<section class=\"notice\" id=\"rotated\"><p>{said}</p><p><code id=\"new-secret\">{secret}</code></p><p>{until} {at}</p></section>",
-                said = page.t("The new secret, shown this once: keep it now.", "新的密钥只显示这一次，请立即保存。"),
+                "<section class=\"notice\" id=\"rotated\"><p>{said}</p><p><code id=\"new-secret\">{secret}</code></p>{until}</section>",
+                said = page.t("The secret, shown this once: keep it now.", "密钥只显示这一次，请立即保存。"),
                 secret = escape(text(r, "client_secret")),
-                until = page.t("The previous secret is still taken until", "旧密钥在此时间前仍然有效："),
-                at = escape(text(r, "previous_secret_valid_until")),
             )
         })
         .unwrap_or_default();
@@ -720,11 +762,11 @@ pub fn client(page: &Page<'_>, one: &Value, rotated: Option<&Value>) -> Reply {
         l_kind = page.t("Authentication", "认证方式"),
         auth = escape(text(c, "token_endpoint_auth_method")),
         l_redirects = page.t("Redirect URIs", "回调地址"),
-        redirects = list("redirect_uris"),
+        redirects = escape(&list("redirect_uris")),
         l_grants = page.t("Grants", "授权方式"),
-        grants = list("grant_types"),
+        grants = escape(&list("grant_types")),
         l_scopes = page.t("Scopes", "权限"),
-        scopes = list("scopes"),
+        scopes = escape(&list("scopes")),
         l_prev = page.t("Secret rotation", "密钥轮换"),
         l_created = page.t("Registered", "注册时间"),
         created = escape(text(c, "created_at")),
@@ -787,8 +829,40 @@ pub fn client(page: &Page<'_>, one: &Value, rotated: Option<&Value>) -> Reply {
         page.t("Delete for good", "永久删除"),
         true,
     );
+    let limits: String = c["limits"]
+        .as_object()
+        .map(|m| m.iter().map(|(api, n)| format!("{api}={n}\n")).collect())
+        .unwrap_or_default();
+    let error = refused
+        .map(|why| {
+            format!(
+                "<p class=\"error\" id=\"error\" role=\"alert\">{}</p>",
+                escape(why)
+            )
+        })
+        .unwrap_or_default();
+    let edit = format!(
+        "<section id=\"edit\"><h2>{title}</h2>{error}<form method=\"post\" action=\"/console/clients/{idv}\">{hidden}\
+         <input type=\"hidden\" name=\"action\" value=\"edit\">\
+         <p class=\"inline\">{name}{scopes}{grants}</p>\
+         <p><label>{l_redirects}<br><textarea id=\"redirect_uris\" name=\"redirect_uris\" rows=\"2\">{redirects}</textarea></label></p>\
+         <p><label>{l_limits}<br><textarea id=\"limits\" name=\"limits\" rows=\"2\" placeholder=\"apis/Services/location=100\">{limits}</textarea></label></p>\
+         <button id=\"client-edit\"{may}>{l_save}</button></form></section>",
+        title = page.t("Settings", "设置"),
+        idv = escape(id),
+        hidden = page.hidden(),
+        name = field("name", page.t("Name", "名称"), text(c, "name"), false),
+        scopes = field("scopes", page.t("Scopes", "权限"), &list("scopes"), false),
+        grants = field("grant_types", page.t("Grants", "授权方式"), &list("grant_types"), true),
+        l_redirects = page.t("Redirect URIs, one a line", "回调地址，每行一个"),
+        redirects = escape(&c["redirect_uris"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n")).unwrap_or_default()),
+        l_limits = page.t("Hourly limits, api=calls a line (* for every other API)", "每小时限额，每行 api=次数（* 表示其余所有 API）"),
+        limits = escape(&limits),
+        may = page.may(),
+        l_save = page.t("Save", "保存"),
+    );
     let body = format!(
-        "{secret}{details}<section id=\"actions\"><h2>{l_actions}</h2><div class=\"actions\">{rotate}{standing}</div><div style=\"margin-top:.8rem\">{delete}</div></section>\
+        "{secret}{details}{edit}<section id=\"actions\"><h2>{l_actions}</h2><div class=\"actions\">{rotate}{standing}</div><div style=\"margin-top:.8rem\">{delete}</div></section>\
          <section><h2>{l_usage} <span class=\"muted\">({since})</span></h2><div id=\"usage\">{usage}</div></section>\
          <p><a id=\"history\" href=\"{history}\">{l_history}</a></p>",
         l_actions = page.t("Actions", "操作"),
