@@ -629,6 +629,16 @@ async fn a_deleted_account_leaves_nothing_behind_and_its_export_held_it_all() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    let (status, body) = crate::profiles::upload(
+        &app,
+        &user.token,
+        crate::profiles::picture(64, 64, image::ImageFormat::Png),
+        "me.png",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let picture = body["avatar"].as_str().unwrap().to_owned();
+    assert_eq!(app.http.get(&picture).send().await.unwrap().status(), 200);
     let fid = feedback_of(&app, &user, "please delete my data").await;
     let (status, _) = app
         .center(
@@ -681,6 +691,11 @@ async fn a_deleted_account_leaves_nothing_behind_and_its_export_held_it_all() {
         .await
         .unwrap();
     assert_eq!(own.count(), 0, "{:?}", own.items());
+    assert_eq!(
+        app.http.get(&picture).send().await.unwrap().status(),
+        404,
+        "its uploaded picture went with it"
+    );
     let (_, friends) = app.v2("/api/User/friends", &friend.token, &[]).await;
     assert!(
         !friends.to_string().contains(&user.uid.to_string()),

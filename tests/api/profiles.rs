@@ -18,7 +18,7 @@ async fn account(app: &TestApp, tag: &str) -> (String, String, String, String) {
     (username, email, password, token)
 }
 
-fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+pub(crate) fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, _| {
         if x < width / 2 {
             image::Rgb([255, 0, 0])
@@ -31,7 +31,7 @@ fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
-async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>, name: &str) -> (u16, Value) {
+pub(crate) async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>, name: &str) -> (u16, Value) {
     let form = reqwest::multipart::Form::new()
         .text("response_type", "json")
         .part(

@@ -33,6 +33,8 @@ pub struct App {
     /// The authorization codes the console redeems.
     pub grants: Grants,
     pub push: Push,
+    /// Uploaded pictures (S3), which a deleted account's go with it.
+    pub avatars: Box<dyn passport_avatar::AvatarStore>,
 }
 
 impl App {
@@ -41,6 +43,7 @@ impl App {
         sdk: &passport_shared::aws::SdkConfig,
     ) -> Result<App, lambda_http::Error> {
         let identity = Identity::from_aws(config, sdk)?;
+        let avatars = Box::new(passport_avatar::S3Avatars::from_config(config, sdk)?);
         let db = passport_shared::aws::dynamodb(sdk);
         let table = &config.table_name;
         Ok(App {
@@ -55,6 +58,7 @@ impl App {
             push: Push {
                 records: Records::new(db, table),
             },
+            avatars,
         })
     }
 }

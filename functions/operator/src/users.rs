@@ -7,6 +7,7 @@
 //! demote their own account: the last operator never locks everyone out.
 
 use crate::{actor, App};
+use passport_avatar::STORED_PREFIX;
 use passport_identity::Destination;
 use passport_shared::storage::audit::Entry;
 use passport_shared::storage::sessions::TokenRecord;
@@ -333,6 +334,15 @@ pub async fn act(app: &App, operator: &User, uid: u64, action: Action) -> Result
                 json!({ "user": view(&user), "items": holdings.own.len() + holdings.listed.len() }),
                 Value::Null,
             );
+            // The uploaded picture first: until the account's last write lands, an erase
+            // that stopped is run again, and finds nothing left to delete there.
+            let picture = user
+                .avatar
+                .as_deref()
+                .and_then(|a| a.strip_prefix(STORED_PREFIX));
+            if let Some(key) = picture {
+                app.avatars.delete(key).await?;
+            }
             let erased = users
                 .erase(&user, &holdings, app.audit.step(&entry, now)?)
                 .await?;

@@ -153,13 +153,7 @@ impl Users {
         };
         for chunk in dependents.chunks(BATCH) {
             let writes = chunk.iter().map(delete).collect::<Result<Vec<_>, _>>()?;
-            self.table
-                .client()
-                .transact_write_items()
-                .set_transact_items(Some(writes))
-                .send()
-                .await
-                .map_err(sdk_error)?;
+            self.table.transact(writes).await?;
         }
         // A push client's guard goes only while it still names this account (it may have
         // moved to another user since).
@@ -199,13 +193,7 @@ impl Users {
         }
         last.push(audit);
         let count = dependents.len() + push_guards.len() + last.len() - 1;
-        self.table
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(last))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.table.transact(last).await?;
         Ok(count)
     }
 }

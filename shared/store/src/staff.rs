@@ -64,14 +64,7 @@ impl Users {
             writes.push(self.table.delete_in_transaction(&gate)?);
         }
         writes.push(audit);
-        self.table
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.table.transact(writes).await
     }
 
     /// Changes `user`'s standing (as read: the write is conditioned on its version), with

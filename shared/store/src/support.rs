@@ -301,35 +301,30 @@ impl Support {
         Err(StoreError("no free feedback id".into()))
     }
 
-    /// The inbox entries of `feedback` as it is now.
-    fn inbox_puts(&self, feedback: &Map<String, Value>) -> Vec<Step> {
+    /// The keys of `feedback`'s two inbox entries (its status's, and its status's and
+    /// category's).
+    fn inbox_keys(feedback: &Map<String, Value>) -> [keys::Key; 2] {
         let id = feedback.get("id").and_then(Value::as_u64).unwrap_or(0);
         let (status, category) = filed(feedback);
-        [None, Some(category)]
-            .into_iter()
-            .map(|c| {
-                let key = keys::Key {
-                    pk: keys::feedback_inbox(status, c),
-                    sk: keys::padded(id),
-                };
-                Step::Put(self.records.put_step(&key, None, feedback))
-            })
+        [None, Some(category)].map(|c| keys::Key {
+            pk: keys::feedback_inbox(status, c),
+            sk: keys::padded(id),
+        })
+    }
+
+    /// The inbox entries of `feedback` as it is now.
+    fn inbox_puts(&self, feedback: &Map<String, Value>) -> Vec<Step> {
+        Self::inbox_keys(feedback)
+            .iter()
+            .map(|key| Step::Put(self.records.put_step(key, None, feedback)))
             .collect()
     }
 
     /// The deletes of `feedback`'s inbox entries as it was read.
     fn inbox_deletes(&self, feedback: &Map<String, Value>) -> Vec<Step> {
-        let id = feedback.get("id").and_then(Value::as_u64).unwrap_or(0);
-        let (status, category) = filed(feedback);
-        [None, Some(category)]
-            .into_iter()
-            .map(|c| {
-                let key = keys::Key {
-                    pk: keys::feedback_inbox(status, c),
-                    sk: keys::padded(id),
-                };
-                Step::Delete(self.records.delete_step(&key))
-            })
+        Self::inbox_keys(feedback)
+            .iter()
+            .map(|key| Step::Delete(self.records.delete_step(key)))
             .collect()
     }
 

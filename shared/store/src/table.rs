@@ -168,6 +168,17 @@ impl Table {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// Writes `writes` in one transaction (all or none).
+    pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
     /// A transaction's delete of the item at `key`.
     pub fn delete_in_transaction(&self, key: &Key) -> Result<TransactWriteItem, StoreError> {
         let delete = Delete::builder()

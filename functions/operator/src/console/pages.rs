@@ -925,29 +925,6 @@ pub fn content(page: &Page<'_>, faqs: &[Value], categories: &[Value]) -> Reply {
             ),
         )
     };
-    let faq_rows: String = faqs
-        .iter()
-        .map(|f| {
-            let id = number(f, "id");
-            format!(
-                "<div class=\"card faq\" id=\"faq-{id}\">{}{}</div>",
-                form(
-                    "faq_edit",
-                    Some(id.clone()),
-                    faq_inputs(Some(f)),
-                    page.t("Save", "保存"),
-                    false
-                ),
-                form(
-                    "faq_delete",
-                    Some(id.clone()),
-                    String::new(),
-                    page.t("Delete", "删除"),
-                    true
-                ),
-            )
-        })
-        .collect();
     let category_inputs = |c: Option<&Value>| {
         let v = |k: &str| c.map(|c| text(c, k).to_owned()).unwrap_or_default();
         format!(
@@ -961,29 +938,34 @@ pub fn content(page: &Page<'_>, faqs: &[Value], categories: &[Value]) -> Reply {
             ),
         )
     };
-    let category_rows: String = categories
-        .iter()
-        .map(|c| {
-            let id = number(c, "id");
-            format!(
-                "<div class=\"card category\" id=\"category-{id}\">{}{}</div>",
-                form(
-                    "category_edit",
-                    Some(id.clone()),
-                    category_inputs(Some(c)),
-                    page.t("Save", "保存"),
-                    false
-                ),
-                form(
-                    "category_delete",
-                    Some(id.clone()),
-                    String::new(),
-                    page.t("Delete", "删除"),
-                    true
-                ),
-            )
-        })
-        .collect();
+    // Each entry its own pair of forms: its fields to save, and its delete.
+    let rows = |kind: &str, items: &[Value], inputs: &dyn Fn(Option<&Value>) -> String| -> String {
+        items
+            .iter()
+            .map(|item| {
+                let id = number(item, "id");
+                format!(
+                    "<div class=\"card {kind}\" id=\"{kind}-{id}\">{}{}</div>",
+                    form(
+                        &format!("{kind}_edit"),
+                        Some(id.clone()),
+                        inputs(Some(item)),
+                        page.t("Save", "保存"),
+                        false
+                    ),
+                    form(
+                        &format!("{kind}_delete"),
+                        Some(id.clone()),
+                        String::new(),
+                        page.t("Delete", "删除"),
+                        true
+                    ),
+                )
+            })
+            .collect()
+    };
+    let faq_rows = rows("faq", faqs, &faq_inputs);
+    let category_rows = rows("category", categories, &category_inputs);
     let body = format!(
         "<section id=\"faqs\"><h2>{l_faq}</h2>{faq_rows}<h2>{l_new_faq}</h2>{new_faq}</section>\
          <section id=\"categories\"><h2>{l_cats}</h2>{category_rows}<h2>{l_new_cat}</h2>{new_cat}</section>",
