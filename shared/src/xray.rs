@@ -18,6 +18,35 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use serde_json::json;
 use std::net::UdpSocket;
+use std::sync::OnceLock;
+
+/// The daemon's address and one socket to send it subsegments, made at the first call of
+/// the process (Lambda sets the address before the process starts); `None` without a
+/// daemon. The socket is bound to loopback when the daemon is there (the local stack), to
+/// any address otherwise (Lambda's daemon is on a link-local address).
+fn daemon() -> Option<&'static (UdpSocket, String)> {
+    static DAEMON: OnceLock<Option<(UdpSocket, String)>> = OnceLock::new();
+    DAEMON
+        .get_or_init(|| {
+            let configured = std::env::var("AWS_XRAY_DAEMON_ADDRESS").ok()?;
+            // The address may be host:port or "udp:host:port tcp:host:port".
+            let target = configured
+                .split_whitespace()
+                .find_map(|a| a.strip_prefix("udp:"))
+                .unwrap_or(configured.as_str())
+                .to_owned();
+            let local = target.starts_with("127.") || target.starts_with("localhost:");
+            let bind = if local { "127.0.0.1:0" } else { "0.0.0.0:0" };
+            match UdpSocket::bind(bind) {
+                Ok(socket) => Some((socket, target)),
+                Err(e) => {
+                    tracing::debug!(error = %e, "no socket for X-Ray subsegments");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// An invocation's trace, from its `X-Amzn-Trace-Id` header.
@@ -128,8 +157,8 @@ impl Intercept for XRay {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let (Ok(daemon), Some(trace)) = (
-            std::env::var("AWS_XRAY_DAEMON_ADDRESS"),
+        let (Some((socket, target)), Some(trace)) = (
+            daemon(),
             std::env::var("_X_AMZN_TRACE_ID")
                 .ok()
                 .as_deref()
@@ -152,15 +181,7 @@ impl Intercept for XRay {
         };
         let id = crate::crypto::random_hex(8);
         let datagram = subsegment(&trace, &id, &call);
-        // The daemon's address may be host:port or "udp:host:port tcp:host:port".
-        let target = daemon
-            .split_whitespace()
-            .find_map(|a| a.strip_prefix("udp:"))
-            .unwrap_or(daemon.as_str())
-            .to_owned();
-        let sent =
-            UdpSocket::bind("0.0.0.0:0").and_then(|s| s.send_to(datagram.as_bytes(), target));
-        if let Err(e) = sent {
+        if let Err(e) = socket.send_to(datagram.as_bytes(), target.as_str()) {
             tracing::debug!(error = %e, "X-Ray subsegment not sent");
         }
         Ok(())
