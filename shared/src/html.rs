@@ -96,9 +96,21 @@ pub fn switch_link(lang: Lang, href: &str) -> String {
 
 /// A page: `body` (HTML) under the title `title` (text), styled by `css`, in `lang`.
 pub fn document(lang: Lang, status: StatusCode, css: &str, title: &str, body: &str) -> Reply {
+    document_with_head(lang, status, css, title, "", body)
+}
+
+/// [`document`] with more in its head (`head`, HTML: a refresh).
+pub fn document_with_head(
+    lang: Lang,
+    status: StatusCode,
+    css: &str,
+    title: &str,
+    head: &str,
+    body: &str,
+) -> Reply {
     let page = format!(
         "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}\
          <title>{title} · Passport</title><style>{css}</style></head><body>{body}</body></html>",
         code = tr(lang, "en", "zh-CN"),
         title = escape(title)

@@ -3,7 +3,8 @@
 Authentication: a fresh account is registered and signed in through the v2 routes (the
 local stack runs with --expose-captcha, so the captcha's answer comes back in a header).
 Every operation that declares security gets that account's access token in the form its
-dialect uses: `Authorization: Token <t>` for the center routes, `Bearer <t>` for the rest.
+dialect uses: `Authorization: Token <t>` for the center routes, `Bearer <t>` for the rest,
+the console's cookie for the console's pages.
 The fuzzer itself may end the session (destroy_token, OAuth revoke and delete); once a
 request that carried the token is refused with 401, the next operation signs in again.
 
@@ -100,7 +101,7 @@ def _schemes(operation):
 class PassportToken:
     def get(self, case, ctx):
         schemes = _schemes(ctx.operation)
-        if not schemes & {"bearer", "access_token", "token"}:
+        if not schemes & {"bearer", "access_token", "token", "console"}:
             return None
         return Session.current()
 
@@ -109,7 +110,13 @@ class PassportToken:
         # `access_token` query parameter), which the API would take for a second token.
         if data is None:
             return
-        scheme = "Token" if "token" in _schemes(ctx.operation) else "Bearer"
+        schemes = _schemes(ctx.operation)
+        if "console" in schemes:
+            # The console's pages take the session's token from their cookie (an account
+            # without an operator role: they answer 403).
+            case.cookies = {**(case.cookies or {}), "__Host-passport-console": data}
+            return
+        scheme = "Token" if "token" in schemes else "Bearer"
         case.headers = {**(case.headers or {}), "Authorization": f"{scheme} {data}"}
 
 

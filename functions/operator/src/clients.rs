@@ -281,7 +281,8 @@ pub async fn revise(app: &App, operator: &User, id: &str, p: &Params) -> Result<
     p.scalars(&["name"])?;
     let client = stored(app, id).await?;
     let change = Revision {
-        name: p.get("name").map(|n| n.trim().to_owned()),
+        // Empty: not given (unchanged), as every optional field.
+        name: p.text("name"),
         redirect_uris: list_of(p, "redirect_uris")?,
         grant_types: list_of(p, "grant_types")?,
         scopes: list_of(p, "scopes")?,

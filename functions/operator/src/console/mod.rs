@@ -75,14 +75,12 @@ fn lang_code(lang: Lang) -> &'static str {
 }
 
 /// What the console answers a browser the route's check refused: a browser without a live
-/// console session goes to sign in; an account without the role reads why.
+/// console session reads 401 and goes on to sign in at once (the page's refresh; a link
+/// for the rest); an account without the role reads why (403).
 pub fn refused(req: &ApiRequest, refusal: ApiError) -> Result<Reply, ApiError> {
     match refusal.kind {
         ErrorKind::TokenMissing | ErrorKind::TokenInvalid | ErrorKind::TokenExpired => {
-            let mut reply = redirect(
-                StatusCode::SEE_OTHER,
-                &format!("/console/signin?lang={}", lang_code(lang(req))),
-            )?;
+            let mut reply = pages::sign_in_first(lang(req));
             if refusal.kind != ErrorKind::TokenMissing {
                 reply = with_cookie(reply, &clear(CONSOLE_COOKIE))?;
             }

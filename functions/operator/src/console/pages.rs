@@ -1364,6 +1364,28 @@ pub fn refused(lang: Lang, _route: &str) -> Reply {
     )
 }
 
+/// The page of a browser without a live console session: 401, and on to the sign-in at once
+/// (a refresh, which needs no script; the link for a browser that does not follow it).
+pub fn sign_in_first(lang: Lang) -> Reply {
+    let t = |en, zh| tr(lang, en, zh);
+    let target = format!("/console/signin?lang={}", t("en", "zh"));
+    let href = escape(&target);
+    let title = t("Sign in", "登录");
+    passport_shared::html::document_with_head(
+        lang,
+        StatusCode::UNAUTHORIZED,
+        CSS,
+        title,
+        &format!("<meta http-equiv=\"refresh\" content=\"0;url={href}\">"),
+        &format!(
+            "<header><strong>Passport</strong> {}</header><main><h1>{}</h1><p><a id=\"sign-in\" href=\"{href}\">{}</a></p></main>",
+            t("console", "运营后台"),
+            escape(title),
+            t("Sign in to the console", "登录运营后台"),
+        ),
+    )
+}
+
 pub fn signin_failed(lang: Lang) -> Reply {
     let t = |en, zh| tr(lang, en, zh);
     let body = format!(
