@@ -340,7 +340,11 @@ async fn an_operator_drives_every_console_page_in_chromium_in_english_and_chines
             "反馈收件箱".to_owned(),
             "console-inbox-zh",
         ),
-        ("/console/clients".to_owned(), "客户端".to_owned(), "console-clients-zh"),
+        (
+            "/console/clients".to_owned(),
+            "客户端".to_owned(),
+            "console-clients-zh",
+        ),
         (
             format!("/console/clients/{client_id}"),
             format!("App {} · 客户端", app.run),
@@ -351,7 +355,11 @@ async fn an_operator_drives_every_console_page_in_chromium_in_english_and_chines
             "常见问题与反馈分类".to_owned(),
             "console-content-zh",
         ),
-        ("/console/push".to_owned(), "推送记录".to_owned(), "console-push-zh"),
+        (
+            "/console/push".to_owned(),
+            "推送记录".to_owned(),
+            "console-push-zh",
+        ),
         (
             format!("/console/feedback/{fid}"),
             format!("反馈 #{fid}"),
