@@ -6,7 +6,7 @@
 //! name, redirect URIs, grants, scopes and limits follow the rules `passport-admin client`
 //! follows (`Client::register`, `Client::revised`: one set).
 
-use crate::{actor, App};
+use crate::App;
 use passport_shared::storage::audit::Entry;
 use passport_shared::storage::clients::{
     AuthMethod, Client, Registration, RegistrationError, Revision,
@@ -52,13 +52,13 @@ fn entry(
     before: Value,
     after: Value,
 ) -> Entry {
-    Entry {
-        actor: actor(operator),
+    crate::entry(
+        operator,
         action,
-        target: format!("client:{}", client.id),
+        format!("client:{}", client.id),
         before,
         after,
-    }
+    )
 }
 
 /// Every client, as the operator sees them (no secrets).

@@ -4,8 +4,7 @@
 //! with its audit entry; a create or an edit writes its entry first (one numbered put, or
 //! one update, that cannot share a transaction with it).
 
-use crate::{actor, App};
-use passport_shared::storage::audit::Entry;
+use crate::{entry, App};
 use passport_shared::storage::push::Scope;
 use passport_shared::storage::records::PageRequest;
 use passport_shared::storage::sessions::TokenRecord;
@@ -27,22 +26,6 @@ impl Kind {
             Kind::Faq => "faq",
             Kind::Category => "category",
         }
-    }
-}
-
-fn entry(
-    operator: &User,
-    action: &'static str,
-    target: String,
-    before: Value,
-    after: Value,
-) -> Entry {
-    Entry {
-        actor: actor(operator),
-        action,
-        target,
-        before,
-        after,
     }
 }
 

@@ -18,7 +18,7 @@ mod users;
 
 use passport_identity::Identity;
 use passport_shared::routing::Answer;
-use passport_shared::storage::audit::{Actor, Audit};
+use passport_shared::storage::audit::{Actor, Audit, Entry};
 use passport_shared::storage::grants::Grants;
 use passport_shared::storage::push::Push;
 use passport_shared::storage::records::Records;
@@ -68,6 +68,23 @@ pub fn actor(operator: &User) -> Actor {
     Actor {
         uid: operator.uid,
         name: operator.username.clone(),
+    }
+}
+
+/// The audit entry of `operator`'s `action` on `target` (`user:<uid>`, `client:<id>`, ...).
+pub fn entry(
+    operator: &User,
+    action: &'static str,
+    target: String,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Entry {
+    Entry {
+        actor: actor(operator),
+        action,
+        target,
+        before,
+        after,
     }
 }
 

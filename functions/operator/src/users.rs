@@ -6,7 +6,7 @@
 //! account) answers the account as it is and writes nothing. An operator cannot disable or
 //! demote their own account: the last operator never locks everyone out.
 
-use crate::{actor, App};
+use crate::App;
 use passport_avatar::STORED_PREFIX;
 use passport_identity::Destination;
 use passport_shared::storage::audit::Entry;
@@ -47,13 +47,13 @@ async fn account(app: &App, uid: u64) -> Result<User, ApiError> {
 
 /// The audit entry of `action` by `operator` on `user`.
 fn entry(operator: &User, action: &'static str, user: &User, before: Value, after: Value) -> Entry {
-    Entry {
-        actor: actor(operator),
+    crate::entry(
+        operator,
         action,
-        target: format!("user:{}", user.uid),
+        format!("user:{}", user.uid),
         before,
         after,
-    }
+    )
 }
 
 /// The accounts whose uid, username, email or phone number is exactly `q` (each a key

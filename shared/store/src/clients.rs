@@ -444,7 +444,12 @@ impl Clients {
                 return Ok(c.clone());
             }
         }
-        let found = self.read(id).await?.filter(|c| !c.disabled).map(Arc::new);
+        // Eventual, as before the cache: a client is written by operators, rarely.
+        let found = self
+            .read_as(id, Read::Eventual)
+            .await?
+            .filter(|c| !c.disabled)
+            .map(Arc::new);
         self.keep(id, &found);
         Ok(found)
     }
@@ -462,12 +467,17 @@ impl Clients {
         }
     }
 
-    /// The client `id` as stored, disabled or not, past the cache (the operator's view).
+    /// The client `id` as stored, disabled or not, past the cache (the operator's view, and
+    /// a secret the cached client does not know).
     pub async fn read(&self, id: &str) -> Result<Option<Client>, StoreError> {
+        self.read_as(id, Read::Consistent).await
+    }
+
+    async fn read_as(&self, id: &str, read: Read) -> Result<Option<Client>, StoreError> {
         if id.is_empty() || id.len() > MAX_CLIENT_ID_BYTES {
             return Ok(None);
         }
-        let item = self.table.get(&keys::client(id), Read::Consistent).await?;
+        let item = self.table.get(&keys::client(id), read).await?;
         item.as_ref().map(client_from).transpose()
     }
 

@@ -83,15 +83,13 @@ impl Holdings {
     }
 }
 
-/// The guards of an account's names.
+/// The guards of an account's names: those it signs in with, its nickname, its social
+/// identities.
 fn name_guards(user: &User) -> Vec<Key> {
-    let mut guards = vec![keys::username_guard(&user.username)];
-    if let Some(email) = &user.email {
-        guards.push(keys::email_guard(email));
-    }
-    if let (Some(area), Some(phone)) = (&user.area, &user.phone) {
-        guards.push(keys::phone_guard(area, phone));
-    }
+    let mut guards: Vec<Key> = Users::sign_in_names(user)
+        .into_iter()
+        .map(|(_, guard)| guard)
+        .collect();
     if let Some(nickname) = &user.nickname {
         guards.push(keys::nickname_guard(nickname));
     }
@@ -173,11 +171,11 @@ impl Users {
             }
         }
         let guards = name_guards(user);
-        let gates: Vec<Key> = guards
+        let gates: Vec<Key> = Users::sign_in_names(user)
             .iter()
-            .filter(|g| !g.pk.starts_with("UNIQUE#NICKNAME#") && !g.pk.starts_with("UNIQUE#SNS#"))
-            .map(keys::sign_in_gate)
+            .map(|(_, guard)| keys::sign_in_gate(guard))
             .collect();
+
         let profile_key = keys::user(user.uid);
         let profile = Delete::builder()
             .table_name(self.table.name())

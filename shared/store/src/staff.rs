@@ -21,8 +21,8 @@ pub struct Lock {
 }
 
 impl Users {
-    /// The names `user` signs in with and the gates that count their failures.
-    fn gates(user: &User) -> Vec<(&'static str, Key)> {
+    /// The guards of the names `user` signs in with (username, email, phone), each named.
+    pub(crate) fn sign_in_names(user: &User) -> Vec<(&'static str, Key)> {
         let mut names = vec![("username", keys::username_guard(&user.username))];
         if let Some(email) = &user.email {
             names.push(("email", keys::email_guard(email)));
@@ -31,6 +31,11 @@ impl Users {
             names.push(("phone", keys::phone_guard(area, phone)));
         }
         names
+    }
+
+    /// The names `user` signs in with and the gates that count their failures.
+    fn gates(user: &User) -> Vec<(&'static str, Key)> {
+        Self::sign_in_names(user)
             .into_iter()
             .map(|(name, guard)| (name, keys::sign_in_gate(&guard)))
             .collect()

@@ -406,13 +406,16 @@ impl Support {
         now: i64,
     ) -> Result<Option<Map<String, Value>>, StoreError> {
         for _ in 0..RACE_ATTEMPTS {
-            let Some(read) = self.feedback(feedback_id).await? else {
+            // The feedback and its reply so far (the audit's "before"), read together.
+            let (read, before) =
+                tokio::join!(self.feedback(feedback_id), self.reply_of(feedback_id));
+            let Some(read) = read? else {
                 return Ok(None);
             };
             let Some(uid) = author(&read) else {
                 return Ok(None);
             };
-            let before = self.reply_of(feedback_id).await?;
+            let before = before?;
             let stamp = passport_core::datetime(now);
             let reply = object(json!({
                 // Its key is its feedback's: the id only numbers it.

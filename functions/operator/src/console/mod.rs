@@ -252,7 +252,7 @@ pub async fn home(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     Ok(pages::home(&page))
 }
 
@@ -263,7 +263,7 @@ async fn users_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     let q = req.params.text("q").unwrap_or_default();
     match users::find(app, &q).await {
         Ok(found) => Ok(pages::users(&page, &q, &found)),
@@ -279,7 +279,7 @@ async fn user_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     match users::profile_of(app, req.path_id("uid")?).await {
         Ok(profile) => Ok(pages::user(&page, &profile)),
         Err(e) if e.kind == ErrorKind::NoData => Ok(pages::missing(&page)),
@@ -360,7 +360,7 @@ async fn clients_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     Ok(pages::clients(&page, &oauth_clients::all(app).await?, None))
 }
 
@@ -373,7 +373,7 @@ async fn client_create_page(
     operator: &User,
 ) -> Result<Reply, ApiError> {
     check_form(req, token)?;
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     match oauth_clients::register(app, operator, &req.params).await {
         Ok(made) => {
             let id = made["client"]["client_id"]
@@ -402,7 +402,7 @@ async fn client_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     let id = req.path_param("client_id").unwrap_or_default();
     match oauth_clients::one(app, id).await {
         Ok(client) => Ok(pages::client(&page, &client, None, None)),
@@ -439,7 +439,7 @@ async fn client_act_page(
         Some("disable") => oauth_clients::Action::Disable,
         Some("enable") => oauth_clients::Action::Enable,
         Some("edit") => {
-            let page = pages::Page::new(req, token, operator, form_token(token));
+            let page = pages::Page::new(req, token, operator);
             return match oauth_clients::revise(app, operator, &id, p).await {
                 Ok(_) => back_to(req, &path, Some("saved")),
                 Err(e) if e.kind == ErrorKind::InvalidParameter => {
@@ -461,7 +461,7 @@ async fn client_act_page(
     let done = oauth_clients::act(app, operator, &id, action).await?;
     match action {
         oauth_clients::Action::Rotate { .. } => {
-            let page = pages::Page::new(req, token, operator, form_token(token));
+            let page = pages::Page::new(req, token, operator);
             let client = oauth_clients::one(app, &id).await?;
             Ok(pages::client(&page, &client, Some(&done), None))
         }
@@ -478,7 +478,7 @@ async fn content_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     let (faqs, categories) = content::lists(app).await?;
     Ok(pages::content(&page, &faqs, &categories))
 }
@@ -534,7 +534,7 @@ async fn pushes_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     let listed = app.push.all_logs(req.params.page()?).await?;
     Ok(pages::pushes(&page, &listed))
 }
@@ -563,7 +563,7 @@ async fn feedbacks_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     let p = &req.params;
     p.scalars(&["status", "category_id", "page_no", "lang"])?;
     let status = inbox::status_named(p.text("status").as_deref())?;
@@ -589,7 +589,7 @@ async fn feedback_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     let id = req.path_id("id")?;
     let (feedback, reply) = tokio::join!(app.support.feedback(id), app.support.reply_of(id));
     match feedback? {
@@ -625,7 +625,7 @@ async fn audit_page(
     token: &TokenRecord,
     operator: &User,
 ) -> Result<Reply, ApiError> {
-    let page = pages::Page::new(req, token, operator, form_token(token));
+    let page = pages::Page::new(req, token, operator);
     let p = &req.params;
     p.scalars(&["target", "page_no", "lang"])?;
     let target = p.text("target").filter(|t| !t.trim().is_empty());

@@ -46,17 +46,12 @@ pub struct Page<'a> {
 }
 
 impl<'a> Page<'a> {
-    pub fn new(
-        req: &ApiRequest,
-        _token: &TokenRecord,
-        operator: &'a User,
-        form_token: String,
-    ) -> Page<'a> {
+    pub fn new(req: &ApiRequest, token: &TokenRecord, operator: &'a User) -> Page<'a> {
         let path = format!("/{}", req.meta.api);
         Page {
             lang: req.meta.lang,
             operator,
-            form_token,
+            form_token: super::form_token(token),
             can_act: operator.role.is_some_and(|r| r.covers(Role::Operator)),
             switch: switch_of(req, &path, req.meta.lang),
             done: req.params.text("done"),
